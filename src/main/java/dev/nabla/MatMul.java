@@ -1,0 +1,148 @@
+package dev.nabla;
+
+import java.util.Arrays;
+
+/**
+ * {@code torch.matmul} on top of the backend's (batched) GEMM. Operands are passed to BLAS as they lie in
+ * memory whenever each matrix has a unit stride in one of its two dimensions (a transposed view becomes a
+ * transpose flag); only other layouts are copied.
+ */
+final class MatMul {
+    private MatMul() {
+    }
+
+    /** How a matrix view is handed to GEMM: as is or transposed, with its leading dimension. */
+    private record Operand(boolean trans, int ld) {
+    }
+
+    /** GEMM operand for a {@code rows x cols} matrix with the given strides, or null if it needs a copy. */
+    private static Operand operand(long rows, long cols, long rs, long cs) {
+        if ((cs == 1 || cols == 1) && (rows == 1 || rs >= Math.max(1, cols))) {
+            long ld = rows == 1 ? Math.max(1, cols) : rs;
+            return ld <= Integer.MAX_VALUE ? new Operand(false, (int) ld) : null;
+        }
+        if ((rs == 1 || rows == 1) && (cols == 1 || cs >= Math.max(1, rows))) {
+            long ld = cols == 1 ? Math.max(1, rows) : cs;
+            return ld <= Integer.MAX_VALUE ? new Operand(true, (int) ld) : null;
+        }
+        return null;
+    }
+
+    /** One stride that walks all batch dimensions of {@code strides[0..n)} in order, or -1 if none does. */
+    private static long batchStride(long[] shape, long[] strides, int n) {
+        long stride = -1;
+        long expected = -1;
+        for (int d = n - 1; d >= 0; d--) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (stride == -1) {
+                stride = strides[d];
+                expected = strides[d] * shape[d];
+            } else if (strides[d] == expected) {
+                expected = strides[d] * shape[d];
+            } else {
+                return -1;
+            }
+        }
+        return stride == -1 ? 0 : stride;
+    }
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        String op = "matmul";
+        a.checkAlive(op);
+        b.checkAlive(op);
+        if (a.device() != b.device()) {
+            throw new IllegalArgumentException(op + ": tensors are on different devices: " + a.describe() + " and "
+                    + b.describe());
+        }
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + a.describe() + " and " + b.describe());
+        }
+        if (a.dim() == 0 || b.dim() == 0) {
+            throw new IllegalArgumentException(op + ": both arguments need at least 1 dimension, got "
+                    + a.describe() + " and " + b.describe());
+        }
+        try (Scope scope = Scope.open()) {
+            return scope.keep(matmulInScope(a, b));
+        }
+    }
+
+    private static Tensor matmulInScope(Tensor a, Tensor b) {
+        String op = "matmul";
+        boolean vecA = a.dim() == 1;
+        boolean vecB = b.dim() == 1;
+        Tensor a2 = vecA ? a.unsqueeze(0) : a;
+        Tensor b2 = vecB ? b.unsqueeze(1) : b;
+        long[] as = a2.rawShape();
+        long[] bs = b2.rawShape();
+        long m = as[as.length - 2];
+        long k = as[as.length - 1];
+        long kb = bs[bs.length - 2];
+        long n = bs[bs.length - 1];
+        if (k != kb) {
+            throw new IllegalArgumentException(op + ": shapes " + Shapes.str(a.shape()) + " and "
+                    + Shapes.str(b.shape()) + " do not align (" + k + " != " + kb + ")");
+        }
+        long[] batchA = Arrays.copyOf(as, as.length - 2);
+        long[] batchB = Arrays.copyOf(bs, bs.length - 2);
+        long[] batch = Shapes.broadcast(op, batchA, batchB);
+        long[] outShape = Arrays.copyOf(batch, batch.length + 2);
+        outShape[batch.length] = m;
+        outShape[batch.length + 1] = n;
+        if (m > Integer.MAX_VALUE || n > Integer.MAX_VALUE || k > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": matrix dimensions exceed 2^31-1: " + m + "x" + k + " times "
+                    + k + "x" + n);
+        }
+        Tensor out = Tensor.zeros(a.dtype(), a.device(), outShape);
+        long count = Shapes.numel(batch);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": batch of " + count + " matrices is too large");
+        }
+        if (count > 0 && m > 0 && n > 0) {
+            {
+                Tensor ea = gemmReady(a2.expand(withMatrix(batch, m, k)), m, k);
+                Tensor eb = gemmReady(b2.expand(withMatrix(batch, k, n)), k, n);
+                Operand oa = operand(m, k, ea.rawStrides()[batch.length], ea.rawStrides()[batch.length + 1]);
+                Operand ob = operand(k, n, eb.rawStrides()[batch.length], eb.rawStrides()[batch.length + 1]);
+                long sa = batchStride(ea.rawShape(), ea.rawStrides(), batch.length);
+                long sb = batchStride(eb.rawShape(), eb.rawStrides(), batch.length);
+                var backend = a.device().backend();
+                if (count == 1) {
+                    backend.gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                            ea.storage().segment(), ea.storageOffset(), oa.ld(),
+                            eb.storage().segment(), eb.storageOffset(), ob.ld(),
+                            0.0, out.storage().segment(), 0, (int) n);
+                } else {
+                    backend.batchedGemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                            ea.storage().segment(), ea.storageOffset(), oa.ld(), sa,
+                            eb.storage().segment(), eb.storageOffset(), ob.ld(), sb,
+                            0.0, out.storage().segment(), 0, (int) n, m * n, (int) count);
+                }
+            }
+        }
+        if (vecA && vecB) {
+            return out.view();
+        }
+        if (vecA) {
+            return out.squeeze(outShape.length - 2);
+        }
+        return vecB ? out.squeeze(-1) : out;
+    }
+
+    private static long[] withMatrix(long[] batch, long rows, long cols) {
+        long[] s = Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = rows;
+        s[batch.length + 1] = cols;
+        return s;
+    }
+
+    /** The view itself when GEMM can read it in place, else a contiguous copy. */
+    private static Tensor gemmReady(Tensor t, long rows, long cols) {
+        long[] st = t.rawStrides();
+        int r = st.length;
+        boolean matrixOk = operand(rows, cols, st[r - 2], st[r - 1]) != null;
+        boolean batchOk = batchStride(t.rawShape(), st, r - 2) >= 0;
+        return matrixOk && batchOk ? t : t.clone();
+    }
+}

@@ -1,0 +1,1200 @@
+package dev.nabla;
+
+import dev.nabla.backend.Backend;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ReduceOp;
+import dev.nabla.backend.Strided;
+import dev.nabla.backend.UnaryOp;
+import dev.nabla.memory.Storage;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An n-dimensional array of {@link DType#FLOAT32} or {@link DType#FLOAT64} numbers in off-heap memory on a
+ * {@link Device}, shaped like PyTorch's {@code torch.Tensor}.
+ *
+ * <p>A tensor is a view: a storage plus shape, strides and offset. {@link #reshape}, {@link #transpose},
+ * {@link #permute}, {@link #narrow}, {@link #expand} and friends return new views of the same memory without
+ * copying; {@link #contiguous()} copies only when needed. Element-wise ops broadcast like NumPy.
+ *
+ * <p>Memory is released deterministically: by the {@link Scope} the tensor was created in, or by
+ * {@link #close()}. Any use of a released tensor throws {@link IllegalStateException} naming it.
+ *
+ * <pre>{@code
+ * try (var scope = Scope.open()) {
+ *     Tensor x = Tensor.randn(new Generator(0), 4, 3);
+ *     Tensor w = Tensor.of(new float[] {1, 2, 3}, 3, 1);
+ *     Tensor y = x.matmul(w).relu().add(1.0);   // [4, 1]
+ *     System.out.println(y);
+ * }
+ * }</pre>
+ */
+public final class Tensor implements AutoCloseable {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
+    private final Storage storage;
+    private final Lease lease;
+    private final DType dtype;
+    private final Device device;
+    private final long[] shape;
+    private final long[] strides;
+    private final long offset;
+    /** In-place modification count, shared by every view of the same storage. */
+    private final long[] version;
+
+    private Tensor(Storage storage, boolean retain, DType dtype, Device device, long[] shape, long[] strides,
+                   long offset, long[] version) {
+        if (retain) {
+            storage.retain();
+        }
+        this.storage = storage;
+        this.dtype = dtype;
+        this.device = device;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.version = version;
+        this.lease = new Lease(storage);
+        Scope.adopt(this, lease);
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    /** An uninitialised tensor (contents are whatever the pool block held). */
+    public static Tensor empty(DType dtype, Device device, long... shape) {
+        long[] s = Shapes.check("empty", shape);
+        requireNonNull("empty", dtype, device);
+        long bytes = Math.multiplyExact(Shapes.numel(s), (long) dtype.byteSize());
+        Storage storage = device.backend().pool().allocate(bytes);
+        return new Tensor(storage, false, dtype, device, s, Strided.contiguousStrides(s), 0, new long[1]);
+    }
+
+    private static void requireNonNull(String op, DType dtype, Device device) {
+        if (dtype == null || device == null) {
+            throw new IllegalArgumentException(op + ": dtype and device must not be null");
+        }
+    }
+
+    /** A float32 CPU tensor of zeros. */
+    public static Tensor zeros(long... shape) {
+        return full(0.0, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    /** A tensor of zeros. */
+    public static Tensor zeros(DType dtype, Device device, long... shape) {
+        return full(0.0, dtype, device, shape);
+    }
+
+    /** A float32 CPU tensor of ones. */
+    public static Tensor ones(long... shape) {
+        return full(1.0, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    /** A tensor of ones. */
+    public static Tensor ones(DType dtype, Device device, long... shape) {
+        return full(1.0, dtype, device, shape);
+    }
+
+    /** A float32 CPU tensor filled with {@code value}. */
+    public static Tensor full(double value, long... shape) {
+        return full(value, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    /** A tensor filled with {@code value}. */
+    public static Tensor full(double value, DType dtype, Device device, long... shape) {
+        Tensor t = empty(dtype, device, shape);
+        t.backend().fill(dtype, t.strided(), value);
+        return t;
+    }
+
+    /** A tensor of zeros with the dtype, device and shape of {@code like}. */
+    public static Tensor zerosLike(Tensor like) {
+        like.checkAlive("zerosLike");
+        return zeros(like.dtype, like.device, like.shape);
+    }
+
+    /** A tensor of ones with the dtype, device and shape of {@code like}. */
+    public static Tensor onesLike(Tensor like) {
+        like.checkAlive("onesLike");
+        return ones(like.dtype, like.device, like.shape);
+    }
+
+    /** A tensor filled with {@code value} with the dtype, device and shape of {@code like}. */
+    public static Tensor fullLike(Tensor like, double value) {
+        like.checkAlive("fullLike");
+        return full(value, like.dtype, like.device, like.shape);
+    }
+
+    /** A 0-dimensional float32 CPU tensor. */
+    public static Tensor scalar(double value) {
+        return full(value, DType.FLOAT32, Device.CPU);
+    }
+
+    /** A 0-dimensional tensor. */
+    public static Tensor scalar(double value, DType dtype, Device device) {
+        return full(value, dtype, device);
+    }
+
+    /** {@code [0, 1, ..., end-1]} as float32 on the CPU. */
+    public static Tensor arange(double end) {
+        return arange(0, end, 1, DType.FLOAT32, Device.CPU);
+    }
+
+    /** {@code start, start+step, ...} while below {@code end} (above, for a negative step), like torch.arange. */
+    public static Tensor arange(double start, double end, double step, DType dtype, Device device) {
+        if (!Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
+            throw new IllegalArgumentException("arange: start, end and step must be finite, got " + start + ", "
+                    + end + ", " + step);
+        }
+        if (step == 0 || (end - start) * step < 0) {
+            throw new IllegalArgumentException("arange: step " + step + " cannot go from " + start + " to " + end);
+        }
+        long n = (long) Math.ceil((end - start) / step);
+        double[] values = new double[Math.toIntExact(n)];
+        for (int i = 0; i < n; i++) {
+            values[i] = start + i * step;
+        }
+        return fromDoubles(values, dtype, device, n);
+    }
+
+    /** The {@code n x n} identity matrix, float32 on the CPU. */
+    public static Tensor eye(long n) {
+        return eye(n, DType.FLOAT32, Device.CPU);
+    }
+
+    /** The {@code n x n} identity matrix. */
+    public static Tensor eye(long n, DType dtype, Device device) {
+        Tensor t = zeros(dtype, device, n, n);
+        // the diagonal is a view with stride n + 1
+        Tensor diag = new Tensor(t.storage, true, dtype, device, new long[] {n}, new long[] {n + 1}, 0, t.version);
+        t.backend().fill(dtype, diag.strided(), 1.0);
+        diag.close();
+        return t;
+    }
+
+    /** Uniform [0, 1) float32 CPU values from {@code generator}. */
+    public static Tensor rand(Generator generator, long... shape) {
+        return uniform(generator, 0, 1, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    /** Standard-normal float32 CPU values from {@code generator}. */
+    public static Tensor randn(Generator generator, long... shape) {
+        return normal(generator, 0, 1, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    /** Uniform values in [lo, hi). */
+    public static Tensor uniform(Generator generator, double lo, double hi, DType dtype, Device device,
+                                 long... shape) {
+        if (!Double.isFinite(lo) || !Double.isFinite(hi) || lo > hi) {
+            throw new IllegalArgumentException("uniform: need finite lo <= hi, got [" + lo + ", " + hi + ")");
+        }
+        long[] s = Shapes.check("uniform", shape);
+        double[] values = new double[Math.toIntExact(Shapes.numel(s))];
+        generator.fillUniform(values, lo, hi);
+        return fromDoubles(values, dtype, device, s);
+    }
+
+    /** Normal values with the given mean and standard deviation. */
+    public static Tensor normal(Generator generator, double mean, double std, DType dtype, Device device,
+                                long... shape) {
+        if (!Double.isFinite(mean) || !Double.isFinite(std) || std < 0) {
+            throw new IllegalArgumentException("normal: need finite mean and std >= 0, got mean " + mean + ", std "
+                    + std);
+        }
+        long[] s = Shapes.check("normal", shape);
+        double[] values = new double[Math.toIntExact(Shapes.numel(s))];
+        generator.fillNormal(values, mean, std);
+        return fromDoubles(values, dtype, device, s);
+    }
+
+    /** A float32 CPU tensor holding a copy of {@code data}; without a shape it is 1-dimensional. */
+    public static Tensor of(float[] data, long... shape) {
+        long[] s = shapeFor("of", data.length, shape);
+        Tensor t = empty(DType.FLOAT32, Device.CPU, s);
+        t.backend().copyFromHost(MemorySegment.ofArray(data), t.storage.segment(), 0, (long) data.length * 4);
+        return t;
+    }
+
+    /** A float64 CPU tensor holding a copy of {@code data}; without a shape it is 1-dimensional. */
+    public static Tensor of(double[] data, long... shape) {
+        return fromDoubles(data, DType.FLOAT64, Device.CPU, shapeFor("of", data.length, shape));
+    }
+
+    /** A tensor of the given dtype and device holding (a conversion of) {@code data}. */
+    public static Tensor of(double[] data, DType dtype, Device device, long... shape) {
+        return fromDoubles(data, dtype, device, shapeFor("of", data.length, shape));
+    }
+
+    private static long[] shapeFor(String op, int length, long[] shape) {
+        if (shape.length == 0) {
+            return new long[] {length};
+        }
+        long[] s = Shapes.check(op, shape);
+        if (Shapes.numel(s) != length) {
+            throw new IllegalArgumentException(op + ": " + length + " values do not fill shape " + Shapes.str(s)
+                    + " (" + Shapes.numel(s) + " elements)");
+        }
+        return s;
+    }
+
+    private static Tensor fromDoubles(double[] values, DType dtype, Device device, long... shape) {
+        Tensor t = empty(dtype, device, shape);
+        if (dtype == DType.FLOAT64) {
+            t.backend().copyFromHost(MemorySegment.ofArray(values), t.storage.segment(), 0, values.length * 8L);
+        } else {
+            float[] f = new float[values.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) values[i];
+            }
+            t.backend().copyFromHost(MemorySegment.ofArray(f), t.storage.segment(), 0, f.length * 4L);
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------ properties
+
+    /** Element type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Where the memory lives. */
+    public Device device() {
+        return device;
+    }
+
+    /** A copy of the shape. */
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dimension {@code dim} (negative counts from the end). */
+    public long size(int dim) {
+        return shape[Shapes.dim("size", dim, shape.length)];
+    }
+
+    /** Number of dimensions. */
+    public int dim() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public long numel() {
+        return Shapes.numel(shape);
+    }
+
+    /** A copy of the strides, in elements. */
+    public long[] strides() {
+        return strides.clone();
+    }
+
+    /** Offset of the first element in the storage, in elements. */
+    public long storageOffset() {
+        return offset;
+    }
+
+    /** True if the elements are densely packed in row-major order. */
+    public boolean isContiguous() {
+        return strided0().isContiguous();
+    }
+
+    /** True once this tensor's memory has been released (by {@link #close()} or its scope). */
+    public boolean isClosed() {
+        return lease.isReleased();
+    }
+
+    /** How many times this tensor's memory has been modified in place (shared by views). */
+    public long version() {
+        return version[0];
+    }
+
+    /** A short description used in error messages: {@code tensor#12[2, 3] float32 cpu}. */
+    public String describe() {
+        return "tensor#" + id + Shapes.str(shape) + " " + dtype + " " + device;
+    }
+
+    Lease lease() {
+        return lease;
+    }
+
+    Backend backend() {
+        return device.backend();
+    }
+
+    /** Throws if this tensor's memory was released. */
+    void checkAlive(String op) {
+        if (lease.isReleased()) {
+            throw new IllegalStateException(op + ": " + describe()
+                    + " was used after it was closed (its scope ended or close() was called)");
+        }
+    }
+
+    private Strided strided0() {
+        return new Strided(MemorySegment.NULL, offset, shape, strides);
+    }
+
+    /** The kernel operand for this tensor. */
+    Strided strided() {
+        return new Strided(storage.segment(), offset, shape, strides);
+    }
+
+    /** The kernel operand for this tensor broadcast to {@code target} (zero strides on broadcast dims). */
+    Strided stridedAs(long[] target) {
+        if (Arrays.equals(target, shape)) {
+            return strided();
+        }
+        return new Strided(storage.segment(), offset, target, broadcastStrides(target));
+    }
+
+    private long[] broadcastStrides(long[] target) {
+        long[] out = new long[target.length];
+        int shift = target.length - shape.length;
+        for (int d = 0; d < shape.length; d++) {
+            out[d + shift] = shape[d] == 1 && target[d + shift] != 1 ? 0 : strides[d];
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ views
+
+    private Tensor view(long[] newShape, long[] newStrides, long newOffset) {
+        return new Tensor(storage, true, dtype, device, newShape, newStrides, newOffset, version);
+    }
+
+    /**
+     * The same memory under another shape (one size may be -1). Throws if the strides make that impossible
+     * without a copy; {@link #reshape} copies instead.
+     */
+    public Tensor view(long... newShape) {
+        checkAlive("view");
+        long[] to = Shapes.inferReshape("view", shape, newShape);
+        long[] s = Shapes.viewStrides(shape, strides, to);
+        if (s == null) {
+            throw new IllegalStateException("view: " + describe() + " with strides " + Shapes.str(strides)
+                    + " cannot be viewed as " + Shapes.str(to) + " without a copy; use reshape()");
+        }
+        return view(to, s, offset);
+    }
+
+    /** Another shape (one size may be -1): a view when the layout allows, else a copy. */
+    public Tensor reshape(long... newShape) {
+        checkAlive("reshape");
+        long[] to = Shapes.inferReshape("reshape", shape, newShape);
+        long[] s = Shapes.viewStrides(shape, strides, to);
+        return s != null ? view(to, s, offset) : contiguous().view(to);
+    }
+
+    /** All dimensions merged into one. */
+    public Tensor flatten() {
+        return reshape(-1);
+    }
+
+    /** Dimensions {@code start..end} (inclusive) merged into one. */
+    public Tensor flatten(int start, int end) {
+        checkAlive("flatten");
+        if (shape.length == 0) {
+            return reshape(1);
+        }
+        int s = Shapes.dim("flatten", start, shape.length);
+        int e = Shapes.dim("flatten", end, shape.length);
+        if (s > e) {
+            throw new IllegalArgumentException("flatten: start dimension " + start + " is after end " + end);
+        }
+        long[] to = new long[shape.length - (e - s)];
+        int j = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (d <= s || d > e) {
+                to[j++] = shape[d];
+            } else {
+                to[j - 1] *= shape[d];
+            }
+        }
+        return reshape(to);
+    }
+
+    /** Swaps two dimensions (a view). */
+    public Tensor transpose(int dim0, int dim1) {
+        checkAlive("transpose");
+        int a = Shapes.dim("transpose", dim0, shape.length);
+        int b = Shapes.dim("transpose", dim1, shape.length);
+        long[] s = shape.clone();
+        long[] st = strides.clone();
+        s[a] = shape[b];
+        s[b] = shape[a];
+        st[a] = strides[b];
+        st[b] = strides[a];
+        return view(s, st, offset);
+    }
+
+    /** The transpose of a matrix (a view); a 0- or 1-dimensional tensor is returned as a view of itself. */
+    public Tensor t() {
+        checkAlive("t");
+        if (shape.length > 2) {
+            throw new IllegalArgumentException("t: expects a tensor of at most 2 dimensions, got " + describe()
+                    + "; use transpose(dim0, dim1)");
+        }
+        return shape.length < 2 ? view(shape.clone(), strides.clone(), offset) : transpose(0, 1);
+    }
+
+    /** Reorders dimensions: result dimension {@code i} is this tensor's dimension {@code dims[i]} (a view). */
+    public Tensor permute(int... dims) {
+        checkAlive("permute");
+        if (dims.length != shape.length) {
+            throw new IllegalArgumentException("permute: " + Arrays.toString(dims) + " has " + dims.length
+                    + " dimensions, " + describe() + " has " + shape.length);
+        }
+        long[] s = new long[dims.length];
+        long[] st = new long[dims.length];
+        boolean[] seen = new boolean[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            int d = Shapes.dim("permute", dims[i], shape.length);
+            if (seen[d]) {
+                throw new IllegalArgumentException("permute: dimension " + d + " repeats in "
+                        + Arrays.toString(dims));
+            }
+            seen[d] = true;
+            s[i] = shape[d];
+            st[i] = strides[d];
+        }
+        return view(s, st, offset);
+    }
+
+    /** Removes every dimension of size 1 (a view). */
+    public Tensor squeeze() {
+        checkAlive("squeeze");
+        int n = 0;
+        for (long s : shape) {
+            if (s != 1) {
+                n++;
+            }
+        }
+        long[] s = new long[n];
+        long[] st = new long[n];
+        int j = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] != 1) {
+                s[j] = shape[d];
+                st[j++] = strides[d];
+            }
+        }
+        return view(s, st, offset);
+    }
+
+    /** Removes dimension {@code dim} if its size is 1; otherwise returns a view of the same shape. */
+    public Tensor squeeze(int dim) {
+        checkAlive("squeeze");
+        int d = Shapes.dim("squeeze", dim, shape.length);
+        if (shape.length == 0 || shape[d] != 1) {
+            return view(shape.clone(), strides.clone(), offset);
+        }
+        return view(remove(shape, d), remove(strides, d), offset);
+    }
+
+    private static long[] remove(long[] a, int i) {
+        long[] out = new long[a.length - 1];
+        System.arraycopy(a, 0, out, 0, i);
+        System.arraycopy(a, i + 1, out, i, a.length - i - 1);
+        return out;
+    }
+
+    /** Inserts a dimension of size 1 at {@code dim} (which may be {@code dim()}; a view). */
+    public Tensor unsqueeze(int dim) {
+        checkAlive("unsqueeze");
+        int d = Shapes.dim("unsqueeze", dim, shape.length + 1);
+        long[] s = new long[shape.length + 1];
+        long[] st = new long[shape.length + 1];
+        for (int i = 0, j = 0; i < s.length; i++) {
+            if (i == d) {
+                s[i] = 1;
+                st[i] = d < shape.length ? shape[d] * strides[d] : 1;
+            } else {
+                s[i] = shape[j];
+                st[i] = strides[j++];
+            }
+        }
+        return view(s, st, offset);
+    }
+
+    /** Elements {@code start .. start+length-1} of dimension {@code dim} (a view). */
+    public Tensor narrow(int dim, long start, long length) {
+        checkAlive("narrow");
+        int d = Shapes.dim("narrow", dim, shape.length);
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("narrow: cannot narrow a 0-dimensional tensor");
+        }
+        long st = start < 0 ? start + shape[d] : start;
+        if (st < 0 || length < 0 || st + length > shape[d]) {
+            throw new IndexOutOfBoundsException("narrow: start " + start + " and length " + length
+                    + " exceed dimension " + d + " of size " + shape[d] + " in " + describe());
+        }
+        long[] s = shape.clone();
+        s[d] = length;
+        return view(s, strides.clone(), offset + st * strides[d]);
+    }
+
+    /** Python's {@code t[..., start:end:step, ...]} on dimension {@code dim}; indices are clamped like Python's. */
+    public Tensor slice(int dim, long start, long end, long step) {
+        checkAlive("slice");
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("slice: cannot slice a 0-dimensional tensor");
+        }
+        int d = Shapes.dim("slice", dim, shape.length);
+        if (step <= 0) {
+            throw new IllegalArgumentException("slice: step must be positive, got " + step);
+        }
+        long n = shape[d];
+        long s0 = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
+        long e0 = Math.min(Math.max(end < 0 ? end + n : end, s0), n);
+        long[] s = shape.clone();
+        long[] st = strides.clone();
+        s[d] = (e0 - s0 + step - 1) / step;
+        st[d] = strides[d] * step;
+        return view(s, st, offset + s0 * strides[d]);
+    }
+
+    /** Index {@code index} of dimension {@code dim}, removing that dimension (a view). */
+    public Tensor select(int dim, long index) {
+        checkAlive("select");
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("select: cannot index a 0-dimensional tensor");
+        }
+        int d = Shapes.dim("select", dim, shape.length);
+        long i = index < 0 ? index + shape[d] : index;
+        if (i < 0 || i >= shape[d]) {
+            throw new IndexOutOfBoundsException("select: index " + index + " is out of range for dimension " + d
+                    + " of size " + shape[d] + " in " + describe());
+        }
+        return view(remove(shape, d), remove(strides, d), offset + i * strides[d]);
+    }
+
+    /**
+     * Broadcasts size-1 dimensions to larger sizes without copying (stride 0); new leading dimensions may be
+     * added; -1 keeps a size.
+     */
+    public Tensor expand(long... newShape) {
+        checkAlive("expand");
+        if (newShape.length < shape.length) {
+            throw new IllegalArgumentException("expand: target " + Shapes.str(newShape) + " has fewer dimensions than "
+                    + describe());
+        }
+        int shift = newShape.length - shape.length;
+        long[] s = new long[newShape.length];
+        long[] st = new long[newShape.length];
+        for (int d = 0; d < newShape.length; d++) {
+            long want = newShape[d];
+            if (d < shift) {
+                if (want < 0) {
+                    throw new IllegalArgumentException("expand: size -1 not allowed in new leading dimension " + d);
+                }
+                s[d] = want;
+                st[d] = 0;
+                continue;
+            }
+            long have = shape[d - shift];
+            if (want == -1 || want == have) {
+                s[d] = have;
+                st[d] = strides[d - shift];
+            } else if (have == 1 && want >= 0) {
+                s[d] = want;
+                st[d] = 0;
+            } else {
+                throw new IllegalArgumentException("expand: cannot expand " + Shapes.str(shape) + " to "
+                        + Shapes.str(newShape) + " (dimension " + d + ": " + have + " vs " + want + ")");
+            }
+        }
+        return view(s, st, offset);
+    }
+
+    /** {@link #expand} to the shape of {@code other}. */
+    public Tensor expandAs(Tensor other) {
+        return expand(other.shape);
+    }
+
+    /** This tensor if already contiguous, else a contiguous copy. */
+    public Tensor contiguous() {
+        checkAlive("contiguous");
+        return isContiguous() ? this : clone();
+    }
+
+    /** A contiguous copy with its own memory. */
+    @Override
+    public Tensor clone() {
+        checkAlive("clone");
+        Tensor out = empty(dtype, device, shape);
+        backend().copy(dtype, strided(), dtype, out.strided());
+        return out;
+    }
+
+    // ------------------------------------------------------------------ element-wise
+
+    private static void checkCompatible(String op, Tensor a, Tensor b) {
+        a.checkAlive(op);
+        b.checkAlive(op);
+        if (a.device != b.device) {
+            throw new IllegalArgumentException(op + ": tensors are on different devices: " + a.describe() + " and "
+                    + b.describe());
+        }
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + a.describe() + " and " + b.describe()
+                    + "; convert one with to(DType)");
+        }
+    }
+
+    private Tensor unary(String op, UnaryOp kind, double a, double b) {
+        checkAlive(op);
+        Tensor out = empty(dtype, device, shape);
+        backend().unary(kind, dtype, strided(), out.strided(), a, b);
+        return out;
+    }
+
+    private Tensor binary(String op, BinaryOp kind, Tensor other) {
+        checkCompatible(op, this, other);
+        long[] s = Shapes.broadcast(op, shape, other.shape);
+        Tensor out = empty(dtype, device, s);
+        backend().binary(kind, dtype, stridedAs(s), other.stridedAs(s), out.strided());
+        return out;
+    }
+
+    /** {@code this + other}, broadcasting. */
+    public Tensor add(Tensor other) {
+        return binary("add", BinaryOp.ADD, other);
+    }
+
+    /** {@code this + value}. */
+    public Tensor add(double value) {
+        return unary("add", UnaryOp.ADD_SCALAR, value, 0);
+    }
+
+    /** {@code this - other}, broadcasting. */
+    public Tensor sub(Tensor other) {
+        return binary("sub", BinaryOp.SUB, other);
+    }
+
+    /** {@code this - value}. */
+    public Tensor sub(double value) {
+        return unary("sub", UnaryOp.ADD_SCALAR, -value, 0);
+    }
+
+    /** {@code this * other}, broadcasting. */
+    public Tensor mul(Tensor other) {
+        return binary("mul", BinaryOp.MUL, other);
+    }
+
+    /** {@code this * value}. */
+    public Tensor mul(double value) {
+        return unary("mul", UnaryOp.MUL_SCALAR, value, 0);
+    }
+
+    /** {@code this / other}, broadcasting. */
+    public Tensor div(Tensor other) {
+        return binary("div", BinaryOp.DIV, other);
+    }
+
+    /** {@code this / value}. */
+    public Tensor div(double value) {
+        return unary("div", UnaryOp.MUL_SCALAR, 1.0 / value, 0);
+    }
+
+    /** {@code this ^ exponent}, broadcasting. */
+    public Tensor pow(Tensor exponent) {
+        return binary("pow", BinaryOp.POW, exponent);
+    }
+
+    /** {@code this ^ exponent}. */
+    public Tensor pow(double exponent) {
+        return unary("pow", UnaryOp.POW_SCALAR, exponent, 0);
+    }
+
+    /** Element-wise maximum, broadcasting (NaN propagates). */
+    public Tensor maximum(Tensor other) {
+        return binary("maximum", BinaryOp.MAXIMUM, other);
+    }
+
+    /** Element-wise minimum, broadcasting (NaN propagates). */
+    public Tensor minimum(Tensor other) {
+        return binary("minimum", BinaryOp.MINIMUM, other);
+    }
+
+    /** 1 where {@code this == other}, else 0. */
+    public Tensor eq(Tensor other) {
+        return binary("eq", BinaryOp.EQ, other);
+    }
+
+    /** 1 where {@code this > other}, else 0. */
+    public Tensor gt(Tensor other) {
+        return binary("gt", BinaryOp.GT, other);
+    }
+
+    /** 1 where {@code this >= other}, else 0. */
+    public Tensor ge(Tensor other) {
+        return binary("ge", BinaryOp.GE, other);
+    }
+
+    /** 1 where {@code this < other}, else 0. */
+    public Tensor lt(Tensor other) {
+        return binary("lt", BinaryOp.LT, other);
+    }
+
+    /** 1 where {@code this <= other}, else 0. */
+    public Tensor le(Tensor other) {
+        return binary("le", BinaryOp.LE, other);
+    }
+
+    /** 1 where {@code this > value}, else 0. */
+    public Tensor gt(double value) {
+        return unary("gt", UnaryOp.GT_SCALAR, value, 0);
+    }
+
+    /** 1 where {@code this < value}, else 0. */
+    public Tensor lt(double value) {
+        return unary("lt", UnaryOp.LT_SCALAR, value, 0);
+    }
+
+    /** 1 where {@code this == value}, else 0. */
+    public Tensor eq(double value) {
+        return unary("eq", UnaryOp.EQ_SCALAR, value, 0);
+    }
+
+    /** {@code -this}. */
+    public Tensor neg() {
+        return unary("neg", UnaryOp.NEG, 0, 0);
+    }
+
+    /** {@code e^this}. */
+    public Tensor exp() {
+        return unary("exp", UnaryOp.EXP, 0, 0);
+    }
+
+    /** Natural logarithm. */
+    public Tensor log() {
+        return unary("log", UnaryOp.LOG, 0, 0);
+    }
+
+    /** Square root. */
+    public Tensor sqrt() {
+        return unary("sqrt", UnaryOp.SQRT, 0, 0);
+    }
+
+    /** {@code 1/sqrt(this)}. */
+    public Tensor rsqrt() {
+        return unary("rsqrt", UnaryOp.RSQRT, 0, 0);
+    }
+
+    /** Absolute value. */
+    public Tensor abs() {
+        return unary("abs", UnaryOp.ABS, 0, 0);
+    }
+
+    /** -1, 0 or 1. */
+    public Tensor sign() {
+        return unary("sign", UnaryOp.SIGN, 0, 0);
+    }
+
+    /** {@code this * this}. */
+    public Tensor square() {
+        return unary("square", UnaryOp.SQUARE, 0, 0);
+    }
+
+    /** {@code 1/this}. */
+    public Tensor reciprocal() {
+        return unary("reciprocal", UnaryOp.RECIPROCAL, 0, 0);
+    }
+
+    /** Clamps into [min, max]. */
+    public Tensor clamp(double min, double max) {
+        if (Double.isNaN(min) || Double.isNaN(max) || min > max) {
+            throw new IllegalArgumentException("clamp: need min <= max, got [" + min + ", " + max + "]");
+        }
+        return unary("clamp", UnaryOp.CLAMP, min, max);
+    }
+
+    /** {@code max(this, 0)}. */
+    public Tensor relu() {
+        return unary("relu", UnaryOp.RELU, 0, 0);
+    }
+
+    /** {@code this >= 0 ? this : slope * this}. */
+    public Tensor leakyRelu(double negativeSlope) {
+        return unary("leakyRelu", UnaryOp.LEAKY_RELU, negativeSlope, 0);
+    }
+
+    /** {@code this > 0 ? this : alpha * (e^this - 1)}. */
+    public Tensor elu(double alpha) {
+        return unary("elu", UnaryOp.ELU, alpha, 0);
+    }
+
+    /** The logistic function. */
+    public Tensor sigmoid() {
+        return unary("sigmoid", UnaryOp.SIGMOID, 0, 0);
+    }
+
+    /** Hyperbolic tangent. */
+    public Tensor tanh() {
+        return unary("tanh", UnaryOp.TANH, 0, 0);
+    }
+
+    /** Exact GELU, {@code x * Phi(x)} (PyTorch's default). */
+    public Tensor gelu() {
+        return unary("gelu", UnaryOp.GELU_ERF, 0, 0);
+    }
+
+    /** GELU with the tanh approximation (PyTorch's {@code approximate='tanh'}). */
+    public Tensor geluTanh() {
+        return unary("geluTanh", UnaryOp.GELU_TANH, 0, 0);
+    }
+
+    /** {@code log(1 + e^this)}. */
+    public Tensor softplus() {
+        return unary("softplus", UnaryOp.SOFTPLUS, 0, 0);
+    }
+
+    /** {@code this * sigmoid(this)}. */
+    public Tensor silu() {
+        return unary("silu", UnaryOp.SILU, 0, 0);
+    }
+
+    /** The error function. */
+    public Tensor erf() {
+        return unary("erf", UnaryOp.ERF, 0, 0);
+    }
+
+    // ------------------------------------------------------------------ in place
+
+    private void bump() {
+        version[0]++;
+    }
+
+    /** Sets every element to {@code value}; returns this. */
+    public Tensor fill_(double value) {
+        checkAlive("fill_");
+        backend().fill(dtype, strided(), value);
+        bump();
+        return this;
+    }
+
+    /** Sets every element to 0; returns this. */
+    public Tensor zero_() {
+        return fill_(0.0);
+    }
+
+    /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor; returns this. */
+    public Tensor copy_(Tensor src) {
+        checkAlive("copy_");
+        src.checkAlive("copy_");
+        if (src.device != device) {
+            throw new IllegalArgumentException("copy_: tensors are on different devices: " + describe() + " and "
+                    + src.describe());
+        }
+        long[] s = Shapes.broadcast("copy_", src.shape, shape);
+        if (!Arrays.equals(s, shape)) {
+            throw new IllegalArgumentException("copy_: source shape " + Shapes.str(src.shape)
+                    + " cannot be broadcast to " + Shapes.str(shape));
+        }
+        backend().copy(src.dtype, src.stridedAs(shape), dtype, strided());
+        bump();
+        return this;
+    }
+
+    private Tensor binaryInPlace(String op, BinaryOp kind, Tensor other) {
+        checkCompatible(op, this, other);
+        long[] s = Shapes.broadcast(op, shape, other.shape);
+        if (!Arrays.equals(s, shape)) {
+            throw new IllegalArgumentException(op + ": result shape " + Shapes.str(s)
+                    + " does not match the in-place target " + describe());
+        }
+        backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
+        bump();
+        return this;
+    }
+
+    private Tensor unaryInPlace(String op, UnaryOp kind, double a) {
+        checkAlive(op);
+        backend().unary(kind, dtype, strided(), strided(), a, 0);
+        bump();
+        return this;
+    }
+
+    /** {@code this += other} (other broadcast to this shape); returns this. */
+    public Tensor add_(Tensor other) {
+        return binaryInPlace("add_", BinaryOp.ADD, other);
+    }
+
+    /** {@code this += value}; returns this. */
+    public Tensor add_(double value) {
+        return unaryInPlace("add_", UnaryOp.ADD_SCALAR, value);
+    }
+
+    /** {@code this -= other}; returns this. */
+    public Tensor sub_(Tensor other) {
+        return binaryInPlace("sub_", BinaryOp.SUB, other);
+    }
+
+    /** {@code this *= other}; returns this. */
+    public Tensor mul_(Tensor other) {
+        return binaryInPlace("mul_", BinaryOp.MUL, other);
+    }
+
+    /** {@code this *= value}; returns this. */
+    public Tensor mul_(double value) {
+        return unaryInPlace("mul_", UnaryOp.MUL_SCALAR, value);
+    }
+
+    /** {@code this /= other}; returns this. */
+    public Tensor div_(Tensor other) {
+        return binaryInPlace("div_", BinaryOp.DIV, other);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    private int[] reducedDims(String op, int[] dims) {
+        int[] out = new int[dims.length];
+        boolean[] seen = new boolean[Math.max(shape.length, 1)];
+        for (int i = 0; i < dims.length; i++) {
+            int d = Shapes.dim(op, dims[i], shape.length);
+            if (seen[d]) {
+                throw new IllegalArgumentException(op + ": dimension " + d + " repeats in " + Arrays.toString(dims));
+            }
+            seen[d] = true;
+            out[i] = d;
+        }
+        return out;
+    }
+
+    private Tensor reduce(String op, ReduceOp kind, int[] dims, boolean keepdim) {
+        checkAlive(op);
+        int[] ds = reducedDims(op, dims);
+        long[] kept = shape.clone();
+        for (int d : ds) {
+            if (shape.length > 0) {
+                kept[d] = 1;
+            }
+        }
+        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN)) {
+            for (int d : ds) {
+                if (shape.length > 0 && shape[d] == 0) {
+                    throw new IllegalArgumentException(op + ": cannot reduce the empty dimension " + d + " of "
+                            + describe());
+                }
+            }
+        }
+        Tensor out = empty(dtype, device, kept);
+        backend().reduce(kind, dtype, strided(), out.strided());
+        if (keepdim || ds.length == 0 || shape.length == 0) {
+            return out;
+        }
+        return out.view(dropDims(kept, ds));
+    }
+
+    private static long[] dropDims(long[] s, int[] ds) {
+        boolean[] drop = new boolean[s.length];
+        for (int d : ds) {
+            drop[d] = true;
+        }
+        long[] out = new long[s.length - ds.length];
+        for (int d = 0, j = 0; d < s.length; d++) {
+            if (!drop[d]) {
+                out[j++] = s[d];
+            }
+        }
+        return out;
+    }
+
+    private int[] allDims() {
+        int[] all = new int[shape.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
+    private Tensor reduceAll(String op, ReduceOp kind) {
+        if (shape.length > 0 && (kind == ReduceOp.MAX || kind == ReduceOp.MIN) && numel() == 0) {
+            throw new IllegalArgumentException(op + ": cannot reduce the empty " + describe());
+        }
+        Tensor r = reduce(op, kind, allDims(), true);
+        return shape.length == 0 ? r : r.view();
+    }
+
+    /** Sum of all elements (0-dimensional). */
+    public Tensor sum() {
+        return reduceAll("sum", ReduceOp.SUM);
+    }
+
+    /** Sum over {@code dim}. */
+    public Tensor sum(int dim, boolean keepdim) {
+        return reduce("sum", ReduceOp.SUM, new int[] {dim}, keepdim);
+    }
+
+    /** Sum over several dimensions. */
+    public Tensor sum(int[] dims, boolean keepdim) {
+        return reduce("sum", ReduceOp.SUM, dims, keepdim);
+    }
+
+    /** Mean of all elements (0-dimensional). */
+    public Tensor mean() {
+        return reduceAll("mean", ReduceOp.MEAN);
+    }
+
+    /** Mean over {@code dim}. */
+    public Tensor mean(int dim, boolean keepdim) {
+        return reduce("mean", ReduceOp.MEAN, new int[] {dim}, keepdim);
+    }
+
+    /** Mean over several dimensions. */
+    public Tensor mean(int[] dims, boolean keepdim) {
+        return reduce("mean", ReduceOp.MEAN, dims, keepdim);
+    }
+
+    /** Largest element (0-dimensional). */
+    public Tensor max() {
+        return reduceAll("max", ReduceOp.MAX);
+    }
+
+    /** Largest element along {@code dim}. */
+    public Tensor max(int dim, boolean keepdim) {
+        return reduce("max", ReduceOp.MAX, new int[] {dim}, keepdim);
+    }
+
+    /** Smallest element (0-dimensional). */
+    public Tensor min() {
+        return reduceAll("min", ReduceOp.MIN);
+    }
+
+    /** Smallest element along {@code dim}. */
+    public Tensor min(int dim, boolean keepdim) {
+        return reduce("min", ReduceOp.MIN, new int[] {dim}, keepdim);
+    }
+
+    /** Index of the first largest element along {@code dim}, as exact integers in this dtype. */
+    public Tensor argmax(int dim, boolean keepdim) {
+        return argReduce("argmax", ReduceOp.ARGMAX, dim, keepdim);
+    }
+
+    /** Index of the first smallest element along {@code dim}, as exact integers in this dtype. */
+    public Tensor argmin(int dim, boolean keepdim) {
+        return argReduce("argmin", ReduceOp.ARGMIN, dim, keepdim);
+    }
+
+    private Tensor argReduce(String op, ReduceOp kind, int dim, boolean keepdim) {
+        checkAlive(op);
+        if (shape.length == 0) {
+            return zerosLike(this);
+        }
+        int d = Shapes.dim(op, dim, shape.length);
+        if (shape[d] == 0) {
+            throw new IllegalArgumentException(op + ": cannot reduce the empty dimension " + d + " of " + describe());
+        }
+        long[] kept = shape.clone();
+        kept[d] = 1;
+        Tensor out = empty(dtype, device, kept);
+        backend().argReduce(kind, dtype, strided(), d, out.strided());
+        return keepdim ? out : out.view(dropDims(kept, new int[] {d}));
+    }
+
+    // ------------------------------------------------------------------ linear algebra
+
+    /**
+     * Matrix product with {@code torch.matmul}'s rules: 1-D x 1-D is a dot product, a 1-D operand is treated as
+     * a row (left) or column (right) vector and that dimension removed, and leading batch dimensions broadcast.
+     */
+    public Tensor matmul(Tensor other) {
+        return MatMul.matmul(this, other);
+    }
+
+    /** Package access for {@link MatMul}. */
+    long[] rawShape() {
+        return shape;
+    }
+
+    long[] rawStrides() {
+        return strides;
+    }
+
+    Storage storage() {
+        return storage;
+    }
+
+    // ------------------------------------------------------------------ conversion
+
+    /** This tensor on {@code target}: itself if already there, else a copy. */
+    public Tensor to(Device target) {
+        checkAlive("to");
+        if (target == device) {
+            return this;
+        }
+        Tensor src = contiguous();
+        Tensor out = empty(dtype, target, shape);
+        long bytes = numel() * dtype.byteSize();
+        // Both devices are host memory today; a device-to-device copy goes through the host otherwise.
+        MemorySegment.copy(src.storage.segment(), src.offset * dtype.byteSize(), out.storage.segment(), 0, bytes);
+        if (src != this) {
+            src.close();
+        }
+        return out;
+    }
+
+    /** This tensor converted to {@code target}: itself if already of that dtype, else a converted copy. */
+    public Tensor to(DType target) {
+        checkAlive("to");
+        if (target == dtype) {
+            return this;
+        }
+        Tensor out = empty(target, device, shape);
+        backend().copy(dtype, strided(), target, out.strided());
+        return out;
+    }
+
+    /** The elements in row-major order, converted to float. */
+    public float[] toFloatArray() {
+        checkAlive("toFloatArray");
+        Tensor c = to(DType.FLOAT32).contiguous();
+        float[] out = new float[Math.toIntExact(numel())];
+        backend().copyToHost(c.storage.segment(), c.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
+        if (c != this) {
+            c.close();
+        }
+        return out;
+    }
+
+    /** The elements in row-major order, converted to double. */
+    public double[] toDoubleArray() {
+        checkAlive("toDoubleArray");
+        Tensor c = to(DType.FLOAT64).contiguous();
+        double[] out = new double[Math.toIntExact(numel())];
+        backend().copyToHost(c.storage.segment(), c.offset * 8, MemorySegment.ofArray(out), out.length * 8L);
+        if (c != this) {
+            c.close();
+        }
+        return out;
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        checkAlive("item");
+        if (numel() != 1) {
+            throw new IllegalStateException("item: " + describe() + " has " + numel()
+                    + " elements; only a one-element tensor has an item");
+        }
+        return toDoubleArray()[0];
+    }
+
+    /** PyTorch-style text: {@code tensor([[1.0000, 2.0000]], dtype=float64)}. */
+    @Override
+    public String toString() {
+        if (isClosed()) {
+            return "tensor(<closed> " + describe() + ")";
+        }
+        return TensorFormatter.format(this);
+    }
+
+    /**
+     * Releases this tensor's hold on its memory now (the memory returns to the pool once no view uses it).
+     * Idempotent; any later use throws {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        lease.release();
+    }
+}

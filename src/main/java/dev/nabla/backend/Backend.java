@@ -1,0 +1,80 @@
+package dev.nabla.backend;
+
+import dev.nabla.DType;
+import dev.nabla.memory.MemoryPool;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The kernels of one device, over raw buffers. Backends know nothing about tensors' lifetimes or autograd:
+ * the tensor layer checks shapes, dtypes and liveness, broadcasts operands (zero strides) and allocates outputs,
+ * then calls exactly one kernel here.
+ *
+ * <p>Conventions shared by every method:
+ * <ul>
+ *   <li>Offsets, strides and leading dimensions count elements of the given dtype, never bytes.</li>
+ *   <li>Operands of element-wise kernels have identical shapes; broadcasting arrives as zero strides.</li>
+ *   <li>An output may be the very same view as an input (in-place ops), but never a partial overlap.</li>
+ *   <li>Matrices are row-major; transposition is a flag, never a copy.</li>
+ * </ul>
+ * Implementations: {@code java} (pure Java, the reference), {@code cpu} (OpenBLAS GEMM, vectorised and
+ * multi-threaded Java for the rest).
+ */
+public interface Backend {
+
+    /** Short name used in logs and errors, e.g. {@code cpu} or {@code java}. */
+    String name();
+
+    /** Where this backend's buffers come from. */
+    MemoryPool pool();
+
+    /** Sets every element of {@code dst} to {@code value} (rounded to the dtype). */
+    void fill(DType dtype, Strided dst, double value);
+
+    /** Copies {@code src} into {@code dst} (same shape), converting between dtypes when they differ. */
+    void copy(DType srcType, Strided src, DType dstType, Strided dst);
+
+    /** Copies {@code bytes} bytes from host memory into this device's buffer at {@code dstByteOffset}. */
+    void copyFromHost(MemorySegment host, MemorySegment dst, long dstByteOffset, long bytes);
+
+    /** Copies {@code bytes} bytes from this device's buffer at {@code srcByteOffset} to host memory. */
+    void copyToHost(MemorySegment src, long srcByteOffset, MemorySegment host, long bytes);
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} with row-major {@code op(A)} of {@code m x k},
+     * {@code op(B)} of {@code k x n} and {@code C} of {@code m x n}; {@code op} transposes when the flag is set.
+     * When {@code beta == 0}, {@code C} is not read (NaN in it does not propagate), as in BLAS.
+     */
+    void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+              MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+              double beta, MemorySegment c, long cOffset, int ldc);
+
+    /**
+     * {@code batch} independent GEMMs; matrix {@code i} of each operand starts {@code i * stride} elements after
+     * its offset (a stride of 0 reuses one matrix for every batch entry).
+     */
+    void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                     MemorySegment a, long aOffset, int lda, long strideA,
+                     MemorySegment b, long bOffset, int ldb, long strideB,
+                     double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch);
+
+    /** {@code out = op(x)} element-wise; {@code a} and {@code b} are the op's scalar parameters. */
+    void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b);
+
+    /** {@code out = op(x, y)} element-wise over operands of the same shape. */
+    void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out);
+
+    /**
+     * Reduces {@code x} into {@code out}, which has the same rank with size 1 on every reduced dimension and
+     * {@code x}'s size elsewhere. Supports {@link ReduceOp#SUM}, {@link ReduceOp#MEAN}, {@link ReduceOp#MAX}
+     * and {@link ReduceOp#MIN}. A reduction over zero elements gives 0 for SUM, NaN for MEAN, and is an error
+     * for MAX/MIN (rejected by the tensor layer).
+     */
+    void reduce(ReduceOp op, DType dtype, Strided x, Strided out);
+
+    /**
+     * Index of the first largest ({@link ReduceOp#ARGMAX}) or smallest ({@link ReduceOp#ARGMIN}) element
+     * along {@code dim}, written as an exact integer value into {@code out} (same rank, size 1 at {@code dim}).
+     * NaN counts as largest (and smallest), like PyTorch.
+     */
+    void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out);
+}

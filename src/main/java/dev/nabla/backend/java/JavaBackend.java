@@ -1,0 +1,86 @@
+package dev.nabla.backend.java;
+
+import dev.nabla.DType;
+import dev.nabla.backend.Backend;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ReduceOp;
+import dev.nabla.backend.Strided;
+import dev.nabla.backend.UnaryOp;
+import dev.nabla.memory.MemoryPool;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The pure-Java backend: the reference every other backend is tested against, and the fallback when no
+ * native library is available. Host memory from {@link MemoryPool#host()}.
+ */
+public class JavaBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public MemoryPool pool() {
+        return MemoryPool.host();
+    }
+
+    @Override
+    public void fill(DType dtype, Strided dst, double value) {
+        ReferenceKernels.fill(dtype, dst, value);
+    }
+
+    @Override
+    public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
+        ReferenceKernels.copy(srcType, src, dstType, dst);
+    }
+
+    @Override
+    public void copyFromHost(MemorySegment host, MemorySegment dst, long dstByteOffset, long bytes) {
+        MemorySegment.copy(host, 0, dst, dstByteOffset, bytes);
+    }
+
+    @Override
+    public void copyToHost(MemorySegment src, long srcByteOffset, MemorySegment host, long bytes) {
+        MemorySegment.copy(src, srcByteOffset, host, 0, bytes);
+    }
+
+    @Override
+    public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                     MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                     double beta, MemorySegment c, long cOffset, int ldc) {
+        ReferenceKernels.gemm(dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
+                beta, c, cOffset, ldc);
+    }
+
+    @Override
+    public void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                            MemorySegment a, long aOffset, int lda, long strideA,
+                            MemorySegment b, long bOffset, int ldb, long strideB,
+                            double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
+        for (int i = 0; i < batch; i++) {
+            gemm(dtype, transA, transB, m, n, k, alpha, a, aOffset + i * strideA, lda, b, bOffset + i * strideB,
+                    ldb, beta, c, cOffset + i * strideC, ldc);
+        }
+    }
+
+    @Override
+    public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
+        ReferenceKernels.unary(op, dtype, x, out, a, b);
+    }
+
+    @Override
+    public void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
+        ReferenceKernels.binary(op, dtype, x, y, out);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
+        ReferenceKernels.reduce(op, dtype, x, out);
+    }
+
+    @Override
+    public void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
+        ReferenceKernels.argReduce(op, dtype, x, dim, out);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.nabla.backend.java;
+
+import dev.nabla.DType;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ReduceOp;
+import dev.nabla.backend.ScalarMath;
+import dev.nabla.backend.Strided;
+import dev.nabla.backend.UnaryOp;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The plainest correct kernels: one element at a time, in double precision, through an odometer over the
+ * strided index space. Every faster kernel in Nabla is tested against these. Host memory only.
+ */
+public final class ReferenceKernels {
+    private ReferenceKernels() {
+    }
+
+    static double get(DType t, MemorySegment seg, long index) {
+        return t == DType.FLOAT32
+                ? seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index)
+                : seg.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index);
+    }
+
+    static void set(DType t, MemorySegment seg, long index, double v) {
+        if (t == DType.FLOAT32) {
+            seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index, (float) v);
+        } else {
+            seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index, v);
+        }
+    }
+
+    /** Element offsets of every index of {@code shape} under {@code strides}, in row-major order. */
+    static long[] offsets(long[] shape, long[] strides, long offset) {
+        int rank = shape.length;
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        long[] out = new long[Math.toIntExact(n)];
+        long[] idx = new long[rank];
+        long off = offset;
+        for (int i = 0; i < n; i++) {
+            out[i] = off;
+            for (int d = rank - 1; d >= 0; d--) {
+                idx[d]++;
+                off += strides[d];
+                if (idx[d] < shape[d]) {
+                    break;
+                }
+                off -= strides[d] * idx[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    static long[] offsets(Strided s) {
+        return offsets(s.shape(), s.strides(), s.offset());
+    }
+
+    /** Sets every element of {@code dst}. */
+    public static void fill(DType t, Strided dst, double value) {
+        for (long o : offsets(dst)) {
+            set(t, dst.data(), o, value);
+        }
+    }
+
+    /** Strided copy with dtype conversion. */
+    public static void copy(DType st, Strided src, DType dt, Strided dst) {
+        long[] so = offsets(src);
+        long[] d = offsets(dst);
+        double[] tmp = new double[so.length];
+        for (int i = 0; i < so.length; i++) {
+            tmp[i] = get(st, src.data(), so[i]);
+        }
+        for (int i = 0; i < d.length; i++) {
+            set(dt, dst.data(), d[i], tmp[i]);
+        }
+    }
+
+    /** Element-wise unary op. */
+    public static void unary(UnaryOp op, DType t, Strided x, Strided out, double a, double b) {
+        long[] xo = offsets(x);
+        long[] oo = offsets(out);
+        for (int i = 0; i < xo.length; i++) {
+            set(t, out.data(), oo[i], ScalarMath.unary(op, get(t, x.data(), xo[i]), a, b));
+        }
+    }
+
+    /** Element-wise binary op. */
+    public static void binary(BinaryOp op, DType t, Strided x, Strided y, Strided out) {
+        long[] xo = offsets(x);
+        long[] yo = offsets(y);
+        long[] oo = offsets(out);
+        for (int i = 0; i < xo.length; i++) {
+            double r = ScalarMath.binary(op, get(t, x.data(), xo[i]), get(t, y.data(), yo[i]));
+            set(t, out.data(), oo[i], r);
+        }
+    }
+
+    /** Reduction into an output of the same rank with size 1 on reduced dimensions. */
+    public static void reduce(ReduceOp op, DType t, Strided x, Strided out) {
+        int rank = x.rank();
+        // View the output with x's shape: a zero stride on each reduced dimension maps all of it to one slot.
+        long[] outStrides = new long[rank];
+        long[] packed = Strided.contiguousStrides(out.shape());
+        long count = 1;
+        for (int d = 0; d < rank; d++) {
+            boolean reduced = out.shape()[d] == 1 && x.shape()[d] != 1;
+            outStrides[d] = reduced ? 0 : packed[d];
+            if (reduced) {
+                count *= x.shape()[d];
+            }
+        }
+        if (x.numel() == 0) {
+            count = 0;
+        }
+        int outN = Math.toIntExact(out.numel());
+        double[] acc = new double[outN];
+        double init = switch (op) {
+            case SUM, MEAN -> 0.0;
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+            default -> throw new IllegalArgumentException("reduce: unsupported op " + op);
+        };
+        java.util.Arrays.fill(acc, init);
+        long[] xo = offsets(x);
+        long[] slot = offsets(x.shape(), outStrides, 0);
+        for (int i = 0; i < xo.length; i++) {
+            double v = get(t, x.data(), xo[i]);
+            int s = (int) slot[i];
+            acc[s] = switch (op) {
+                case SUM, MEAN -> acc[s] + v;
+                case MAX -> Double.isNaN(acc[s]) ? acc[s] : Math.max(acc[s], v);
+                default -> Double.isNaN(acc[s]) ? acc[s] : Math.min(acc[s], v);
+            };
+        }
+        long[] oo = offsets(out);
+        for (int i = 0; i < outN; i++) {
+            double v = op == ReduceOp.MEAN ? acc[i] / count : acc[i];
+            set(t, out.data(), oo[i], v);
+        }
+    }
+
+    /** Index of the first extreme element along {@code dim}; NaN wins. */
+    public static void argReduce(ReduceOp op, DType t, Strided x, int dim, Strided out) {
+        boolean max = switch (op) {
+            case ARGMAX -> true;
+            case ARGMIN -> false;
+            default -> throw new IllegalArgumentException("argReduce: unsupported op " + op);
+        };
+        long[] lineShape = x.shape().clone();
+        lineShape[dim] = 1;
+        long[] starts = offsets(lineShape, x.strides(), x.offset());
+        long[] oo = offsets(out);
+        long len = x.shape()[dim];
+        long step = x.strides()[dim];
+        for (int i = 0; i < starts.length; i++) {
+            long best = 0;
+            double bestV = get(t, x.data(), starts[i]);
+            for (long j = 1; j < len && !Double.isNaN(bestV); j++) {
+                double v = get(t, x.data(), starts[i] + j * step);
+                if (Double.isNaN(v) || (max ? v > bestV : v < bestV)) {
+                    best = j;
+                    bestV = v;
+                }
+            }
+            set(t, out.data(), oo[i], best);
+        }
+    }
+
+    /** Triple-loop GEMM with a double accumulator. */
+    public static void gemm(DType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                            MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                            double beta, MemorySegment c, long cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = get(t, a, aOff + (transA ? (long) p * lda + i : (long) i * lda + p));
+                    double bv = get(t, b, bOff + (transB ? (long) j * ldb + p : (long) p * ldb + j));
+                    sum += av * bv;
+                }
+                long ci = cOff + (long) i * ldc + j;
+                double old = beta == 0 ? 0 : beta * get(t, c, ci);
+                set(t, c, ci, alpha * sum + old);
+            }
+        }
+    }
+}
