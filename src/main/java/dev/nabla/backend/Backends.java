@@ -16,7 +16,14 @@ public final class Backends {
     }
 
     private static final class JavaHolder {
-        static final JavaBackend INSTANCE = new JavaBackend();
+        static final JavaBackend INSTANCE = create();
+
+        private static JavaBackend create() {
+            JavaBackend b = new JavaBackend(true);
+            LOG.log(System.Logger.Level.DEBUG, "java backend: Vector API {0}",
+                    b.usesVectorApi() ? "in use" : "not present (run with --add-modules jdk.incubator.vector)");
+            return b;
+        }
     }
 
     private static final class CpuHolder {

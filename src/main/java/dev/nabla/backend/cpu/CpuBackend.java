@@ -16,6 +16,7 @@ public class CpuBackend extends JavaBackend {
 
     /** A backend over a loaded OpenBLAS. */
     public CpuBackend(OpenBlas blas) {
+        super(true);
         this.blas = blas;
     }
 

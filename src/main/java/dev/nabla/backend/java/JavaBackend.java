@@ -14,10 +14,21 @@ import java.lang.foreign.MemorySegment;
  * native library is available. Host memory from {@link MemoryPool#host()}.
  */
 public class JavaBackend implements Backend {
+    private final boolean useVector;
+
+    /** A backend that uses the Vector API when {@code useVector} is set (and the module is present). */
+    public JavaBackend(boolean useVector) {
+        this.useVector = useVector && VectorSupport.available();
+    }
+
+    /** True if this backend's kernels take the Vector API path. */
+    public boolean usesVectorApi() {
+        return useVector;
+    }
 
     @Override
     public String name() {
-        return "java";
+        return useVector ? "java (vector)" : "java (scalar)";
     }
 
     @Override
@@ -27,12 +38,12 @@ public class JavaBackend implements Backend {
 
     @Override
     public void fill(DType dtype, Strided dst, double value) {
-        ReferenceKernels.fill(dtype, dst, value);
+        JavaKernels.fill(useVector, dtype, dst, value);
     }
 
     @Override
     public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
-        ReferenceKernels.copy(srcType, src, dstType, dst);
+        JavaKernels.copy(useVector, srcType, src, dstType, dst);
     }
 
     @Override
@@ -49,7 +60,7 @@ public class JavaBackend implements Backend {
     public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
-        ReferenceKernels.gemm(dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
+        JavaGemm.gemm(useVector, dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
                 beta, c, cOffset, ldc);
     }
 
@@ -66,21 +77,21 @@ public class JavaBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
-        ReferenceKernels.unary(op, dtype, x, out, a, b);
+        JavaKernels.unary(useVector, op, dtype, x, out, a, b);
     }
 
     @Override
     public void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
-        ReferenceKernels.binary(op, dtype, x, y, out);
+        JavaKernels.binary(useVector, op, dtype, x, y, out);
     }
 
     @Override
     public void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
-        ReferenceKernels.reduce(op, dtype, x, out);
+        JavaKernels.reduce(useVector, op, dtype, x, out);
     }
 
     @Override
     public void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
-        ReferenceKernels.argReduce(op, dtype, x, dim, out);
+        JavaKernels.argReduce(op, dtype, x, dim, out);
     }
 }
