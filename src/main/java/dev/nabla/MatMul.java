@@ -48,6 +48,61 @@ final class MatMul {
         return stride == -1 ? 0 : stride;
     }
 
+    /** The differentiable matmul: forward through GEMM, backward as two more matmuls. */
+    static Tensor apply(Tensor a, Tensor b) {
+        Tensor out = matmul(a, b);
+        return Node.needed(a, b) ? new Backward(a, b).record(out) : out;
+    }
+
+    /** dA = dC · Bᵀ and dB = Aᵀ · dC, summed over broadcast batch dimensions; 1-D operands handled as vectors. */
+    static final class Backward extends Node {
+        private final SavedTensor a;
+        private final SavedTensor b;
+
+        private Backward(Tensor a, Tensor b) {
+            super(a, b);
+            this.a = needsInputGrad(1) ? save(a) : null;
+            this.b = needsInputGrad(0) ? save(b) : null;
+        }
+
+        @Override
+        public String name() {
+            return "MatMulBackward";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor[] in = inputs();
+            long[] aShape = in[0].rawShape();
+            long[] bShape = in[1].rawShape();
+            boolean vecA = aShape.length == 1;
+            boolean vecB = bShape.length == 1;
+            // Re-insert the dimensions matmul removed for 1-D operands, so g is [..., m, n].
+            Tensor g2 = g;
+            if (vecA) {
+                g2 = g2.unsqueeze(vecB ? 0 : g2.dim() - 1);
+            }
+            if (vecB) {
+                g2 = g2.unsqueeze(g2.dim());
+            }
+            Tensor ga = null;
+            Tensor gb = null;
+            if (needsInputGrad(0)) {
+                Tensor b2 = vecB ? b.get().unsqueeze(1) : b.get();
+                Tensor full = g2.matmul(b2.transpose(-1, -2));
+                long[] a2Shape = vecA ? new long[] {1, aShape[0]} : aShape;
+                ga = Pointwise.sumTo(full, a2Shape).reshape(aShape);
+            }
+            if (needsInputGrad(1)) {
+                Tensor a2 = vecA ? a.get().unsqueeze(0) : a.get();
+                Tensor full = a2.transpose(-1, -2).matmul(g2);
+                long[] b2Shape = vecB ? new long[] {bShape[0], 1} : bShape;
+                gb = Pointwise.sumTo(full, b2Shape).reshape(bShape);
+            }
+            return new Tensor[] {ga, gb};
+        }
+    }
+
     static Tensor matmul(Tensor a, Tensor b) {
         String op = "matmul";
         a.checkAlive(op);
@@ -63,7 +118,7 @@ final class MatMul {
             throw new IllegalArgumentException(op + ": both arguments need at least 1 dimension, got "
                     + a.describe() + " and " + b.describe());
         }
-        try (Scope scope = Scope.open()) {
+        try (Scope scope = Scope.open(); Grad off = Grad.disabled()) {
             return scope.keep(matmulInScope(a, b));
         }
     }

@@ -43,6 +43,9 @@ public final class Tensor implements AutoCloseable {
     private final long offset;
     /** In-place modification count, shared by every view of the same storage. */
     private final long[] version;
+    private boolean requiresGrad;
+    private Tensor grad;
+    private Node gradFn;
 
     private Tensor(Storage storage, boolean retain, DType dtype, Device device, long[] shape, long[] strides,
                    long offset, long[] version) {
@@ -363,6 +366,18 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(storage, true, dtype, device, newShape, newStrides, newOffset, version);
     }
 
+    private Tensor reshaped(Tensor out) {
+        return Node.needed(this) ? new ShapeOps.Reshape(this).record(out) : out;
+    }
+
+    private Tensor permuted(Tensor out, int[] dims) {
+        return Node.needed(this) ? new ShapeOps.Permute(this, dims).record(out) : out;
+    }
+
+    private Tensor subview(Tensor out, java.util.function.UnaryOperator<Tensor> reView) {
+        return Node.needed(this) ? new ShapeOps.Subview(this, reView).record(out) : out;
+    }
+
     /**
      * The same memory under another shape (one size may be -1). Throws if the strides make that impossible
      * without a copy; {@link #reshape} copies instead.
@@ -375,7 +390,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("view: " + describe() + " with strides " + Shapes.str(strides)
                     + " cannot be viewed as " + Shapes.str(to) + " without a copy; use reshape()");
         }
-        return view(to, s, offset);
+        return reshaped(view(to, s, offset));
     }
 
     /** Another shape (one size may be -1): a view when the layout allows, else a copy. */
@@ -383,7 +398,7 @@ public final class Tensor implements AutoCloseable {
         checkAlive("reshape");
         long[] to = Shapes.inferReshape("reshape", shape, newShape);
         long[] s = Shapes.viewStrides(shape, strides, to);
-        return s != null ? view(to, s, offset) : contiguous().view(to);
+        return s != null ? reshaped(view(to, s, offset)) : contiguous().view(to);
     }
 
     /** All dimensions merged into one. */
@@ -425,7 +440,13 @@ public final class Tensor implements AutoCloseable {
         s[b] = shape[a];
         st[a] = strides[b];
         st[b] = strides[a];
-        return view(s, st, offset);
+        int[] perm = new int[shape.length];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        perm[a] = b;
+        perm[b] = a;
+        return permuted(view(s, st, offset), perm);
     }
 
     /** The transpose of a matrix (a view); a 0- or 1-dimensional tensor is returned as a view of itself. */
@@ -435,7 +456,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("t: expects a tensor of at most 2 dimensions, got " + describe()
                     + "; use transpose(dim0, dim1)");
         }
-        return shape.length < 2 ? view(shape.clone(), strides.clone(), offset) : transpose(0, 1);
+        return shape.length < 2 ? reshaped(view(shape.clone(), strides.clone(), offset)) : transpose(0, 1);
     }
 
     /** Reorders dimensions: result dimension {@code i} is this tensor's dimension {@code dims[i]} (a view). */
@@ -447,6 +468,7 @@ public final class Tensor implements AutoCloseable {
         }
         long[] s = new long[dims.length];
         long[] st = new long[dims.length];
+        int[] perm = new int[dims.length];
         boolean[] seen = new boolean[dims.length];
         for (int i = 0; i < dims.length; i++) {
             int d = Shapes.dim("permute", dims[i], shape.length);
@@ -455,10 +477,11 @@ public final class Tensor implements AutoCloseable {
                         + Arrays.toString(dims));
             }
             seen[d] = true;
+            perm[i] = d;
             s[i] = shape[d];
             st[i] = strides[d];
         }
-        return view(s, st, offset);
+        return permuted(view(s, st, offset), perm);
     }
 
     /** Removes every dimension of size 1 (a view). */
@@ -479,7 +502,7 @@ public final class Tensor implements AutoCloseable {
                 st[j++] = strides[d];
             }
         }
-        return view(s, st, offset);
+        return reshaped(view(s, st, offset));
     }
 
     /** Removes dimension {@code dim} if its size is 1; otherwise returns a view of the same shape. */
@@ -487,9 +510,9 @@ public final class Tensor implements AutoCloseable {
         checkAlive("squeeze");
         int d = Shapes.dim("squeeze", dim, shape.length);
         if (shape.length == 0 || shape[d] != 1) {
-            return view(shape.clone(), strides.clone(), offset);
+            return reshaped(view(shape.clone(), strides.clone(), offset));
         }
-        return view(remove(shape, d), remove(strides, d), offset);
+        return reshaped(view(remove(shape, d), remove(strides, d), offset));
     }
 
     private static long[] remove(long[] a, int i) {
@@ -514,7 +537,7 @@ public final class Tensor implements AutoCloseable {
                 st[i] = strides[j++];
             }
         }
-        return view(s, st, offset);
+        return reshaped(view(s, st, offset));
     }
 
     /** Elements {@code start .. start+length-1} of dimension {@code dim} (a view). */
@@ -531,7 +554,8 @@ public final class Tensor implements AutoCloseable {
         }
         long[] s = shape.clone();
         s[d] = length;
-        return view(s, strides.clone(), offset + st * strides[d]);
+        long from = st;
+        return subview(view(s, strides.clone(), offset + st * strides[d]), t -> t.narrow(d, from, length));
     }
 
     /** Python's {@code t[..., start:end:step, ...]} on dimension {@code dim}; indices are clamped like Python's. */
@@ -551,7 +575,7 @@ public final class Tensor implements AutoCloseable {
         long[] st = strides.clone();
         s[d] = (e0 - s0 + step - 1) / step;
         st[d] = strides[d] * step;
-        return view(s, st, offset + s0 * strides[d]);
+        return subview(view(s, st, offset + s0 * strides[d]), t -> t.slice(d, s0, e0, step));
     }
 
     /** Index {@code index} of dimension {@code dim}, removing that dimension (a view). */
@@ -566,7 +590,7 @@ public final class Tensor implements AutoCloseable {
             throw new IndexOutOfBoundsException("select: index " + index + " is out of range for dimension " + d
                     + " of size " + shape[d] + " in " + describe());
         }
-        return view(remove(shape, d), remove(strides, d), offset + i * strides[d]);
+        return subview(view(remove(shape, d), remove(strides, d), offset + i * strides[d]), t -> t.select(d, i));
     }
 
     /**
@@ -604,7 +628,8 @@ public final class Tensor implements AutoCloseable {
                         + Shapes.str(newShape) + " (dimension " + d + ": " + have + " vs " + want + ")");
             }
         }
-        return view(s, st, offset);
+        Tensor out = view(s, st, offset);
+        return Node.needed(this) ? new ShapeOps.Expand(this).record(out) : out;
     }
 
     /** {@link #expand} to the shape of {@code other}. */
@@ -624,42 +649,26 @@ public final class Tensor implements AutoCloseable {
         checkAlive("clone");
         Tensor out = empty(dtype, device, shape);
         backend().copy(dtype, strided(), dtype, out.strided());
-        return out;
+        return Node.needed(this) ? new ShapeOps.Identity(this).record(out) : out;
     }
 
     // ------------------------------------------------------------------ element-wise
 
-    private static void checkCompatible(String op, Tensor a, Tensor b) {
-        a.checkAlive(op);
-        b.checkAlive(op);
-        if (a.device != b.device) {
-            throw new IllegalArgumentException(op + ": tensors are on different devices: " + a.describe() + " and "
-                    + b.describe());
-        }
-        if (a.dtype != b.dtype) {
-            throw new IllegalArgumentException(op + ": dtypes differ: " + a.describe() + " and " + b.describe()
-                    + "; convert one with to(DType)");
-        }
-    }
-
     private Tensor unary(String op, UnaryOp kind, double a, double b) {
-        checkAlive(op);
-        Tensor out = empty(dtype, device, shape);
-        backend().unary(kind, dtype, strided(), out.strided(), a, b);
-        return out;
+        return Pointwise.Unary.apply(op, kind, this, a, b);
     }
 
-    private Tensor binary(String op, BinaryOp kind, Tensor other) {
-        checkCompatible(op, this, other);
-        long[] s = Shapes.broadcast(op, shape, other.shape);
-        Tensor out = empty(dtype, device, s);
-        backend().binary(kind, dtype, stridedAs(s), other.stridedAs(s), out.strided());
-        return out;
+    private Tensor compare(String op, BinaryOp kind, Tensor other) {
+        return Kernels.binary(op, kind, this, other);
+    }
+
+    private Tensor compare(String op, UnaryOp kind, double value) {
+        return Kernels.unary(op, kind, this, value, 0);
     }
 
     /** {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
-        return binary("add", BinaryOp.ADD, other);
+        return Pointwise.Add.apply(this, other);
     }
 
     /** {@code this + value}. */
@@ -669,7 +678,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
-        return binary("sub", BinaryOp.SUB, other);
+        return Pointwise.Sub.apply(this, other);
     }
 
     /** {@code this - value}. */
@@ -679,7 +688,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this * other}, broadcasting. */
     public Tensor mul(Tensor other) {
-        return binary("mul", BinaryOp.MUL, other);
+        return Pointwise.Mul.apply(this, other);
     }
 
     /** {@code this * value}. */
@@ -689,7 +698,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this / other}, broadcasting. */
     public Tensor div(Tensor other) {
-        return binary("div", BinaryOp.DIV, other);
+        return Pointwise.Div.apply(this, other);
     }
 
     /** {@code this / value}. */
@@ -699,7 +708,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this ^ exponent}, broadcasting. */
     public Tensor pow(Tensor exponent) {
-        return binary("pow", BinaryOp.POW, exponent);
+        return Pointwise.Pow.apply(this, exponent);
     }
 
     /** {@code this ^ exponent}. */
@@ -709,52 +718,57 @@ public final class Tensor implements AutoCloseable {
 
     /** Element-wise maximum, broadcasting (NaN propagates). */
     public Tensor maximum(Tensor other) {
-        return binary("maximum", BinaryOp.MAXIMUM, other);
+        return Pointwise.Extremum.apply(this, other, true);
     }
 
     /** Element-wise minimum, broadcasting (NaN propagates). */
     public Tensor minimum(Tensor other) {
-        return binary("minimum", BinaryOp.MINIMUM, other);
+        return Pointwise.Extremum.apply(this, other, false);
     }
 
     /** 1 where {@code this == other}, else 0. */
     public Tensor eq(Tensor other) {
-        return binary("eq", BinaryOp.EQ, other);
+        return compare("eq", BinaryOp.EQ, other);
     }
 
     /** 1 where {@code this > other}, else 0. */
     public Tensor gt(Tensor other) {
-        return binary("gt", BinaryOp.GT, other);
+        return compare("gt", BinaryOp.GT, other);
     }
 
     /** 1 where {@code this >= other}, else 0. */
     public Tensor ge(Tensor other) {
-        return binary("ge", BinaryOp.GE, other);
+        return compare("ge", BinaryOp.GE, other);
     }
 
     /** 1 where {@code this < other}, else 0. */
     public Tensor lt(Tensor other) {
-        return binary("lt", BinaryOp.LT, other);
+        return compare("lt", BinaryOp.LT, other);
     }
 
     /** 1 where {@code this <= other}, else 0. */
     public Tensor le(Tensor other) {
-        return binary("le", BinaryOp.LE, other);
+        return compare("le", BinaryOp.LE, other);
     }
 
     /** 1 where {@code this > value}, else 0. */
     public Tensor gt(double value) {
-        return unary("gt", UnaryOp.GT_SCALAR, value, 0);
+        return compare("gt", UnaryOp.GT_SCALAR, value);
     }
 
     /** 1 where {@code this < value}, else 0. */
     public Tensor lt(double value) {
-        return unary("lt", UnaryOp.LT_SCALAR, value, 0);
+        return compare("lt", UnaryOp.LT_SCALAR, value);
     }
 
     /** 1 where {@code this == value}, else 0. */
     public Tensor eq(double value) {
-        return unary("eq", UnaryOp.EQ_SCALAR, value, 0);
+        return compare("eq", UnaryOp.EQ_SCALAR, value);
+    }
+
+    /** {@code value - this}. */
+    public Tensor rsub(double value) {
+        return unary("rsub", UnaryOp.RSUB_SCALAR, value, 0);
     }
 
     /** {@code -this}. */
@@ -866,9 +880,18 @@ public final class Tensor implements AutoCloseable {
         version[0]++;
     }
 
+    /** In-place ops are not recorded: refuse them where the graph would need them. */
+    private void checkInPlace(String op) {
+        checkAlive(op);
+        if (requiresGrad && Grad.isEnabled()) {
+            throw new IllegalStateException(op + ": " + describe() + " requires grad; in-place operations on it are "
+                    + "not recorded. Run it inside Grad.disabled() (as optimizers do) or use the out-of-place op");
+        }
+    }
+
     /** Sets every element to {@code value}; returns this. */
     public Tensor fill_(double value) {
-        checkAlive("fill_");
+        checkInPlace("fill_");
         backend().fill(dtype, strided(), value);
         bump();
         return this;
@@ -881,7 +904,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor; returns this. */
     public Tensor copy_(Tensor src) {
-        checkAlive("copy_");
+        checkInPlace("copy_");
         src.checkAlive("copy_");
         if (src.device != device) {
             throw new IllegalArgumentException("copy_: tensors are on different devices: " + describe() + " and "
@@ -898,7 +921,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     private Tensor binaryInPlace(String op, BinaryOp kind, Tensor other) {
-        checkCompatible(op, this, other);
+        checkInPlace(op);
+        Kernels.checkCompatible(op, this, other);
         long[] s = Shapes.broadcast(op, shape, other.shape);
         if (!Arrays.equals(s, shape)) {
             throw new IllegalArgumentException(op + ": result shape " + Shapes.str(s)
@@ -910,7 +934,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     private Tensor unaryInPlace(String op, UnaryOp kind, double a) {
-        checkAlive(op);
+        checkInPlace(op);
         backend().unary(kind, dtype, strided(), strided(), a, 0);
         bump();
         return this;
@@ -948,149 +972,64 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ reductions
 
-    private int[] reducedDims(String op, int[] dims) {
-        int[] out = new int[dims.length];
-        boolean[] seen = new boolean[Math.max(shape.length, 1)];
-        for (int i = 0; i < dims.length; i++) {
-            int d = Shapes.dim(op, dims[i], shape.length);
-            if (seen[d]) {
-                throw new IllegalArgumentException(op + ": dimension " + d + " repeats in " + Arrays.toString(dims));
-            }
-            seen[d] = true;
-            out[i] = d;
-        }
-        return out;
-    }
-
-    private Tensor reduce(String op, ReduceOp kind, int[] dims, boolean keepdim) {
-        checkAlive(op);
-        int[] ds = reducedDims(op, dims);
-        long[] kept = shape.clone();
-        for (int d : ds) {
-            if (shape.length > 0) {
-                kept[d] = 1;
-            }
-        }
-        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN)) {
-            for (int d : ds) {
-                if (shape.length > 0 && shape[d] == 0) {
-                    throw new IllegalArgumentException(op + ": cannot reduce the empty dimension " + d + " of "
-                            + describe());
-                }
-            }
-        }
-        Tensor out = empty(dtype, device, kept);
-        backend().reduce(kind, dtype, strided(), out.strided());
-        if (keepdim || ds.length == 0 || shape.length == 0) {
-            return out;
-        }
-        return out.view(dropDims(kept, ds));
-    }
-
-    private static long[] dropDims(long[] s, int[] ds) {
-        boolean[] drop = new boolean[s.length];
-        for (int d : ds) {
-            drop[d] = true;
-        }
-        long[] out = new long[s.length - ds.length];
-        for (int d = 0, j = 0; d < s.length; d++) {
-            if (!drop[d]) {
-                out[j++] = s[d];
-            }
-        }
-        return out;
-    }
-
-    private int[] allDims() {
-        int[] all = new int[shape.length];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i;
-        }
-        return all;
-    }
-
-    private Tensor reduceAll(String op, ReduceOp kind) {
-        if (shape.length > 0 && (kind == ReduceOp.MAX || kind == ReduceOp.MIN) && numel() == 0) {
-            throw new IllegalArgumentException(op + ": cannot reduce the empty " + describe());
-        }
-        Tensor r = reduce(op, kind, allDims(), true);
-        return shape.length == 0 ? r : r.view();
-    }
-
     /** Sum of all elements (0-dimensional). */
     public Tensor sum() {
-        return reduceAll("sum", ReduceOp.SUM);
+        return Reductions.SumMean.apply(this, null, false, false);
     }
 
     /** Sum over {@code dim}. */
     public Tensor sum(int dim, boolean keepdim) {
-        return reduce("sum", ReduceOp.SUM, new int[] {dim}, keepdim);
+        return Reductions.SumMean.apply(this, new int[] {dim}, keepdim, false);
     }
 
     /** Sum over several dimensions. */
     public Tensor sum(int[] dims, boolean keepdim) {
-        return reduce("sum", ReduceOp.SUM, dims, keepdim);
+        return Reductions.SumMean.apply(this, dims, keepdim, false);
     }
 
     /** Mean of all elements (0-dimensional). */
     public Tensor mean() {
-        return reduceAll("mean", ReduceOp.MEAN);
+        return Reductions.SumMean.apply(this, null, false, true);
     }
 
     /** Mean over {@code dim}. */
     public Tensor mean(int dim, boolean keepdim) {
-        return reduce("mean", ReduceOp.MEAN, new int[] {dim}, keepdim);
+        return Reductions.SumMean.apply(this, new int[] {dim}, keepdim, true);
     }
 
     /** Mean over several dimensions. */
     public Tensor mean(int[] dims, boolean keepdim) {
-        return reduce("mean", ReduceOp.MEAN, dims, keepdim);
+        return Reductions.SumMean.apply(this, dims, keepdim, true);
     }
 
     /** Largest element (0-dimensional). */
     public Tensor max() {
-        return reduceAll("max", ReduceOp.MAX);
+        return Reductions.Extreme.apply(this, null, false, true);
     }
 
-    /** Largest element along {@code dim}. */
+    /** Largest element along {@code dim} (the values; see {@link #argmax} for the indices). */
     public Tensor max(int dim, boolean keepdim) {
-        return reduce("max", ReduceOp.MAX, new int[] {dim}, keepdim);
+        return Reductions.Extreme.apply(this, new int[] {dim}, keepdim, true);
     }
 
     /** Smallest element (0-dimensional). */
     public Tensor min() {
-        return reduceAll("min", ReduceOp.MIN);
+        return Reductions.Extreme.apply(this, null, false, false);
     }
 
     /** Smallest element along {@code dim}. */
     public Tensor min(int dim, boolean keepdim) {
-        return reduce("min", ReduceOp.MIN, new int[] {dim}, keepdim);
+        return Reductions.Extreme.apply(this, new int[] {dim}, keepdim, false);
     }
 
     /** Index of the first largest element along {@code dim}, as exact integers in this dtype. */
     public Tensor argmax(int dim, boolean keepdim) {
-        return argReduce("argmax", ReduceOp.ARGMAX, dim, keepdim);
+        return Kernels.argReduce("argmax", ReduceOp.ARGMAX, this, dim, keepdim);
     }
 
     /** Index of the first smallest element along {@code dim}, as exact integers in this dtype. */
     public Tensor argmin(int dim, boolean keepdim) {
-        return argReduce("argmin", ReduceOp.ARGMIN, dim, keepdim);
-    }
-
-    private Tensor argReduce(String op, ReduceOp kind, int dim, boolean keepdim) {
-        checkAlive(op);
-        if (shape.length == 0) {
-            return zerosLike(this);
-        }
-        int d = Shapes.dim(op, dim, shape.length);
-        if (shape[d] == 0) {
-            throw new IllegalArgumentException(op + ": cannot reduce the empty dimension " + d + " of " + describe());
-        }
-        long[] kept = shape.clone();
-        kept[d] = 1;
-        Tensor out = empty(dtype, device, kept);
-        backend().argReduce(kind, dtype, strided(), d, out.strided());
-        return keepdim ? out : out.view(dropDims(kept, new int[] {d}));
+        return Kernels.argReduce("argmin", ReduceOp.ARGMIN, this, dim, keepdim);
     }
 
     // ------------------------------------------------------------------ linear algebra
@@ -1100,7 +1039,7 @@ public final class Tensor implements AutoCloseable {
      * a row (left) or column (right) vector and that dimension removed, and leading batch dimensions broadcast.
      */
     public Tensor matmul(Tensor other) {
-        return MatMul.matmul(this, other);
+        return MatMul.apply(this, other);
     }
 
     /** Package access for {@link MatMul}. */
@@ -1114,6 +1053,109 @@ public final class Tensor implements AutoCloseable {
 
     Storage storage() {
         return storage;
+    }
+
+    // ------------------------------------------------------------------ autograd
+
+    /** True if gradients flow to (leaf) or through (result of a recorded op) this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /**
+     * Marks a leaf tensor as needing a gradient (a parameter, or an input to {@link GradCheck}); returns this.
+     *
+     * @throws IllegalStateException on a non-leaf tensor
+     */
+    public Tensor requiresGrad_(boolean requires) {
+        checkAlive("requiresGrad_");
+        if (gradFn != null) {
+            throw new IllegalStateException("requiresGrad_: " + describe() + " is the result of " + gradFn.name()
+                    + ", not a leaf; use detach() to get a leaf");
+        }
+        requiresGrad = requires;
+        return this;
+    }
+
+    /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /**
+     * Replaces the gradient (null clears it). The previous gradient tensor is closed, since the tensor owned
+     * it: that is how {@code zeroGrad()} frees gradient memory deterministically.
+     */
+    public void setGrad(Tensor newGrad) {
+        if (newGrad != null) {
+            newGrad.checkAlive("setGrad");
+            if (!Arrays.equals(newGrad.shape, shape) || newGrad.dtype != dtype || newGrad.device != device) {
+                throw new IllegalArgumentException("setGrad: gradient " + newGrad.describe() + " does not match "
+                        + describe());
+            }
+        }
+        if (grad != null && grad != newGrad) {
+            grad.close();
+        }
+        grad = newGrad;
+    }
+
+    /** The node that produced this tensor ({@code grad_fn}), or null for a leaf. */
+    public Node gradFn() {
+        return gradFn;
+    }
+
+    /** True for tensors not produced by a recorded op. */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** A view of the same memory that is cut from the graph (a leaf that does not require grad). */
+    public Tensor detach() {
+        checkAlive("detach");
+        return view(shape.clone(), strides.clone(), offset);
+    }
+
+    void setGradFn(Node node) {
+        gradFn = node;
+        requiresGrad = true;
+    }
+
+    /** Adds {@code g} to this leaf's gradient, allocating it outside any scope on first use. */
+    void accumulateGrad(Tensor g, boolean createGraph) {
+        if (!Arrays.equals(g.shape, shape)) {
+            throw new IllegalStateException("backward: gradient of shape " + Shapes.str(g.shape) + " for "
+                    + describe());
+        }
+        if (createGraph) {
+            grad = grad == null ? g : grad.add(g);
+            return;
+        }
+        try (Grad off = Grad.disabled()) {
+            if (grad == null) {
+                grad = Scope.detached(g::clone);
+            } else {
+                grad.add_(g);
+            }
+        }
+    }
+
+    /** Backpropagates from this one-element tensor (a loss), accumulating into the leaves' {@link #grad()}. */
+    public void backward() {
+        Autograd.backward(this, null, false, false);
+    }
+
+    /** Backpropagates {@code gradient} (same shape as this tensor) from this tensor. */
+    public void backward(Tensor gradient) {
+        Autograd.backward(this, gradient, false, false);
+    }
+
+    /**
+     * Backpropagates with PyTorch's options: {@code retainGraph} keeps the graph for another backward;
+     * {@code createGraph} records the backward pass so gradients can be differentiated again.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Autograd.backward(this, gradient, retainGraph, createGraph);
     }
 
     // ------------------------------------------------------------------ conversion
@@ -1132,7 +1174,7 @@ public final class Tensor implements AutoCloseable {
         if (src != this) {
             src.close();
         }
-        return out;
+        return Node.needed(this) ? new ShapeOps.Move(this).record(out) : out;
     }
 
     /** This tensor converted to {@code target}: itself if already of that dtype, else a converted copy. */
@@ -1143,7 +1185,7 @@ public final class Tensor implements AutoCloseable {
         }
         Tensor out = empty(target, device, shape);
         backend().copy(dtype, strided(), target, out.strided());
-        return out;
+        return Node.needed(this) ? new ShapeOps.Cast(this).record(out) : out;
     }
 
     /** The elements in row-major order, converted to float. */
