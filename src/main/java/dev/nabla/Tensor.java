@@ -1032,6 +1032,82 @@ public final class Tensor implements AutoCloseable {
         return Kernels.argReduce("argmin", ReduceOp.ARGMIN, this, dim, keepdim);
     }
 
+    /**
+     * Variance over {@code dims} with Bessel's correction {@code correction} (1 = unbiased, PyTorch's default;
+     * 0 = population variance).
+     */
+    public Tensor var(int[] dims, int correction, boolean keepdim) {
+        checkAlive("var");
+        int[] ds = Kernels.reducedDims("var", dims, shape.length);
+        long n = 1;
+        for (int d : ds) {
+            n *= shape[d];
+        }
+        Tensor centered = sub(mean(ds, true));
+        return centered.square().sum(ds, keepdim).div(Math.max(n - correction, 0));
+    }
+
+    /** Variance of all elements with Bessel's correction (unbiased). */
+    public Tensor var() {
+        return flatten().var(new int[] {0}, 1, false);
+    }
+
+    /** Softmax along {@code dim}, computed stably (the row maximum is subtracted first). */
+    public Tensor softmax(int dim) {
+        checkAlive("softmax");
+        Tensor shifted = sub(max(dim, true).detach());
+        Tensor e = shifted.exp();
+        return e.div(e.sum(dim, true));
+    }
+
+    /** Log of the softmax along {@code dim}, computed stably: {@code x - max - log(sum(exp(x - max)))}. */
+    public Tensor logSoftmax(int dim) {
+        checkAlive("logSoftmax");
+        Tensor shifted = sub(max(dim, true).detach());
+        return shifted.sub(shifted.exp().sum(dim, true).log());
+    }
+
+    // ------------------------------------------------------------------ indexing
+
+    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (torch.gather); index holds exact integers. */
+    public Tensor gather(int dim, Tensor index) {
+        return Indexing.Gather.apply(this, dim, index);
+    }
+
+    /** A copy of this tensor with {@code src} added at {@code index} along {@code dim} (torch.scatter_add). */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return Indexing.ScatterAdd.apply(this, dim, index, src);
+    }
+
+    /** The entries of a 1-D {@code index} along {@code dim} (torch.index_select). */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return Indexing.indexSelect(this, dim, index);
+    }
+
+    /** Concatenates tensors along {@code dim} (torch.cat). */
+    public static Tensor cat(int dim, Tensor... tensors) {
+        return Concat.apply(dim, tensors);
+    }
+
+    /** Stacks same-shaped tensors along a new dimension {@code dim} (torch.stack). */
+    public static Tensor stack(int dim, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("stack: needs at least one tensor");
+        }
+        for (Tensor t : tensors) {
+            if (!Arrays.equals(t.shape, tensors[0].shape)) {
+                throw new IllegalArgumentException("stack: shapes differ: " + Shapes.str(tensors[0].shape) + " and "
+                        + Shapes.str(t.shape));
+            }
+        }
+        int d = Shapes.dim("stack", dim, tensors[0].dim() + 1);
+        Tensor[] expanded = new Tensor[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            expanded[i] = tensors[i].unsqueeze(d);
+        }
+        return cat(d, expanded);
+    }
+
     // ------------------------------------------------------------------ linear algebra
 
     /**

@@ -77,4 +77,28 @@ public interface Backend {
      * NaN counts as largest (and smallest), like PyTorch.
      */
     void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out);
+
+    /**
+     * {@code out[..., i_dim, ...] = x[..., index[..., i_dim, ...], ...]} along {@code dim}: {@code index} has
+     * {@code out}'s shape (zero strides allowed) and holds exact integers in {@code indexType}, each in
+     * {@code [0, x.shape[dim])}, else {@link IndexOutOfBoundsException}. Other dimensions of {@code x} must be at
+     * least as large as {@code out}'s.
+     */
+    void gather(DType dtype, Strided x, int dim, DType indexType, Strided index, Strided out);
+
+    /**
+     * {@code out[..., index[..., i_dim, ...], ...] += src[..., i_dim, ...]} along {@code dim}, accumulating
+     * repeated indices: the adjoint of {@link #gather}. {@code index} has {@code src}'s shape.
+     */
+    void scatterAdd(DType dtype, Strided out, int dim, DType indexType, Strided index, Strided src);
+
+    /**
+     * Unfolds sliding windows: {@code x} of shape {@code [N, C, H, W]} into {@code cols} of shape
+     * {@code [N, C*kh*kw, outH*outW]}, where row {@code (c, i, j)} holds input {@code (c, y*sh - ph + i*dh,
+     * x*sw - pw + j*dw)} for each output position; positions in the padding read {@code padValue}.
+     */
+    void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols);
+
+    /** The adjoint of {@link #im2col}: adds each column entry into its input position of {@code x}. */
+    void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x);
 }

@@ -3,6 +3,7 @@ package dev.nabla.backend.java;
 import dev.nabla.DType;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
@@ -93,5 +94,25 @@ public class JavaBackend implements Backend {
     @Override
     public void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
         JavaKernels.argReduce(op, dtype, x, dim, out);
+    }
+
+    @Override
+    public void gather(DType dtype, Strided x, int dim, DType indexType, Strided index, Strided out) {
+        ReferenceKernels.gather(dtype, x, dim, indexType, index, out);
+    }
+
+    @Override
+    public void scatterAdd(DType dtype, Strided out, int dim, DType indexType, Strided index, Strided src) {
+        ReferenceKernels.scatterAdd(dtype, out, dim, indexType, index, src);
+    }
+
+    @Override
+    public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
+        ReferenceKernels.im2col(dtype, x, geometry, padValue, cols);
+    }
+
+    @Override
+    public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
+        ReferenceKernels.col2im(dtype, cols, geometry, x);
     }
 }

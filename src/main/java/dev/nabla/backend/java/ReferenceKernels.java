@@ -2,6 +2,7 @@ package dev.nabla.backend.java;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.ScalarMath;
 import dev.nabla.backend.Strided;
@@ -186,6 +187,124 @@ public final class ReferenceKernels {
                 long ci = cOff + (long) i * ldc + j;
                 double old = beta == 0 ? 0 : beta * get(t, c, ci);
                 set(t, c, ci, alpha * sum + old);
+            }
+        }
+    }
+
+    /** The index value at {@code at}, checked to be an integer in [0, size). */
+    private static long indexAt(DType indexType, MemorySegment seg, long at, long size, String op) {
+        double v = get(indexType, seg, at);
+        long i = (long) v;
+        if (i != v || i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(op + ": index " + v + " is out of range for a dimension of size "
+                    + size);
+        }
+        return i;
+    }
+
+    /** Offset of the element of {@code s} at the multi-index whose position in out-order is {@code pos}. */
+    private static long[] positions(long[] shape) {
+        return offsets(shape, Strided.contiguousStrides(shape), 0);
+    }
+
+    /** Gather along {@code dim}; see {@link dev.nabla.backend.Backend#gather}. */
+    public static void gather(DType t, Strided x, int dim, DType it, Strided index, Strided out) {
+        long[] shape = out.shape();
+        long[] io = offsets(index.shape(), index.strides(), index.offset());
+        long[] oo = offsets(out);
+        // x offsets of each out position with index 0 along dim
+        long[] xBase = offsets(shape, x.strides(), x.offset());
+        long[] pos = positions(shape);
+        long[] contig = Strided.contiguousStrides(shape);
+        for (int p = 0; p < oo.length; p++) {
+            long along = (pos[p] / contig[dim]) % shape[dim];
+            long i = indexAt(it, index.data(), io[p], x.shape()[dim], "gather");
+            long at = xBase[p] + (i - along) * x.strides()[dim];
+            set(t, out.data(), oo[p], get(t, x.data(), at));
+        }
+    }
+
+    /** Scatter-add along {@code dim}; see {@link dev.nabla.backend.Backend#scatterAdd}. */
+    public static void scatterAdd(DType t, Strided out, int dim, DType it, Strided index, Strided src) {
+        long[] shape = src.shape();
+        long[] io = offsets(index);
+        long[] so = offsets(src);
+        long[] outBase = offsets(shape, out.strides(), out.offset());
+        long[] pos = positions(shape);
+        long[] contig = Strided.contiguousStrides(shape);
+        for (int p = 0; p < so.length; p++) {
+            long along = (pos[p] / contig[dim]) % shape[dim];
+            long i = indexAt(it, index.data(), io[p], out.shape()[dim], "scatterAdd");
+            long at = outBase[p] + (i - along) * out.strides()[dim];
+            set(t, out.data(), at, get(t, out.data(), at) + get(t, src.data(), so[p]));
+        }
+    }
+
+    /** Sliding-window unfold; see {@link dev.nabla.backend.Backend#im2col}. */
+    public static void im2col(DType t, Strided x, ConvGeometry g, double padValue, Strided cols) {
+        long n = x.shape()[0];
+        long c = x.shape()[1];
+        long h = x.shape()[2];
+        long w = x.shape()[3];
+        long oh = g.outH(h);
+        long ow = g.outW(w);
+        long[] xs = x.strides();
+        long[] cs = cols.strides();
+        for (long b = 0; b < n; b++) {
+            for (long ch = 0; ch < c; ch++) {
+                for (int ki = 0; ki < g.kernelH(); ki++) {
+                    for (int kj = 0; kj < g.kernelW(); kj++) {
+                        long row = (ch * g.kernelH() + ki) * g.kernelW() + kj;
+                        for (long oy = 0; oy < oh; oy++) {
+                            long iy = oy * g.strideH() - g.padH() + (long) ki * g.dilationH();
+                            for (long ox = 0; ox < ow; ox++) {
+                                long ix = ox * g.strideW() - g.padW() + (long) kj * g.dilationW();
+                                double v = iy < 0 || iy >= h || ix < 0 || ix >= w ? padValue
+                                        : get(t, x.data(), x.offset() + b * xs[0] + ch * xs[1] + iy * xs[2]
+                                        + ix * xs[3]);
+                                set(t, cols.data(), cols.offset() + b * cs[0] + row * cs[1] + (oy * ow + ox) * cs[2],
+                                        v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sliding-window fold (accumulating); see {@link dev.nabla.backend.Backend#col2im}. */
+    public static void col2im(DType t, Strided cols, ConvGeometry g, Strided x) {
+        long n = x.shape()[0];
+        long c = x.shape()[1];
+        long h = x.shape()[2];
+        long w = x.shape()[3];
+        long oh = g.outH(h);
+        long ow = g.outW(w);
+        long[] xs = x.strides();
+        long[] cs = cols.strides();
+        for (long b = 0; b < n; b++) {
+            for (long ch = 0; ch < c; ch++) {
+                for (int ki = 0; ki < g.kernelH(); ki++) {
+                    for (int kj = 0; kj < g.kernelW(); kj++) {
+                        long row = (ch * g.kernelH() + ki) * g.kernelW() + kj;
+                        for (long oy = 0; oy < oh; oy++) {
+                            long iy = oy * g.strideH() - g.padH() + (long) ki * g.dilationH();
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (long ox = 0; ox < ow; ox++) {
+                                long ix = ox * g.strideW() - g.padW() + (long) kj * g.dilationW();
+                                if (ix < 0 || ix >= w) {
+                                    continue;
+                                }
+                                long at = x.offset() + b * xs[0] + ch * xs[1] + iy * xs[2] + ix * xs[3];
+                                double v = get(t, cols.data(), cols.offset() + b * cs[0] + row * cs[1]
+                                        + (oy * ow + ox) * cs[2]);
+                                set(t, x.data(), at, get(t, x.data(), at) + v);
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,465 @@
+package dev.nabla;
+
+import dev.nabla.backend.ConvGeometry;
+import java.util.Arrays;
+
+/**
+ * Functional neural-network ops, like {@code torch.nn.functional}: layers without state (linear, conv2d,
+ * pooling, normalisation, dropout, embedding) and losses. Everything is differentiable and composed of
+ * {@link Tensor} ops, so it runs on every device.
+ *
+ * <pre>{@code
+ * Tensor logits = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2);
+ * Tensor loss = F.crossEntropy(logits, labels);
+ * }</pre>
+ */
+public final class F {
+    private F() {
+    }
+
+    // ------------------------------------------------------------------ layers
+
+    /** {@code x · wᵀ + b}: x {@code [..., in]}, w {@code [out, in]}, b {@code [out]} or null. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        x.checkAlive("linear");
+        w.checkAlive("linear");
+        if (w.dim() != 2 || x.dim() == 0 || x.size(-1) != w.size(1)) {
+            throw new IllegalArgumentException("linear: input " + x.describe() + " and weight " + w.describe()
+                    + " do not fit (expected input [..., " + (w.dim() == 2 ? w.size(1) : "in") + "], weight [out, in])");
+        }
+        if (b != null && (b.dim() != 1 || b.size(0) != w.size(0))) {
+            throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight "
+                    + w.describe());
+        }
+        Tensor y = x.matmul(w.t()); // the transpose is a view: GEMM gets a flag, not a copy
+        return b == null ? y : y.add(b);
+    }
+
+    /** {@code max(x, 0)}. */
+    public static Tensor relu(Tensor x) {
+        return x.relu();
+    }
+
+    /** Softmax along {@code dim}. */
+    public static Tensor softmax(Tensor x, int dim) {
+        return x.softmax(dim);
+    }
+
+    /** Log-softmax along {@code dim}. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return x.logSoftmax(dim);
+    }
+
+    /**
+     * 2-D convolution (cross-correlation, as in PyTorch): x {@code [N, C, H, W]}, w {@code [O, C/groups, kh, kw]},
+     * b {@code [O]} or null. Computed as unfold (im2col) followed by one batched GEMM per group.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        x.checkAlive("conv2d");
+        w.checkAlive("conv2d");
+        if (x.dim() != 4 || w.dim() != 4) {
+            throw new IllegalArgumentException("conv2d: expects input [N, C, H, W] and weight [O, C/groups, kh, kw], "
+                    + "got " + x.describe() + " and " + w.describe());
+        }
+        long n = x.size(0);
+        long c = x.size(1);
+        long o = w.size(0);
+        if (groups < 1 || c % groups != 0 || o % groups != 0 || w.size(1) * groups != c) {
+            throw new IllegalArgumentException("conv2d: " + c + " input channels, weight " + w.describe()
+                    + " and groups=" + groups + " do not fit (weight must be [O, C/groups, kh, kw], C and O "
+                    + "divisible by groups)");
+        }
+        if (b != null && (b.dim() != 1 || b.size(0) != o)) {
+            throw new IllegalArgumentException("conv2d: bias " + b.describe() + " does not match " + o + " channels");
+        }
+        ConvGeometry g = new ConvGeometry((int) w.size(2), (int) w.size(3), stride[0], stride[1], padding[0],
+                padding[1], dilation[0], dilation[1]);
+        long oh = g.outH(x.size(2));
+        long ow = g.outW(x.size(3));
+        Tensor cols = Unfold.unfold(x, g, 0.0); // [N, C*kh*kw, L]
+        long k = (c / groups) * g.kernelH() * g.kernelW();
+        Tensor out;
+        if (groups == 1) {
+            out = w.reshape(o, k).matmul(cols); // [N, O, L]
+        } else {
+            Tensor cg = cols.reshape(n, groups, k, oh * ow);
+            Tensor wg = w.reshape(groups, o / groups, k);
+            out = wg.matmul(cg).reshape(n, o, oh * ow);
+        }
+        out = out.reshape(n, o, oh, ow);
+        return b == null ? out : out.add(b.reshape(1, o, 1, 1));
+    }
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)} with square stride/padding, no dilation. */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, int padding) {
+        return conv2d(x, w, b, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {1, 1}, 1);
+    }
+
+    private static Tensor windows(String op, Tensor x, ConvGeometry g, double pad) {
+        x.checkAlive(op);
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expects [N, C, H, W], got " + x.describe());
+        }
+        if (g.padH() * 2 > g.kernelH() || g.padW() * 2 > g.kernelW()) {
+            throw new IllegalArgumentException(op + ": padding " + g.padH() + "x" + g.padW()
+                    + " must be at most half the kernel " + g.kernelH() + "x" + g.kernelW());
+        }
+        long[] s = x.shape();
+        return Unfold.unfold(x.reshape(s[0] * s[1], 1, s[2], s[3]), g, pad); // [N*C, kh*kw, L]
+    }
+
+    /** 2-D max pooling (the gradient goes to the first maximum of each window, as in PyTorch). */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        ConvGeometry g = new ConvGeometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                dilation[0], dilation[1]);
+        Tensor cols = windows("maxPool2d", x, g, Double.NEGATIVE_INFINITY);
+        Tensor idx = cols.argmax(1, true);
+        Tensor m = cols.gather(1, idx);
+        return m.reshape(x.size(0), x.size(1), g.outH(x.size(2)), g.outW(x.size(3)));
+    }
+
+    /** 2-D max pooling with a square window; stride defaults to the kernel size in PyTorch. */
+    public static Tensor maxPool2d(Tensor x, int kernel, int stride) {
+        return maxPool2d(x, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {0, 0},
+                new int[] {1, 1});
+    }
+
+    /** 2-D average pooling; padded zeros count in the average ({@code count_include_pad=True}, PyTorch's default). */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        ConvGeometry g = new ConvGeometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1);
+        Tensor cols = windows("avgPool2d", x, g, 0.0);
+        return cols.mean(1, false).reshape(x.size(0), x.size(1), g.outH(x.size(2)), g.outW(x.size(3)));
+    }
+
+    /** 2-D average pooling with a square window. */
+    public static Tensor avgPool2d(Tensor x, int kernel, int stride) {
+        return avgPool2d(x, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {0, 0});
+    }
+
+    /**
+     * Adaptive average pooling to {@code outH x outW}: window {@code i} spans
+     * {@code [floor(i*H/outH), ceil((i+1)*H/outH))}, as in PyTorch.
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        x.checkAlive("adaptiveAvgPool2d");
+        if (x.dim() != 4 || outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("adaptiveAvgPool2d: expects [N, C, H, W] and a positive output size, "
+                    + "got " + x.describe() + " and " + outH + "x" + outW);
+        }
+        long h = x.size(2);
+        long w = x.size(3);
+        if (h % outH == 0 && w % outW == 0) {
+            int kh = (int) (h / outH);
+            int kw = (int) (w / outW);
+            return avgPool2d(x, new int[] {kh, kw}, new int[] {kh, kw}, new int[] {0, 0});
+        }
+        Tensor[] rows = new Tensor[outH];
+        for (int i = 0; i < outH; i++) {
+            long h0 = Math.floorDiv(i * h, outH);
+            long h1 = -Math.floorDiv(-(i + 1) * h, outH);
+            Tensor[] cols = new Tensor[outW];
+            for (int j = 0; j < outW; j++) {
+                long w0 = Math.floorDiv(j * w, outW);
+                long w1 = -Math.floorDiv(-(j + 1) * w, outW);
+                cols[j] = x.narrow(2, h0, h1 - h0).narrow(3, w0, w1 - w0).mean(new int[] {2, 3}, false);
+            }
+            rows[i] = Tensor.stack(2, cols); // [N, C, outW]
+        }
+        return Tensor.stack(2, rows); // [N, C, outH, outW]
+    }
+
+    private static int[] allBut(int rank, int keep) {
+        int[] dims = new int[rank - 1];
+        for (int d = 0, j = 0; d < rank; d++) {
+            if (d != keep) {
+                dims[j++] = d;
+            }
+        }
+        return dims;
+    }
+
+    private static long[] channelShape(int rank, long c) {
+        long[] s = new long[rank];
+        Arrays.fill(s, 1);
+        s[1] = c;
+        return s;
+    }
+
+    /**
+     * Batch normalisation over dimension 1 ({@code [N, C]} or {@code [N, C, ...]}). In training, normalises with
+     * the batch statistics and updates {@code runningMean}/{@code runningVar} in place (no grad) with
+     * {@code momentum} (the running variance uses the unbiased batch variance, as PyTorch does); in evaluation,
+     * uses the running statistics. {@code weight}, {@code bias} and the running tensors may be null.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        x.checkAlive("batchNorm");
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batchNorm: expects [N, C, ...], got " + x.describe());
+        }
+        long c = x.size(1);
+        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (t != null && (t.dim() != 1 || t.size(0) != c)) {
+                throw new IllegalArgumentException("batchNorm: " + t.describe() + " does not match " + c
+                        + " channels of " + x.describe());
+            }
+        }
+        long[] cs = channelShape(x.dim(), c);
+        Tensor mean;
+        Tensor var;
+        if (training || runningMean == null || runningVar == null) {
+            int[] dims = allBut(x.dim(), 1);
+            long count = x.numel() / Math.max(c, 1);
+            if (training && count <= 1) {
+                throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, "
+                        + "got input " + x.describe());
+            }
+            mean = x.mean(dims, true);
+            var = x.var(dims, 0, true);
+            if (training && runningMean != null && runningVar != null) {
+                try (Grad off = Grad.disabled(); Scope s = Scope.open()) {
+                    runningMean.mul_(1 - momentum).add_(mean.reshape(c).mul(momentum));
+                    runningVar.mul_(1 - momentum).add_(var.reshape(c).mul(momentum * count / (count - 1.0)));
+                }
+            }
+        } else {
+            mean = runningMean.reshape(cs);
+            var = runningVar.reshape(cs);
+        }
+        Tensor y = x.sub(mean).mul(var.add(eps).rsqrt());
+        if (weight != null) {
+            y = y.mul(weight.reshape(cs));
+        }
+        return bias == null ? y : y.add(bias.reshape(cs));
+    }
+
+    /**
+     * Layer normalisation over the trailing dimensions {@code normalizedShape}; {@code weight}/{@code bias} (of that
+     * shape) may be null.
+     */
+    public static Tensor layerNorm(Tensor x, long[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        x.checkAlive("layerNorm");
+        int k = normalizedShape.length;
+        long[] xs = x.shape();
+        if (k == 0 || k > xs.length
+                || !Arrays.equals(Arrays.copyOfRange(xs, xs.length - k, xs.length), normalizedShape)) {
+            throw new IllegalArgumentException("layerNorm: normalized shape " + Arrays.toString(normalizedShape)
+                    + " is not the trailing shape of " + x.describe());
+        }
+        int[] dims = new int[k];
+        for (int i = 0; i < k; i++) {
+            dims[i] = xs.length - k + i;
+        }
+        Tensor y = x.sub(x.mean(dims, true)).mul(x.var(dims, 0, true).add(eps).rsqrt());
+        if (weight != null) {
+            y = y.mul(weight);
+        }
+        return bias == null ? y : y.add(bias);
+    }
+
+    /**
+     * Zeroes each element with probability {@code p} and scales the rest by {@code 1/(1-p)} while
+     * {@code training}; the identity otherwise.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator generator) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout: probability must be in [0, 1], got " + p);
+        }
+        x.checkAlive("dropout");
+        if (!training || p == 0) {
+            return x;
+        }
+        if (p == 1) {
+            return x.mul(0.0);
+        }
+        Tensor keep = Tensor.uniform(generator, 0, 1, x.dtype(), x.device(), x.shape()).lt(1 - p);
+        return x.mul(keep.mul(1.0 / (1 - p)));
+    }
+
+    /** Rows of {@code weight} ({@code [num, dim]}) picked by the integer ids in {@code ids}: shape ids + [dim]. */
+    public static Tensor embedding(Tensor ids, Tensor weight) {
+        ids.checkAlive("embedding");
+        weight.checkAlive("embedding");
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("embedding: weight must be [num_embeddings, dim], got "
+                    + weight.describe());
+        }
+        long[] s = Arrays.copyOf(ids.shape(), ids.dim() + 1);
+        s[ids.dim()] = weight.size(1);
+        Tensor flat = ids.dtype() == weight.dtype() ? ids.reshape(-1) : ids.to(weight.dtype()).reshape(-1);
+        return weight.indexSelect(0, flat).reshape(s);
+    }
+
+    // ------------------------------------------------------------------ losses
+
+    private static Tensor reduce(Tensor loss, Reduction reduction) {
+        return switch (reduction) {
+            case MEAN -> loss.mean();
+            case SUM -> loss.sum();
+            case NONE -> loss;
+        };
+    }
+
+    private static void sameShape(String op, Tensor input, Tensor target) {
+        input.checkAlive(op);
+        target.checkAlive(op);
+        if (!Arrays.equals(input.shape(), target.shape())) {
+            throw new IllegalArgumentException(op + ": input shape " + Shapes.str(input.shape())
+                    + " and target shape " + Shapes.str(target.shape()) + " differ");
+        }
+    }
+
+    /** Mean squared error. */
+    public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        sameShape("mseLoss", input, target);
+        return reduce(input.sub(target).square(), reduction);
+    }
+
+    /** Mean squared error, averaged. */
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return mseLoss(input, target, Reduction.MEAN);
+    }
+
+    /** Mean absolute error. */
+    public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        sameShape("l1Loss", input, target);
+        return reduce(input.sub(target).abs(), reduction);
+    }
+
+    /** Smooth L1: {@code 0.5 d²/beta} where {@code |d| < beta}, else {@code |d| - beta/2}. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, Reduction reduction, double beta) {
+        sameShape("smoothL1Loss", input, target);
+        if (!(beta >= 0)) {
+            throw new IllegalArgumentException("smoothL1Loss: beta must be >= 0, got " + beta);
+        }
+        Tensor d = input.sub(target);
+        Tensor ad = d.abs();
+        if (beta == 0) {
+            return reduce(ad, reduction);
+        }
+        Tensor small = ad.detach().lt(beta);
+        Tensor quad = d.square().mul(0.5 / beta);
+        Tensor lin = ad.sub(0.5 * beta);
+        return reduce(quad.mul(small).add(lin.mul(small.rsub(1.0))), reduction);
+    }
+
+    /** Huber: {@code 0.5 d²} where {@code |d| <= delta}, else {@code delta (|d| - delta/2)}. */
+    public static Tensor huberLoss(Tensor input, Tensor target, Reduction reduction, double delta) {
+        sameShape("huberLoss", input, target);
+        if (!(delta > 0)) {
+            throw new IllegalArgumentException("huberLoss: delta must be > 0, got " + delta);
+        }
+        Tensor d = input.sub(target);
+        Tensor ad = d.abs();
+        Tensor small = ad.detach().gt(delta).rsub(1.0);
+        Tensor quad = d.square().mul(0.5);
+        Tensor lin = ad.sub(0.5 * delta).mul(delta);
+        return reduce(quad.mul(small).add(lin.mul(small.rsub(1.0))), reduction);
+    }
+
+    private static Tensor checkClassTarget(String op, Tensor input, Tensor target) {
+        input.checkAlive(op);
+        target.checkAlive(op);
+        if (input.dim() < 2) {
+            throw new IllegalArgumentException(op + ": input must be [N, C, ...], got " + input.describe());
+        }
+        long[] expected = new long[input.dim() - 1];
+        expected[0] = input.size(0);
+        for (int d = 2; d < input.dim(); d++) {
+            expected[d - 1] = input.size(d);
+        }
+        if (!Arrays.equals(target.shape(), expected)) {
+            throw new IllegalArgumentException(op + ": target " + target.describe() + " must hold class indices of "
+                    + "shape " + Shapes.str(expected) + " for input " + input.describe());
+        }
+        return target.dtype() == input.dtype() ? target : target.to(input.dtype());
+    }
+
+    /**
+     * Negative log-likelihood of class indices: input {@code [N, C, ...]} of log-probabilities, target
+     * {@code [N, ...]} of class indices, optional per-class {@code weight} {@code [C]}. The mean is weighted:
+     * divided by the sum of the targets' weights, as in PyTorch.
+     */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        Tensor t = checkClassTarget("nllLoss", input, target);
+        Tensor picked = input.gather(1, t.unsqueeze(1)).squeeze(1).neg();
+        if (weight == null) {
+            return reduce(picked, reduction);
+        }
+        if (weight.dim() != 1 || weight.size(0) != input.size(1)) {
+            throw new IllegalArgumentException("nllLoss: weight " + weight.describe() + " must have one entry per "
+                    + "class (" + input.size(1) + ")");
+        }
+        Tensor wy = weight.indexSelect(0, t.reshape(-1)).reshape(t.shape());
+        Tensor loss = picked.mul(wy);
+        return reduction == Reduction.MEAN ? loss.sum().div(wy.sum()) : reduce(loss, reduction);
+    }
+
+    /** Negative log-likelihood, averaged, no class weights. */
+    public static Tensor nllLoss(Tensor input, Tensor target) {
+        return nllLoss(input, target, null, Reduction.MEAN);
+    }
+
+    /**
+     * Cross entropy of logits {@code [N, C, ...]} against class indices {@code [N, ...]}, with optional per-class
+     * {@code weight} and {@code labelSmoothing} in [0, 1], computed exactly as PyTorch's {@code cross_entropy}.
+     */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction,
+                                      double labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got "
+                    + labelSmoothing);
+        }
+        Tensor t = checkClassTarget("crossEntropy", input, target);
+        Tensor logp = input.logSoftmax(1);
+        Tensor nll = nllLoss(logp, t, weight, reduction);
+        if (labelSmoothing == 0) {
+            return nll;
+        }
+        long classes = input.size(1);
+        Tensor smooth;
+        if (weight != null) {
+            smooth = logp.mul(weight.reshape(channelShape(input.dim(), classes))).sum(1, false).neg();
+        } else {
+            smooth = logp.sum(1, false).neg();
+        }
+        Tensor smoothRed = switch (reduction) {
+            case MEAN -> weight == null ? smooth.mean()
+                    : smooth.sum().div(weight.indexSelect(0, t.reshape(-1)).sum());
+            case SUM -> smooth.sum();
+            case NONE -> smooth;
+        };
+        return nll.mul(1 - labelSmoothing).add(smoothRed.mul(labelSmoothing / classes));
+    }
+
+    /** Cross entropy of logits against class indices, averaged. */
+    public static Tensor crossEntropy(Tensor input, Tensor target) {
+        return crossEntropy(input, target, null, Reduction.MEAN, 0.0);
+    }
+
+    /**
+     * Binary cross entropy of probabilities {@code input} in [0, 1] against {@code target}; logs are clamped at
+     * -100 as in PyTorch, so a 0 or 1 probability gives a finite loss. {@code weight} (broadcastable) may be null.
+     */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        sameShape("binaryCrossEntropy", input, target);
+        Tensor logP = input.log().clamp(-100, Double.POSITIVE_INFINITY);
+        Tensor log1mP = input.rsub(1.0).log().clamp(-100, Double.POSITIVE_INFINITY);
+        Tensor loss = target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg();
+        return reduce(weight == null ? loss : loss.mul(weight), reduction);
+    }
+
+    /**
+     * Binary cross entropy on logits, computed stably as {@code (1-t)·x + (1+(pw-1)·t)·softplus(-x)};
+     * {@code weight} and {@code posWeight} (broadcastable) may be null.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
+                                                      Reduction reduction) {
+        sameShape("binaryCrossEntropyWithLogits", input, target);
+        Tensor softplusNeg = input.neg().softplus();
+        Tensor logWeight = posWeight == null ? null : posWeight.sub(1.0).mul(target).add(1.0);
+        Tensor loss = target.rsub(1.0).mul(input).add(logWeight == null ? softplusNeg : logWeight.mul(softplusNeg));
+        return reduce(weight == null ? loss : loss.mul(weight), reduction);
+    }
+}
