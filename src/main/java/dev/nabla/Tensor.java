@@ -970,6 +970,48 @@ public final class Tensor implements AutoCloseable {
         return binaryInPlace("div_", BinaryOp.DIV, other);
     }
 
+    /**
+     * Applies one optimizer update to this parameter in place, in a single fused pass over this tensor,
+     * {@code grad} and the rule's state buffers (what optimizers call; not recorded by autograd).
+     *
+     * @throws IllegalArgumentException if an operand's shape, dtype, device or layout does not match
+     */
+    public Tensor fusedUpdate_(dev.nabla.backend.UpdateRule rule, Tensor grad, Tensor... state) {
+        checkAlive("fusedUpdate_");
+        if (requiresGrad && Grad.isEnabled() && isLeaf()) {
+            // allowed only outside recording, like every in-place op on a parameter
+            checkInPlace("fusedUpdate_");
+        }
+        if (state.length != rule.stateCount()) {
+            throw new IllegalArgumentException("fusedUpdate_: " + rule.getClass().getSimpleName() + " needs "
+                    + rule.stateCount() + " state buffers, got " + state.length);
+        }
+        Tensor[] all = new Tensor[state.length + 1];
+        all[0] = grad;
+        System.arraycopy(state, 0, all, 1, state.length);
+        dev.nabla.backend.Strided[] st = new dev.nabla.backend.Strided[state.length];
+        for (int i = 0; i < all.length; i++) {
+            Tensor t = all[i];
+            Kernels.checkCompatible("fusedUpdate_", this, t);
+            if (!Arrays.equals(t.shape, shape) || !t.isContiguous()) {
+                throw new IllegalArgumentException("fusedUpdate_: " + t.describe() + " must be contiguous with the "
+                        + "shape of " + describe());
+            }
+            if (i > 0) {
+                st[i - 1] = t.strided();
+            }
+        }
+        if (!isContiguous()) {
+            throw new IllegalArgumentException("fusedUpdate_: " + describe() + " must be contiguous");
+        }
+        backend().fusedUpdate(dtype, rule, strided(), grad.strided(), st);
+        bump();
+        for (Tensor t : state) {
+            t.bump();
+        }
+        return this;
+    }
+
     // ------------------------------------------------------------------ reductions
 
     /** Sum of all elements (0-dimensional). */

@@ -101,4 +101,10 @@ public interface Backend {
 
     /** The adjoint of {@link #im2col}: adds each column entry into its input position of {@code x}. */
     void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x);
+
+    /**
+     * Applies {@code rule} to every element of {@code param} in place, reading {@code grad} and updating the
+     * {@link UpdateRule#stateCount()} buffers in {@code state}; all operands contiguous with the same element count.
+     */
+    void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state);
 }

@@ -6,6 +6,7 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
+import dev.nabla.backend.UpdateRule;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.memory.MemoryPool;
 import java.lang.foreign.MemorySegment;
@@ -114,5 +115,10 @@ public class JavaBackend implements Backend {
     @Override
     public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
         ReferenceKernels.col2im(dtype, cols, geometry, x);
+    }
+
+    @Override
+    public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
+        FusedUpdates.apply(dtype, rule, param, grad, state);
     }
 }

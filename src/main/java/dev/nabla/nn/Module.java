@@ -1,0 +1,314 @@
+package dev.nabla.nn;
+
+import dev.nabla.Device;
+import dev.nabla.Grad;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Base of every layer and model, like {@code torch.nn.Module}: named parameters, buffers and sub-modules
+ * (recursively, with stable dotted names such as {@code layers.0.weight}), train/eval mode, state dicts and a
+ * readable tree.
+ *
+ * <p>Parameters and buffers are owned by the module, not by a {@link Scope}: registering copies them out of
+ * any open scope, so a model built inside a training step survives it. {@link #close()} releases them.
+ * Subclasses read their tensors with {@link #param(String)} / {@link #buffer(String)} on each forward, so
+ * {@link #to(Device)} and {@link #loadStateDict} can replace them.
+ */
+public abstract class Module implements AutoCloseable {
+    private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Computes the module's output. */
+    public abstract Tensor forward(Tensor input);
+
+    /** Adds a trainable parameter (a copy owned by this module, requiring grad); returns it. */
+    protected final Tensor registerParameter(String name, Tensor value) {
+        checkName(name);
+        Tensor owned = own(value);
+        owned.requiresGrad_(true);
+        Tensor old = parameters.put(name, owned);
+        if (old != null) {
+            old.close();
+        }
+        return owned;
+    }
+
+    /** Adds a non-trainable state tensor (running statistics...), saved in the state dict; returns it. */
+    protected final Tensor registerBuffer(String name, Tensor value) {
+        checkName(name);
+        Tensor owned = own(value);
+        Tensor old = buffers.put(name, owned);
+        if (old != null) {
+            old.close();
+        }
+        return owned;
+    }
+
+    /** Adds a sub-module; returns it. */
+    protected final <M extends Module> M registerModule(String name, M module) {
+        checkName(name);
+        children.put(name, module);
+        return module;
+    }
+
+    private static void checkName(String name) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("module member names must be non-empty and contain no '.', got '"
+                    + name + "'");
+        }
+    }
+
+    private static Tensor own(Tensor t) {
+        return Scope.detached(() -> {
+            try (Grad off = Grad.disabled()) {
+                return t.detach().clone();
+            }
+        });
+    }
+
+    /** This module's own parameter {@code name}. */
+    protected final Tensor param(String name) {
+        Tensor t = parameters.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + name + "'");
+        }
+        return t;
+    }
+
+    /** This module's own parameter {@code name}, or null when it was not registered (an optional bias). */
+    protected final Tensor paramOrNull(String name) {
+        return parameters.get(name);
+    }
+
+    /** This module's own buffer {@code name}. */
+    protected final Tensor buffer(String name) {
+        Tensor t = buffers.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no buffer '" + name + "'");
+        }
+        return t;
+    }
+
+    /** Direct sub-modules by name, in registration order. */
+    public final Map<String, Module> children() {
+        return java.util.Collections.unmodifiableMap(children);
+    }
+
+    /** Every parameter of this module and its descendants, by dotted name, in registration order. */
+    public final Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect(this, "", out, true);
+        return out;
+    }
+
+    /** Every buffer of this module and its descendants, by dotted name. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect(this, "", out, false);
+        return out;
+    }
+
+    private static void collect(Module m, String prefix, Map<String, Tensor> out, boolean params) {
+        for (var e : (params ? m.parameters : m.buffers).entrySet()) {
+            out.put(prefix + e.getKey(), e.getValue());
+        }
+        for (var e : m.children.entrySet()) {
+            collect(e.getValue(), prefix + e.getKey() + ".", out, params);
+        }
+    }
+
+    /** Every parameter, for an optimizer. */
+    public final List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Number of scalar parameters. */
+    public final long parameterCount() {
+        long n = 0;
+        for (Tensor p : namedParameters().values()) {
+            n += p.numel();
+        }
+        return n;
+    }
+
+    /** Sets training mode (dropout active, batch norm uses batch statistics) on this module and descendants. */
+    public Module train(boolean on) {
+        training = on;
+        for (Module c : children.values()) {
+            c.train(on);
+        }
+        return this;
+    }
+
+    /** {@code train(true)}. */
+    public Module train() {
+        return train(true);
+    }
+
+    /** {@code train(false)}: evaluation mode. */
+    public Module eval() {
+        return train(false);
+    }
+
+    /** True in training mode. */
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Clears every parameter's gradient, releasing its memory (PyTorch's {@code set_to_none=True}). */
+    public void zeroGrad() {
+        for (Tensor p : namedParameters().values()) {
+            p.setGrad(null);
+        }
+    }
+
+    /** Moves every parameter and buffer to {@code device} (a copy when it changes); returns this. */
+    public Module to(Device device) {
+        replaceAll(t -> t.device() == device ? t : t.to(device));
+        return this;
+    }
+
+    private void replaceAll(java.util.function.UnaryOperator<Tensor> f) {
+        for (var e : parameters.entrySet()) {
+            Tensor old = e.getValue();
+            Tensor moved;
+            try (Grad off = Grad.disabled()) {
+                moved = Scope.detached(() -> f.apply(old.detach()));
+            }
+            if (moved != old) {
+                Tensor fresh = own(moved);
+                fresh.requiresGrad_(true);
+                e.setValue(fresh);
+                old.close();
+            }
+        }
+        for (var e : buffers.entrySet()) {
+            Tensor old = e.getValue();
+            Tensor moved;
+            try (Grad off = Grad.disabled()) {
+                moved = Scope.detached(() -> f.apply(old));
+            }
+            if (moved != old) {
+                e.setValue(own(moved));
+                old.close();
+            }
+        }
+        for (Module c : children.values()) {
+            c.replaceAll(f);
+        }
+    }
+
+    /** Parameters and buffers by dotted name (the live tensors, not copies), like PyTorch's {@code state_dict()}. */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>(namedParameters());
+        out.putAll(namedBuffers());
+        return out;
+    }
+
+    /**
+     * Copies values from {@code state} into this module's parameters and buffers. Everything is checked first
+     * (with {@code strict}, missing and unexpected keys; always shapes), and nothing is changed unless all checks
+     * pass, so a failed load never leaves the model half-updated.
+     *
+     * @throws IllegalArgumentException naming every missing/unexpected key and shape mismatch
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        Map<String, Tensor> own = stateDict();
+        List<String> problems = new ArrayList<>();
+        if (strict) {
+            for (String k : own.keySet()) {
+                if (!state.containsKey(k)) {
+                    problems.add("missing key '" + k + "'");
+                }
+            }
+            for (String k : state.keySet()) {
+                if (!own.containsKey(k)) {
+                    problems.add("unexpected key '" + k + "'");
+                }
+            }
+        }
+        for (var e : state.entrySet()) {
+            Tensor mine = own.get(e.getKey());
+            if (mine != null && !Arrays.equals(mine.shape(), e.getValue().shape())) {
+                problems.add("shape mismatch for '" + e.getKey() + "': checkpoint " + Arrays.toString(e.getValue().shape())
+                        + ", model " + Arrays.toString(mine.shape()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("loadStateDict: " + String.join("; ", problems));
+        }
+        try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {
+            for (var e : state.entrySet()) {
+                Tensor mine = own.get(e.getKey());
+                if (mine != null) {
+                    Tensor src = e.getValue().to(mine.device()).to(mine.dtype());
+                    mine.copy_(src);
+                }
+            }
+        }
+    }
+
+    /** {@link #loadStateDict(Map, boolean)} with strict checking. */
+    public void loadStateDict(Map<String, Tensor> state) {
+        loadStateDict(state, true);
+    }
+
+    /** A one-line description of this module's configuration, e.g. {@code in_features=784, out_features=512}. */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** Releases every parameter, gradient and buffer of this module and its descendants. */
+    @Override
+    public void close() {
+        for (Tensor p : parameters.values()) {
+            p.setGrad(null);
+            p.close();
+        }
+        for (Tensor b : buffers.values()) {
+            b.close();
+        }
+        for (Module c : children.values()) {
+            c.close();
+        }
+    }
+
+    /** A PyTorch-style tree with each leaf module's parameter count and the total. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        render(sb, "");
+        sb.append("\nparameters: ").append(String.format("%,d", parameterCount()));
+        return sb.toString();
+    }
+
+    private void render(StringBuilder sb, String indent) {
+        sb.append(getClass().getSimpleName()).append('(').append(extraRepr());
+        if (children.isEmpty()) {
+            sb.append(')');
+            long own = 0;
+            for (Tensor p : parameters.values()) {
+                own += p.numel();
+            }
+            if (own > 0) {
+                sb.append("  # ").append(String.format("%,d", own)).append(" params");
+            }
+            return;
+        }
+        sb.append('\n');
+        for (var e : children.entrySet()) {
+            sb.append(indent).append("  (").append(e.getKey()).append("): ");
+            e.getValue().render(sb, indent + "  ");
+            sb.append('\n');
+        }
+        sb.append(indent).append(')');
+    }
+}

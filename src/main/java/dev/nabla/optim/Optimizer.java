@@ -1,0 +1,231 @@
+package dev.nabla.optim;
+
+import dev.nabla.Grad;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import dev.nabla.backend.UpdateRule;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Base of the optimizers, like {@code torch.optim.Optimizer}: parameter groups with their own hyper-parameters,
+ * per-parameter state, and a {@link #step()} that runs one fused native update per parameter (no temporaries, no
+ * autograd recording).
+ *
+ * <p>State tensors are owned by the optimizer (outside any scope) and released by {@link #close()}.
+ */
+public abstract class Optimizer implements AutoCloseable {
+    private final List<ParamGroup> groups = new ArrayList<>();
+    private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+
+    /** Per-parameter state: the step count and the rule's buffers. */
+    protected static final class ParamState {
+        long step;
+        final Tensor[] buffers;
+
+        ParamState(Tensor[] buffers) {
+            this.buffers = buffers;
+        }
+    }
+
+    /** An optimizer over {@code groups}, filling each group's missing options from {@code defaults}. */
+    protected Optimizer(List<ParamGroup> groups, Map<String, Double> defaults) {
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("optimizer: no parameters to optimize");
+        }
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (ParamGroup g : groups) {
+            defaults.forEach(g::putIfAbsent);
+            validate(g);
+            for (Tensor p : g.params()) {
+                if (!seen.add(p)) {
+                    throw new IllegalArgumentException("optimizer: " + p.describe() + " appears in more than one "
+                            + "parameter group");
+                }
+            }
+            this.groups.add(g);
+        }
+    }
+
+    /** One group holding {@code params}. */
+    protected static List<ParamGroup> single(List<Tensor> params) {
+        return List.of(new ParamGroup(params, Map.of()));
+    }
+
+    /** Rejects invalid hyper-parameters with a message naming them. */
+    protected abstract void validate(ParamGroup group);
+
+    /** The update for one parameter at its {@code step} (1-based), with the group's options. */
+    protected abstract UpdateRule rule(ParamGroup group, long step);
+
+    /** The parameter groups (LR schedules adjust their {@code lr}). */
+    public List<ParamGroup> paramGroups() {
+        return java.util.Collections.unmodifiableList(groups);
+    }
+
+    /** Clears every parameter's gradient, releasing its memory. */
+    public void zeroGrad() {
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                p.setGrad(null);
+            }
+        }
+    }
+
+    /** Updates every parameter that has a gradient. */
+    public void step() {
+        try (Grad off = Grad.disabled()) {
+            for (ParamGroup g : groups) {
+                for (Tensor p : g.params()) {
+                    Tensor grad = p.grad();
+                    if (grad == null) {
+                        continue;
+                    }
+                    ParamState st = state.get(p);
+                    long step = st == null ? 1 : st.step + 1;
+                    UpdateRule rule = rule(g, step);
+                    if (st == null) {
+                        st = new ParamState(newBuffers(p, rule.stateCount()));
+                        state.put(p, st);
+                    }
+                    st.step = step;
+                    apply(p, grad, rule, st.buffers);
+                }
+            }
+        }
+    }
+
+    private static Tensor[] newBuffers(Tensor p, int n) {
+        Tensor[] out = new Tensor[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = Scope.detached(() -> Tensor.zerosLike(p));
+        }
+        return out;
+    }
+
+    private static void apply(Tensor p, Tensor grad, UpdateRule rule, Tensor[] buffers) {
+        p.fusedUpdate_(rule, grad, buffers);
+    }
+
+    /** The step count of {@code p} (0 before its first update). */
+    public long stepCount(Tensor p) {
+        ParamState st = state.get(p);
+        return st == null ? 0 : st.step;
+    }
+
+    /**
+     * The optimizer's state as named tensors, PyTorch-style: {@code state.<i>.<buffer>} for the buffers and
+     * {@code state.<i>.step} (a one-element tensor) for parameter {@code i} in group order, plus
+     * {@code param_groups.<g>.<option>} one-element tensors. The buffers are the live tensors.
+     */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        int i = 0;
+        for (int gi = 0; gi < groups.size(); gi++) {
+            ParamGroup g = groups.get(gi);
+            for (var e : g.options().entrySet()) {
+                out.put("param_groups." + gi + "." + e.getKey(),
+                        Scope.detached(() -> Tensor.scalar(e.getValue(), dev.nabla.DType.FLOAT64, dev.nabla.Device.CPU)));
+            }
+            for (Tensor p : g.params()) {
+                ParamState st = state.get(p);
+                if (st != null) {
+                    long step = st.step;
+                    out.put("state." + i + ".step",
+                            Scope.detached(() -> Tensor.scalar(step, dev.nabla.DType.FLOAT64, dev.nabla.Device.CPU)));
+                    for (int b = 0; b < st.buffers.length; b++) {
+                        out.put("state." + i + "." + b, st.buffers[b]);
+                    }
+                }
+                i++;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Restores state saved by {@link #stateDict()} into an optimizer built over the same parameters. Everything is
+     * validated before anything changes.
+     */
+    public void loadStateDict(Map<String, Tensor> saved) {
+        List<Tensor> params = new ArrayList<>();
+        List<ParamGroup> owners = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                params.add(p);
+                owners.add(g);
+            }
+        }
+        Map<Integer, Long> steps = new LinkedHashMap<>();
+        for (var e : saved.entrySet()) {
+            String[] k = e.getKey().split("\\.");
+            if (k.length == 3 && k[0].equals("state") && k[2].equals("step")) {
+                int i = Integer.parseInt(k[1]);
+                if (i < 0 || i >= params.size()) {
+                    throw new IllegalArgumentException("loadStateDict: state for parameter " + i + ", but the "
+                            + "optimizer has " + params.size());
+                }
+                steps.put(i, (long) e.getValue().item());
+            } else if (!(k.length == 3 && (k[0].equals("state") || k[0].equals("param_groups")))) {
+                throw new IllegalArgumentException("loadStateDict: unexpected key '" + e.getKey() + "'");
+            }
+        }
+        Map<Integer, Tensor[]> buffers = new LinkedHashMap<>();
+        for (var entry : steps.entrySet()) {
+            int i = entry.getKey();
+            Tensor p = params.get(i);
+            int n = rule(owners.get(i), entry.getValue()).stateCount();
+            Tensor[] bufs = new Tensor[n];
+            for (int b = 0; b < n; b++) {
+                Tensor t = saved.get("state." + i + "." + b);
+                if (t == null || !java.util.Arrays.equals(t.shape(), p.shape())) {
+                    throw new IllegalArgumentException("loadStateDict: buffer state." + i + "." + b
+                            + (t == null ? " is missing" : " has shape " + java.util.Arrays.toString(t.shape())
+                            + " but the parameter has " + java.util.Arrays.toString(p.shape())));
+                }
+                bufs[b] = t;
+            }
+            buffers.put(i, bufs);
+        }
+        try (Grad off = Grad.disabled()) {
+            for (int gi = 0; gi < groups.size(); gi++) {
+                for (var e : saved.entrySet()) {
+                    String prefix = "param_groups." + gi + ".";
+                    if (e.getKey().startsWith(prefix)) {
+                        groups.get(gi).put(e.getKey().substring(prefix.length()), e.getValue().item());
+                    }
+                }
+            }
+            for (var entry : buffers.entrySet()) {
+                int i = entry.getKey();
+                Tensor p = params.get(i);
+                Tensor[] src = entry.getValue();
+                Tensor[] own = newBuffers(p, src.length);
+                for (int b = 0; b < src.length; b++) {
+                    own[b].copy_(src[b].to(p.device()).to(p.dtype()));
+                }
+                ParamState old = state.put(p, new ParamState(own));
+                if (old != null) {
+                    for (Tensor t : old.buffers) {
+                        t.close();
+                    }
+                }
+                state.get(p).step = steps.get(i);
+            }
+        }
+    }
+
+    /** Releases the state buffers. */
+    @Override
+    public void close() {
+        for (ParamState st : state.values()) {
+            for (Tensor t : st.buffers) {
+                t.close();
+            }
+        }
+        state.clear();
+    }
+}
