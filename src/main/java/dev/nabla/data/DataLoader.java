@@ -1,0 +1,255 @@
+package dev.nabla.data;
+
+import dev.nabla.Generator;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.UnaryOperator;
+
+/**
+ * Batches of a {@link Dataset}, like {@code torch.utils.data.DataLoader}: fixed batch size, optional seeded
+ * shuffling (a new permutation each epoch, reproducible from the generator), {@code dropLast}, an optional batch
+ * transform (normalisation, augmentation), and background prefetch so the next batch is ready when a step ends.
+ *
+ * <pre>{@code
+ * var loader = DataLoader.builder(train).batchSize(128).shuffle(new Generator(0)).build();
+ * for (Batch b : loader) {
+ *     try (var step = Scope.open()) { ... b.x() ... b.y() ... }
+ * }
+ * }</pre>
+ *
+ * <p>Ownership: each batch is valid until the iterator advances (the loader then closes it) or the iteration
+ * ends; {@code clone()} a tensor to keep it longer. Batches live in off-heap memory from the pool, so after the
+ * first few batches iteration allocates nothing new.
+ */
+public final class DataLoader implements Iterable<Batch> {
+    private final Dataset dataset;
+    private final int batchSize;
+    private final Generator shuffle;
+    private final boolean dropLast;
+    private final int prefetch;
+    private final UnaryOperator<Batch> transform;
+
+    private DataLoader(Builder b) {
+        this.dataset = b.dataset;
+        this.batchSize = b.batchSize;
+        this.shuffle = b.shuffle;
+        this.dropLast = b.dropLast;
+        this.prefetch = b.prefetch;
+        this.transform = b.transform;
+    }
+
+    /** Starts configuring a loader over {@code dataset}. */
+    public static Builder builder(Dataset dataset) {
+        return new Builder(dataset);
+    }
+
+    /** Options of a {@link DataLoader}. */
+    public static final class Builder {
+        private final Dataset dataset;
+        private int batchSize = 1;
+        private Generator shuffle;
+        private boolean dropLast;
+        private int prefetch = 2;
+        private UnaryOperator<Batch> transform;
+
+        private Builder(Dataset dataset) {
+            if (dataset == null) {
+                throw new IllegalArgumentException("DataLoader: dataset is null");
+            }
+            this.dataset = dataset;
+        }
+
+        /** Samples per batch (default 1). */
+        public Builder batchSize(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("DataLoader: batch size must be >= 1, got " + n);
+            }
+            batchSize = n;
+            return this;
+        }
+
+        /** Shuffles every epoch with permutations drawn from {@code generator} (null: keep order). */
+        public Builder shuffle(Generator generator) {
+            shuffle = generator;
+            return this;
+        }
+
+        /** Drops a last batch smaller than the batch size. */
+        public Builder dropLast(boolean on) {
+            dropLast = on;
+            return this;
+        }
+
+        /** Batches prepared ahead on a background thread (0 = assemble on the caller's thread; default 2). */
+        public Builder prefetch(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("DataLoader: prefetch must be >= 0, got " + n);
+            }
+            prefetch = n;
+            return this;
+        }
+
+        /** Applied to each batch after assembly (on the prefetch thread); it may return a new batch. */
+        public Builder transform(UnaryOperator<Batch> f) {
+            transform = f;
+            return this;
+        }
+
+        /** The loader. */
+        public DataLoader build() {
+            return new DataLoader(this);
+        }
+    }
+
+    /** Number of batches per epoch. */
+    public long batchesPerEpoch() {
+        long n = dataset.size();
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+    }
+
+    /** The dataset. */
+    public Dataset dataset() {
+        return dataset;
+    }
+
+    /** The order of one epoch: a fresh Fisher-Yates permutation when shuffling. */
+    private long[] order() {
+        long n = dataset.size();
+        long[] idx = new long[Math.toIntExact(n)];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        if (shuffle != null) {
+            for (int i = idx.length - 1; i > 0; i--) {
+                int j = shuffle.nextInt(i + 1);
+                long t = idx[i];
+                idx[i] = idx[j];
+                idx[j] = t;
+            }
+        }
+        return idx;
+    }
+
+    private Batch assemble(long[] order, long k) {
+        int from = Math.toIntExact(k * batchSize);
+        int to = (int) Math.min(order.length, (long) from + batchSize);
+        Batch b = dataset.batch(java.util.Arrays.copyOfRange(order, from, to));
+        if (transform != null) {
+            Batch t = transform.apply(b);
+            if (t != b) {
+                b.close();
+            }
+            return t;
+        }
+        return b;
+    }
+
+    /** One epoch. Each call starts a new epoch (a new permutation when shuffling). */
+    @Override
+    public Iterator<Batch> iterator() {
+        long[] order = order();
+        long count = batchesPerEpoch();
+        return prefetch == 0 ? new Direct(order, count) : new Prefetching(order, count);
+    }
+
+    private final class Direct implements Iterator<Batch> {
+        private final long[] order;
+        private final long count;
+        private long next;
+        private Batch current;
+
+        Direct(long[] order, long count) {
+            this.order = order;
+            this.count = count;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next >= count && current != null) {
+                current.close();
+                current = null;
+            }
+            return next < count;
+        }
+
+        @Override
+        public Batch next() {
+            if (next >= count) {
+                throw new NoSuchElementException();
+            }
+            if (current != null) {
+                current.close();
+            }
+            current = assemble(order, next++);
+            return current;
+        }
+    }
+
+    /** A daemon thread fills a bounded queue; the consumer closes each batch when it moves on. */
+    private final class Prefetching implements Iterator<Batch> {
+        private static final Object END = new Object();
+        private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(prefetch);
+        private final long count;
+        private final Thread worker;
+        private long taken;
+        private Batch current;
+
+        Prefetching(long[] order, long count) {
+            this.count = count;
+            this.worker = Thread.ofPlatform().daemon().name("nabla-dataloader").start(() -> {
+                try {
+                    for (long k = 0; k < count; k++) {
+                        queue.put(assemble(order, k));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException | Error e) {
+                    try {
+                        queue.put(e);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (taken >= count && current != null) {
+                current.close();
+                current = null;
+            }
+            return taken < count;
+        }
+
+        @Override
+        public Batch next() {
+            if (taken >= count) {
+                throw new NoSuchElementException();
+            }
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+            Object item;
+            try {
+                item = queue.take();
+            } catch (InterruptedException e) {
+                worker.interrupt();
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("DataLoader: interrupted while waiting for a batch", e);
+            }
+            if (item instanceof RuntimeException e) {
+                throw new IllegalStateException("DataLoader: assembling a batch failed: " + e.getMessage(), e);
+            }
+            if (item instanceof Error e) {
+                throw e;
+            }
+            taken++;
+            current = (Batch) item;
+            return current;
+        }
+    }
+}
