@@ -99,22 +99,30 @@ public class JavaBackend implements Backend {
 
     @Override
     public void gather(DType dtype, Strided x, int dim, DType indexType, Strided index, Strided out) {
-        ReferenceKernels.gather(dtype, x, dim, indexType, index, out);
+        if (!IndexKernels.gather(dtype, x, dim, indexType, index, out)) {
+            ReferenceKernels.gather(dtype, x, dim, indexType, index, out);
+        }
     }
 
     @Override
     public void scatterAdd(DType dtype, Strided out, int dim, DType indexType, Strided index, Strided src) {
-        ReferenceKernels.scatterAdd(dtype, out, dim, indexType, index, src);
+        if (!IndexKernels.scatterAdd(dtype, out, dim, indexType, index, src)) {
+            ReferenceKernels.scatterAdd(dtype, out, dim, indexType, index, src);
+        }
     }
 
     @Override
     public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
-        ReferenceKernels.im2col(dtype, x, geometry, padValue, cols);
+        if (!IndexKernels.im2col(dtype, x, geometry, padValue, cols)) {
+            ReferenceKernels.im2col(dtype, x, geometry, padValue, cols);
+        }
     }
 
     @Override
     public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
-        ReferenceKernels.col2im(dtype, cols, geometry, x);
+        if (!IndexKernels.col2im(dtype, cols, geometry, x)) {
+            ReferenceKernels.col2im(dtype, cols, geometry, x);
+        }
     }
 
     @Override
