@@ -62,6 +62,10 @@ public final class GradCheck {
                                Tensor... inputs) {
         for (Tensor in : inputs) {
             in.checkAlive("gradcheck");
+            if (!in.device().isHost()) {
+                throw new IllegalArgumentException("gradcheck: inputs must be on a host device (cpu or java), got "
+                        + in.describe());
+            }
             if (in.dtype() != DType.FLOAT64) {
                 throw new IllegalArgumentException("gradcheck: inputs must be float64 for finite differences, got "
                         + in.describe());

@@ -1287,8 +1287,21 @@ public final class Tensor implements AutoCloseable {
         Tensor src = contiguous();
         Tensor out = empty(dtype, target, shape);
         long bytes = numel() * dtype.byteSize();
-        // Both devices are host memory today; a device-to-device copy goes through the host otherwise.
-        MemorySegment.copy(src.storage.segment(), src.offset * dtype.byteSize(), out.storage.segment(), 0, bytes);
+        long srcOff = src.offset * dtype.byteSize();
+        if (device.isHost() && target.isHost()) {
+            MemorySegment.copy(src.storage.segment(), srcOff, out.storage.segment(), 0, bytes);
+        } else if (device.isHost()) {
+            target.backend().copyFromHost(src.storage.segment().asSlice(srcOff, bytes), out.storage.segment(), 0, bytes);
+        } else if (target.isHost()) {
+            backend().copyToHost(src.storage.segment(), srcOff, out.storage.segment(), bytes);
+        } else {
+            // between two GPUs: through a host buffer
+            try (Scope scope = Scope.open()) {
+                Tensor host = empty(dtype, Device.CPU, shape);
+                backend().copyToHost(src.storage.segment(), srcOff, host.storage.segment(), bytes);
+                target.backend().copyFromHost(host.storage.segment(), out.storage.segment(), 0, bytes);
+            }
+        }
         if (src != this) {
             src.close();
         }

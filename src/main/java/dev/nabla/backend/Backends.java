@@ -56,4 +56,23 @@ public final class Backends {
     public static boolean cpuIsNative() {
         return cpu() instanceof CpuBackend;
     }
+
+    /**
+     * The CUDA backend of GPU {@code index}. Until the CUDA backend is built into this library, there is none.
+     *
+     * @throws IllegalStateException when CUDA is not available
+     */
+    public static Backend cuda(int index) {
+        throw new IllegalStateException("cuda: " + cudaUnavailableReason());
+    }
+
+    /** Number of usable CUDA devices (0 when the driver, the libraries or a GPU are missing). */
+    public static int cudaDeviceCount() {
+        return 0;
+    }
+
+    /** Why CUDA is unavailable, for error messages. */
+    public static String cudaUnavailableReason() {
+        return "this build of Nabla has no CUDA backend";
+    }
 }
