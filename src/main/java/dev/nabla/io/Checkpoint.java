@@ -1,0 +1,149 @@
+package dev.nabla.io;
+
+import dev.nabla.Generator;
+import dev.nabla.Grad;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import dev.nabla.nn.Module;
+import dev.nabla.optim.LRScheduler;
+import dev.nabla.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Training checkpoints in the safetensors format: the model's state dict (tensors {@code model.<name>}), the
+ * optimizer's ({@code optimizer.<key>}), and in the metadata the LR schedule's counters ({@code scheduler.<key>}),
+ * the generator's state and caller-supplied entries ({@code extra.<key>}). Resuming from one continues training
+ * exactly. {@link #saveModel}/{@link #loadModel} write and read a plain state dict with PyTorch's names, which
+ * {@code safetensors.torch.load_file} reads directly (and the reverse).
+ *
+ * <p>Loading is all or nothing: the file is fully validated and every part checked before the model is left
+ * changed; if a later part fails, the model is restored.
+ */
+public final class Checkpoint {
+    private static final String FORMAT = "nabla-checkpoint-1";
+
+    private Checkpoint() {
+    }
+
+    /** Writes a full training checkpoint atomically; any of optimizer, scheduler, generator, extra may be null. */
+    public static void save(Path file, Module model, Optimizer optimizer, LRScheduler scheduler, Generator generator,
+                            Map<String, String> extra) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> tensors.put("model." + k, v));
+        if (optimizer != null) {
+            optimizer.stateDict().forEach((k, v) -> tensors.put("optimizer." + k, v));
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        if (scheduler != null) {
+            scheduler.stateDict().forEach((k, v) -> meta.put("scheduler." + k, Double.toString(v)));
+        }
+        if (generator != null) {
+            long[] st = generator.state();
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < st.length; i++) {
+                sb.append(i == 0 ? "" : ",").append(st[i]);
+            }
+            meta.put("generator.state", sb.toString());
+        }
+        if (extra != null) {
+            extra.forEach((k, v) -> meta.put("extra." + k, v));
+        }
+        SafeTensors.save(file, tensors, meta);
+    }
+
+    /**
+     * Restores a checkpoint written by {@link #save}; parts whose target is null are skipped. Returns the
+     * {@code extra} entries.
+     *
+     * @throws IOException for an unreadable or corrupt file, or one that does not fit the model/optimizer
+     */
+    public static Map<String, String> load(Path file, Module model, Optimizer optimizer, LRScheduler scheduler,
+                                           Generator generator) throws IOException {
+        try (Scope scope = Scope.open()) {
+            SafeTensors.Contents c = SafeTensors.load(file);
+            if (!FORMAT.equals(c.metadata().get("format"))) {
+                throw new IOException("checkpoint " + file + " is not a Nabla training checkpoint (format '"
+                        + c.metadata().get("format") + "'); use loadModel for a plain state dict");
+            }
+            Map<String, Tensor> modelPart = new LinkedHashMap<>();
+            Map<String, Tensor> optPart = new LinkedHashMap<>();
+            c.tensors().forEach((k, v) -> {
+                if (k.startsWith("model.")) {
+                    modelPart.put(k.substring(6), v);
+                } else if (k.startsWith("optimizer.")) {
+                    optPart.put(k.substring(10), v);
+                }
+            });
+            Map<String, Double> schedPart = new LinkedHashMap<>();
+            Map<String, String> extra = new LinkedHashMap<>();
+            long[] genState = null;
+            for (var e : c.metadata().entrySet()) {
+                try {
+                    if (e.getKey().startsWith("scheduler.")) {
+                        schedPart.put(e.getKey().substring(10), Double.parseDouble(e.getValue()));
+                    } else if (e.getKey().startsWith("extra.")) {
+                        extra.put(e.getKey().substring(6), e.getValue());
+                    } else if (e.getKey().equals("generator.state")) {
+                        String[] parts = e.getValue().split(",");
+                        genState = new long[parts.length];
+                        for (int i = 0; i < parts.length; i++) {
+                            genState[i] = Long.parseLong(parts[i]);
+                        }
+                    }
+                } catch (NumberFormatException ex) {
+                    throw new IOException("checkpoint " + file + " has a malformed metadata entry '" + e.getKey()
+                            + "'", ex);
+                }
+            }
+            if (generator != null && genState == null) {
+                throw new IOException("checkpoint " + file + " holds no generator state");
+            }
+            Map<String, Tensor> snapshot = snapshot(model);
+            try {
+                model.loadStateDict(modelPart, true);
+                if (optimizer != null) {
+                    optimizer.loadStateDict(optPart);
+                }
+                if (scheduler != null) {
+                    scheduler.loadStateDict(schedPart);
+                }
+                if (generator != null) {
+                    generator.setState(genState);
+                }
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                model.loadStateDict(snapshot, true);
+                throw new IOException("checkpoint " + file + " does not fit: " + e.getMessage(), e);
+            }
+            return extra;
+        }
+    }
+
+    private static Map<String, Tensor> snapshot(Module model) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (Grad off = Grad.disabled()) {
+            model.stateDict().forEach((k, v) -> out.put(k, v.clone()));
+        }
+        return out;
+    }
+
+    /** Writes the model's state dict with PyTorch's names (loadable by {@code safetensors.torch.load_file}). */
+    public static void saveModel(Path file, Module model) throws IOException {
+        SafeTensors.save(file, model.stateDict(), Map.of("format", "pt"));
+    }
+
+    /** Loads a plain state dict (e.g. written by PyTorch's {@code save_file}) into {@code model}, strictly. */
+    public static void loadModel(Path file, Module model) throws IOException {
+        try (Scope scope = Scope.open()) {
+            SafeTensors.Contents c = SafeTensors.load(file);
+            try {
+                model.loadStateDict(c.tensors(), true);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("state dict " + file + " does not fit the model: " + e.getMessage(), e);
+            }
+        }
+    }
+}
