@@ -61,6 +61,13 @@ public abstract class Optimizer implements AutoCloseable {
     /** The update for one parameter at its {@code step} (1-based), with the group's options. */
     protected abstract UpdateRule rule(ParamGroup group, long step);
 
+    /**
+     * Fills a parameter's new state buffers before its first update; they start at zero, which is what every rule
+     * but Adagrad with an {@code initial_accumulator_value} wants.
+     */
+    protected void initState(ParamGroup group, Tensor param, Tensor[] buffers) {
+    }
+
     /** The parameter groups (LR schedules adjust their {@code lr}). */
     public List<ParamGroup> paramGroups() {
         return java.util.Collections.unmodifiableList(groups);
@@ -89,6 +96,7 @@ public abstract class Optimizer implements AutoCloseable {
                     UpdateRule rule = rule(g, step);
                     if (st == null) {
                         st = new ParamState(newBuffers(p, rule.stateCount()));
+                        initState(g, p, st.buffers);
                         state.put(p, st);
                     }
                     st.step = step;

@@ -41,15 +41,10 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void validate(ParamGroup g) {
-        if (!(g.lr() >= 0)) {
-            throw new IllegalArgumentException("SGD: invalid learning rate " + g.lr());
-        }
-        if (!(g.get("momentum") >= 0)) {
-            throw new IllegalArgumentException("SGD: invalid momentum " + g.get("momentum"));
-        }
-        if (!(g.get("weight_decay") >= 0)) {
-            throw new IllegalArgumentException("SGD: invalid weight_decay " + g.get("weight_decay"));
-        }
+        Options.nonNegative("SGD", g, "lr", "learning rate");
+        Options.nonNegative("SGD", g, "momentum", "momentum value");
+        Options.nonNegative("SGD", g, "weight_decay", "weight_decay value");
+        Options.isFlag("SGD", g, "nesterov");
         if (g.flag("nesterov") && (g.get("momentum") <= 0 || g.get("dampening") != 0)) {
             throw new IllegalArgumentException("SGD: Nesterov momentum requires a momentum and zero dampening");
         }
