@@ -72,9 +72,14 @@ public final class Autograd {
             }
             return Tensor.onesLike(output);
         }
+        gradOutput.checkAlive("backward");
         if (!java.util.Arrays.equals(gradOutput.shape(), output.shape())) {
             throw new IllegalArgumentException("backward: gradient shape " + Shapes.str(gradOutput.shape())
                     + " does not match output shape " + Shapes.str(output.shape()));
+        }
+        if (gradOutput.dtype() != output.dtype() || gradOutput.device() != output.device()) {
+            throw new IllegalArgumentException("backward: gradient " + gradOutput.describe()
+                    + " does not match the dtype and device of the output " + output.describe());
         }
         return gradOutput;
     }
@@ -97,6 +102,9 @@ public final class Autograd {
                 deliver(output, seed, captured, createGraph);
                 return;
             }
+            if (captured != null && captured.containsKey(output)) {
+                captured.put(output, seed); // d output / d output: the seed itself
+            }
             List<Node> order = topologicalOrder(root);
             Map<Node, Tensor> buffer = new IdentityHashMap<>();
             buffer.put(root, seed);
@@ -110,12 +118,18 @@ public final class Autograd {
                     node.release();
                 }
                 Tensor[] ins = node.inputs();
+                if (inGrads == null || inGrads.length != ins.length) {
+                    throw new IllegalStateException(node.name() + ": backward returned "
+                            + (inGrads == null ? "null" : inGrads.length + " gradients") + " for " + ins.length
+                            + " inputs");
+                }
                 for (int i = 0; i < ins.length; i++) {
                     Tensor in = ins[i];
                     if (in == null || !in.requiresGrad() || inGrads[i] == null) {
                         continue;
                     }
                     Tensor gi = inGrads[i];
+                    checkGradient(node, i, in, gi);
                     if (detectAnomaly) {
                         checkFinite(node, i, gi);
                     }
@@ -126,7 +140,7 @@ public final class Autograd {
                     Node next = in.gradFn();
                     if (next == null) {
                         if (captured == null) {
-                            in.accumulateGrad(gi, createGraph);
+                            accumulate(in, gi, createGraph);
                         }
                     } else {
                         Tensor prev = buffer.get(next);
@@ -135,6 +149,25 @@ public final class Autograd {
                 }
             }
         }
+    }
+
+    /** A backward rule must return a gradient shaped, typed and placed like its input (else sums go wrong). */
+    private static void checkGradient(Node node, int input, Tensor in, Tensor g) {
+        if (!java.util.Arrays.equals(g.rawShape(), in.rawShape()) || g.dtype() != in.dtype()
+                || g.device() != in.device()) {
+            throw new IllegalStateException(node.name() + ": backward returned a gradient " + g.describe()
+                    + " for its input " + input + " " + in.describe() + "; it must have the input's shape "
+                    + Shapes.str(in.rawShape()) + ", dtype and device");
+        }
+    }
+
+    /**
+     * Adds {@code g} to a leaf's {@code grad()}. With {@code createGraph} the first gradient becomes the leaf's
+     * {@code grad()} itself, so it is copied first: a backward rule may return the caller's seed or a broadcast
+     * (stride-0) view of it, which a later in-place accumulation or {@code setGrad(null)} must not touch.
+     */
+    private static void accumulate(Tensor leaf, Tensor g, boolean createGraph) {
+        leaf.accumulateGrad(createGraph && leaf.grad() == null ? g.clone() : g, createGraph);
     }
 
     private static void checkFinite(Node node, int input, Tensor g) {
@@ -157,7 +190,7 @@ public final class Autograd {
             }
             return;
         }
-        leaf.accumulateGrad(g, createGraph);
+        accumulate(leaf, g, createGraph);
     }
 
     /** Nodes reachable from {@code root}, each after every node that feeds gradient into it. */
