@@ -141,7 +141,14 @@ final class MatMul {
         }
         long[] batchA = Arrays.copyOf(as, as.length - 2);
         long[] batchB = Arrays.copyOf(bs, bs.length - 2);
-        long[] batch = Shapes.broadcast(op, batchA, batchB);
+        long[] batch;
+        try {
+            batch = Shapes.broadcast(op, batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": shapes " + Shapes.str(a.shape()) + " and "
+                    + Shapes.str(b.shape()) + " have batch dimensions " + Shapes.str(batchA) + " and "
+                    + Shapes.str(batchB) + " that cannot be broadcast", e);
+        }
         long[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
