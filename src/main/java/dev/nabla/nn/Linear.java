@@ -40,6 +40,6 @@ public final class Linear extends Module {
 
     @Override
     protected String extraRepr() {
-        return "in_features=" + in + ", out_features=" + out + ", bias=" + (paramOrNull("bias") != null);
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + (paramOrNull("bias") != null ? "True" : "False");
     }
 }
