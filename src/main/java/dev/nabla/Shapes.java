@@ -29,8 +29,12 @@ final class Shapes {
     /** Number of elements, with overflow checked. */
     static long numel(String op, long[] shape) {
         long n = 1;
-        for (long s : shape) {
-            n = Math.multiplyExact(n, s);
+        try {
+            for (long s : shape) {
+                n = Math.multiplyExact(n, s);
+            }
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(op + ": shape " + str(shape) + " has more than 2^63 - 1 elements");
         }
         return n;
     }
@@ -51,7 +55,7 @@ final class Shapes {
             throw new IndexOutOfBoundsException(op + ": dimension " + dim + " out of range for a tensor of rank "
                     + rank + " (expected " + lo + ".." + hi + ")");
         }
-        return dim < 0 ? dim + rank : dim;
+        return dim < 0 ? dim + Math.max(rank, 1) : dim; // a 0-d tensor accepts -1 and 0, both meaning 0
     }
 
     /** The broadcast shape of two shapes (NumPy rules), or an exception naming the op and both shapes. */

@@ -196,6 +196,17 @@ public final class Tensor implements AutoCloseable {
         long[] s = Shapes.check("uniform", shape);
         double[] values = new double[Math.toIntExact(Shapes.numel(s))];
         generator.fillUniform(values, lo, hi);
+        if (lo < hi) {
+            // rounding to the dtype can carry a value just below hi up to hi (1 - 2^-53 becomes 1.0f): keep [lo, hi)
+            double top = dtype == DType.FLOAT32 ? ((float) hi < hi ? (float) hi : Math.nextDown((float) hi))
+                    : Math.nextDown(hi);
+            top = Math.max(top, lo);
+            for (int i = 0; i < values.length; i++) {
+                if ((dtype == DType.FLOAT32 ? (float) values[i] : values[i]) >= hi) {
+                    values[i] = top;
+                }
+            }
+        }
         return fromDoubles(values, dtype, device, s);
     }
 
@@ -663,7 +674,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     private Tensor compare(String op, UnaryOp kind, double value) {
-        return Kernels.unary(op, kind, this, value, 0);
+        // like torch, compare with the scalar converted to this dtype: float32 0.7 == 0.7 is true
+        return Kernels.unary(op, kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0);
     }
 
     /** {@code this + other}, broadcasting. */
@@ -703,7 +715,13 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this / value}. */
     public Tensor div(double value) {
-        return unary("div", UnaryOp.MUL_SCALAR, 1.0 / value, 0);
+        // x * (1/value) equals x / value only when 1/value is exact (value a power of two); otherwise divide:
+        // 7 * (1/10) is 0.7000000000000001 where 7 / 10 is 0.7 (and torch gives 0.7)
+        int e = Math.getExponent(value);
+        if ((Double.doubleToRawLongBits(value) & 0xFFFFFFFFFFFFFL) == 0 && e >= -1022 && e <= 1022) {
+            return unary("div", UnaryOp.MUL_SCALAR, 1.0 / value, 0);
+        }
+        return div(full(value, dtype, device));
     }
 
     /** {@code this ^ exponent}, broadcasting. */

@@ -1,98 +1,203 @@
 package dev.nabla;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Renders tensors the way PyTorch prints them: fixed-point with 4 decimals (scientific when magnitudes span
- * too wide a range), columns aligned, large tensors summarised with {@code ...} keeping 3 items at each edge.
+ * Renders tensors the way PyTorch prints them with its default print options ({@code torch/_tensor_str.py}):
+ * 4 decimals, or integers with a trailing dot when every value is integral, or scientific notation when
+ * magnitudes span too wide a range; columns aligned; rows wrapped at 80 characters; tensors of more than 1000
+ * elements summarised with {@code ...}, keeping 3 items at each edge. Numbers are rounded half-even from their
+ * exact binary value, as Python's {@code format} does. The one deliberate difference: dtypes print as
+ * {@code float64}, not {@code torch.float64}.
  */
 final class TensorFormatter {
     private static final int THRESHOLD = 1000;
     private static final int EDGE = 3;
+    private static final int PRECISION = 4;
+    private static final int LINE_WIDTH = 80;
 
     private TensorFormatter() {
     }
 
     static String format(Tensor t) {
-        double[] values = t.toDoubleArray();
         long[] shape = t.shape();
-        boolean summarize = values.length > THRESHOLD;
-        boolean sci = useScientific(values);
-        int width = 0;
-        for (double v : values) {
-            width = Math.max(width, number(v, sci).length());
+        String prefix = "tensor(";
+        int indent = prefix.length();
+        List<String> suffixes = new ArrayList<>();
+        if (t.device() != Device.CPU) {
+            suffixes.add("device=" + t.device());
         }
-        StringBuilder sb = new StringBuilder("tensor(");
-        if (shape.length == 0) {
-            sb.append(number(values[0], sci).strip());
+        String body;
+        if (t.numel() == 0) {
+            if (shape.length != 1) {
+                suffixes.add("size=" + tuple(shape));
+            }
+            body = "[]";
         } else {
-            append(sb, values, shape, Strides.of(shape), 0, 0, width, sci, summarize, "tensor(".length());
+            double[] values = t.toDoubleArray();
+            long[] strides = dev.nabla.backend.Strided.contiguousStrides(shape);
+            boolean summarize = values.length > THRESHOLD;
+            List<Double> shown = new ArrayList<>();
+            collectShown(values, shape, strides, 0, 0, summarize, shown);
+            Style style = new Style(shown);
+            body = shape.length == 0 ? style.format(values[0])
+                    : render(values, shape, strides, 0, 0, indent, summarize, style);
         }
         if (t.dtype() != DType.FLOAT32) {
-            sb.append(", dtype=").append(t.dtype());
+            suffixes.add("dtype=" + t.dtype());
         }
-        if (t.device() != Device.CPU) {
-            sb.append(", device=").append(t.device());
+        return addSuffixes(prefix + body, suffixes, indent);
+    }
+
+    /** Python's {@code str(tuple(shape))}. */
+    private static String tuple(long[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(shape[i]);
         }
-        if (t.numel() == 0) {
-            sb.append(", size=").append(Shapes.str(shape));
+        return sb.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+
+    private static String addSuffixes(String text, List<String> suffixes, int indent) {
+        StringBuilder sb = new StringBuilder(text);
+        int lastLineLength = text.length() - text.lastIndexOf('\n') + 1;
+        for (String suffix : suffixes) {
+            if (lastLineLength + suffix.length() + 2 > LINE_WIDTH) {
+                sb.append(",\n").append(" ".repeat(indent)).append(suffix);
+                lastLineLength = indent + suffix.length();
+            } else {
+                sb.append(", ").append(suffix);
+                lastLineLength += suffix.length() + 2;
+            }
         }
         return sb.append(')').toString();
     }
 
-    private static final class Strides {
-        static long[] of(long[] shape) {
-            return dev.nabla.backend.Strided.contiguousStrides(shape);
+    /** The values PyTorch's formatter looks at: all of them, or only the edges when summarising. */
+    private static void collectShown(double[] values, long[] shape, long[] strides, int dim, long base,
+                                     boolean summarize, List<Double> out) {
+        if (shape.length == 0) {
+            out.add(values[0]);
+            return;
         }
-    }
-
-    private static boolean useScientific(double[] values) {
-        double maxAbs = 0;
-        double minAbs = Double.POSITIVE_INFINITY;
-        for (double v : values) {
-            if (!Double.isFinite(v) || v == 0) {
-                continue;
-            }
-            maxAbs = Math.max(maxAbs, Math.abs(v));
-            minAbs = Math.min(minAbs, Math.abs(v));
-        }
-        return maxAbs > 0 && (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs / minAbs > 1000);
-    }
-
-    private static String number(double v, boolean sci) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        return sci ? String.format(Locale.ROOT, "%.4e", v) : String.format(Locale.ROOT, "%.4f", v);
-    }
-
-    private static void append(StringBuilder sb, double[] values, long[] shape, long[] strides, int dim, long base,
-                               int width, boolean sci, boolean summarize, int indent) {
-        sb.append('[');
         long n = shape[dim];
         for (long i = 0; i < n; i++) {
             if (summarize && n > 2 * EDGE && i == EDGE) {
-                sb.append(dim == shape.length - 1 ? "..., " : "...,\n" + " ".repeat(indent + dim + 1));
                 i = n - EDGE - 1;
                 continue;
             }
             long at = base + i * strides[dim];
             if (dim == shape.length - 1) {
-                String s = number(values[(int) at], sci);
-                sb.append(" ".repeat(width - s.length())).append(s);
-                if (i < n - 1) {
-                    sb.append(", ");
-                }
+                out.add(values[(int) at]);
             } else {
-                append(sb, values, shape, strides, dim + 1, at, width, sci, summarize, indent);
-                if (i < n - 1) {
-                    sb.append(',').append("\n".repeat(shape.length - dim - 1)).append(" ".repeat(indent + dim + 1));
+                collectShown(values, shape, strides, dim + 1, at, summarize, out);
+            }
+        }
+    }
+
+    private static String render(double[] values, long[] shape, long[] strides, int dim, long base, int indent,
+                                 boolean summarize, Style style) {
+        long n = shape[dim];
+        boolean cut = summarize && n > 2 * EDGE;
+        List<String> items = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            if (cut && i == EDGE) {
+                items.add(dim == shape.length - 1 ? " ..." : "...");
+                i = n - EDGE - 1;
+                continue;
+            }
+            long at = base + i * strides[dim];
+            items.add(dim == shape.length - 1 ? style.format(values[(int) at])
+                    : render(values, shape, strides, dim + 1, at, indent + 1, summarize, style));
+        }
+        if (dim < shape.length - 1) {
+            int rest = shape.length - dim;
+            return "[" + String.join("," + "\n".repeat(rest - 1) + " ".repeat(indent + 1), items) + "]";
+        }
+        int elementLength = style.width + 2;
+        int perLine = Math.max(1, (LINE_WIDTH - indent) / elementLength);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < items.size(); i += perLine) {
+            lines.add(String.join(", ", items.subList(i, Math.min(items.size(), i + perLine))));
+        }
+        return "[" + String.join(",\n" + " ".repeat(indent + 1), lines) + "]";
+    }
+
+    /** PyTorch's {@code _Formatter}: picks integer, fixed or scientific notation and the column width. */
+    private static final class Style {
+        boolean intMode = true;
+        boolean sciMode;
+        int width = 1;
+
+        Style(List<Double> shown) {
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
+            boolean any = false;
+            for (double v : shown) {
+                if (Double.isFinite(v) && v != 0) {
+                    any = true;
+                    min = Math.min(min, Math.abs(v));
+                    max = Math.max(max, Math.abs(v));
+                    intMode &= v == Math.ceil(v);
+                }
+            }
+            if (!any) {
+                return;
+            }
+            sciMode = intMode ? max / min > 1000 || max > 1e8 : max / min > 1000 || max > 1e8 || min < 1e-4;
+            for (double v : shown) {
+                if (Double.isFinite(v) && v != 0) {
+                    width = Math.max(width, raw(v).length());
                 }
             }
         }
-        sb.append(']');
+
+        /** The number without padding. */
+        String raw(double v) {
+            if (Double.isNaN(v)) {
+                return "nan";
+            }
+            if (Double.isInfinite(v)) {
+                return v > 0 ? "inf" : "-inf";
+            }
+            if (sciMode) {
+                return scientific(v);
+            }
+            return intMode ? fixed(v, 0) + "." : fixed(v, PRECISION);
+        }
+
+        String format(double v) {
+            String s = raw(v);
+            return s.length() < width ? " ".repeat(width - s.length()) + s : s;
+        }
+    }
+
+    private static boolean negative(double v) {
+        return Double.doubleToRawLongBits(v) < 0;
+    }
+
+    /** Python's {@code '{:.Nf}'.format(v)} for finite v. */
+    private static String fixed(double v, int decimals) {
+        String s = new BigDecimal(v).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString();
+        return negative(v) && !s.startsWith("-") ? "-" + s : s;
+    }
+
+    /** Python's {@code '{:.4e}'.format(v)} for finite v. */
+    private static String scientific(double v) {
+        String sign = negative(v) ? "-" : "";
+        if (v == 0) {
+            return sign + "0." + "0".repeat(PRECISION) + "e+00";
+        }
+        BigDecimal r = new BigDecimal(Math.abs(v)).round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
+        String digits = r.unscaledValue().toString();
+        int exponent = r.precision() - 1 - r.scale();
+        digits = (digits + "0".repeat(PRECISION + 1)).substring(0, PRECISION + 1);
+        String e = Integer.toString(Math.abs(exponent));
+        return sign + digits.charAt(0) + "." + digits.substring(1) + "e" + (exponent < 0 ? "-" : "+")
+                + (e.length() < 2 ? "0" + e : e);
     }
 }

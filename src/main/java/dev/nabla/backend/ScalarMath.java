@@ -89,6 +89,10 @@ public final class ScalarMath {
             return x;
         }
         double ax = Math.abs(x);
+        if (ax > 6.0) {
+            // erfc(6) < 3e-17: below half an ulp of 1, so erf is exactly +-1 in double (and at infinity)
+            return Math.copySign(1.0, x);
+        }
         double r;
         if (ax < 3.0) {
             double x2 = ax * ax;

@@ -9,7 +9,8 @@ package dev.nabla.memory;
  * @param allocations     blocks handed out (cache hits plus native allocations)
  * @param cacheHits       allocations served from the cache, without a native call
  * @param nativeAllocations calls to the native allocator
- * @param nativeFrees     blocks returned to the native allocator (only {@link MemoryPool#emptyCache()} does that)
+ * @param nativeFrees     blocks returned to the native allocator (by {@link MemoryPool#emptyCache()}, or on release
+ *                        when the cache already holds {@link MemoryPool#maxCachedBytes()})
  * @param liveBlocks      blocks currently held by storages
  */
 public record PoolStats(long bytesInUse, long bytesCached, long peakBytesInUse, long allocations, long cacheHits,

@@ -1,0 +1,19 @@
+package dev.nabla;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** Runs each test inside its own {@link Scope}, so tests leave no tensors behind for the next one. */
+abstract class ScopedTest {
+    private Scope scope;
+
+    @BeforeEach
+    void openScope() {
+        scope = Scope.open();
+    }
+
+    @AfterEach
+    void closeScope() {
+        scope.close();
+    }
+}
