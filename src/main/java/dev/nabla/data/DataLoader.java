@@ -1,6 +1,7 @@
 package dev.nabla.data;
 
 import dev.nabla.Generator;
+import java.lang.ref.Cleaner;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -137,7 +138,13 @@ public final class DataLoader implements Iterable<Batch> {
         int to = (int) Math.min(order.length, (long) from + batchSize);
         Batch b = dataset.batch(java.util.Arrays.copyOfRange(order, from, to));
         if (transform != null) {
-            Batch t = transform.apply(b);
+            Batch t;
+            try {
+                t = transform.apply(b);
+            } catch (RuntimeException | Error e) {
+                b.close();
+                throw e;
+            }
             if (t != b) {
                 b.close();
             }
@@ -187,32 +194,24 @@ public final class DataLoader implements Iterable<Batch> {
         }
     }
 
-    /** A daemon thread fills a bounded queue; the consumer closes each batch when it moves on. */
+    /**
+     * A daemon thread fills a bounded queue; the consumer closes each batch when it moves on. An iterator dropped
+     * before the end of its epoch (a {@code break} out of the loop) is noticed by a {@link Cleaner} once it is
+     * unreachable: the worker then stops and the batches it prepared are released, so abandoning an epoch leaks
+     * neither a thread nor off-heap memory. The worker refers only to its {@link Feed}, never to the iterator.
+     */
     private final class Prefetching implements Iterator<Batch> {
-        private static final Object END = new Object();
-        private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(prefetch);
+        private final Feed feed;
         private final long count;
-        private final Thread worker;
         private long taken;
         private Batch current;
+        private RuntimeException failure;
 
         Prefetching(long[] order, long count) {
             this.count = count;
-            this.worker = Thread.ofPlatform().daemon().name("nabla-dataloader").start(() -> {
-                try {
-                    for (long k = 0; k < count; k++) {
-                        queue.put(assemble(order, k));
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException | Error e) {
-                    try {
-                        queue.put(e);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            });
+            this.feed = new Feed(DataLoader.this, order, count, prefetch);
+            feed.worker = Thread.ofPlatform().daemon().name("nabla-dataloader").start(feed);
+            CLEANER.register(this, feed::cancel);
         }
 
         @Override
@@ -233,16 +232,21 @@ public final class DataLoader implements Iterable<Batch> {
                 current.close();
                 current = null;
             }
+            if (failure != null) {
+                throw failure;
+            }
             Object item;
             try {
-                item = queue.take();
+                item = feed.queue.take();
             } catch (InterruptedException e) {
-                worker.interrupt();
+                feed.cancel();
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("DataLoader: interrupted while waiting for a batch", e);
+                failure = new IllegalStateException("DataLoader: interrupted while waiting for a batch", e);
+                throw failure;
             }
             if (item instanceof RuntimeException e) {
-                throw new IllegalStateException("DataLoader: assembling a batch failed: " + e.getMessage(), e);
+                failure = new IllegalStateException("DataLoader: assembling a batch failed: " + e.getMessage(), e);
+                throw failure;
             }
             if (item instanceof Error e) {
                 throw e;
@@ -250,6 +254,70 @@ public final class DataLoader implements Iterable<Batch> {
             taken++;
             current = (Batch) item;
             return current;
+        }
+    }
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The worker's side of a {@link Prefetching} iterator: what it produces into, and how it is cancelled. */
+    private static final class Feed implements Runnable {
+        final BlockingQueue<Object> queue;
+        private final DataLoader loader;
+        private final long[] order;
+        private final long count;
+        private volatile boolean cancelled;
+        volatile Thread worker;
+
+        Feed(DataLoader loader, long[] order, long count, int capacity) {
+            this.loader = loader;
+            this.order = order;
+            this.count = count;
+            this.queue = new ArrayBlockingQueue<>(capacity);
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (long k = 0; k < count && !cancelled; k++) {
+                    Batch b = loader.assemble(order, k);
+                    try {
+                        queue.put(b);
+                    } catch (InterruptedException e) {
+                        b.close();
+                        throw e;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException | Error e) {
+                try {
+                    queue.put(e);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            } finally {
+                if (cancelled) {
+                    drain();
+                }
+            }
+        }
+
+        /** Stops the worker and releases the batches it prepared (the iterator is gone or interrupted). */
+        void cancel() {
+            cancelled = true;
+            Thread w = worker;
+            if (w != null) {
+                w.interrupt();
+            }
+            drain();
+        }
+
+        private void drain() {
+            for (Object o; (o = queue.poll()) != null; ) {
+                if (o instanceof Batch b) {
+                    b.close();
+                }
+            }
         }
     }
 }

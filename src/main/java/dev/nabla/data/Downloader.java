@@ -85,6 +85,10 @@ public final class Downloader {
                 in.transferTo(out);
             }
             String actual = digest(tmp, checksum.algorithm(), checksum.ofContent());
+            if (actual == null) {
+                throw new IOException("download of " + url + " failed its checksum: the body is damaged or "
+                        + "truncated gzip data");
+            }
             if (!checksum.hex().equalsIgnoreCase(actual)) {
                 throw new IOException("download of " + url + " failed its checksum: " + checksum.algorithm() + " "
                         + actual + ", expected " + checksum.hex());

@@ -97,7 +97,8 @@ public final class Idx {
         long have = raw.length - (long) headerLen;
         if (have != numel) {
             throw new IOException("IDX file " + name + " is corrupt: header " + Arrays.toString(shape) + " announces "
-                    + numel + " bytes of data, the file has " + have + (have < numel ? " (truncated)" : ""));
+                    + numel + " bytes of data, the file has " + have
+                    + (have < numel ? " (truncated)" : " (trailing bytes)"));
         }
         return new Array(shape, Arrays.copyOfRange(raw, headerLen, raw.length));
     }

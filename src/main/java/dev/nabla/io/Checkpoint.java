@@ -19,8 +19,9 @@ import java.util.Map;
  * exactly. {@link #saveModel}/{@link #loadModel} write and read a plain state dict with PyTorch's names, which
  * {@code safetensors.torch.load_file} reads directly (and the reverse).
  *
- * <p>Loading is all or nothing: the file is fully validated and every part checked before the model is left
- * changed; if a later part fails, the model is restored.
+ * <p>Loading is all or nothing: the file is fully validated, each part (schedule, generator, model, optimizer) is
+ * checked before it changes, and if a later part does not fit, the parts already loaded are restored, so a failed
+ * load leaves the model, schedule, generator and optimizer as they were.
  */
 public final class Checkpoint {
     private static final String FORMAT = "nabla-checkpoint-1";
@@ -102,21 +103,34 @@ public final class Checkpoint {
             if (generator != null && genState == null) {
                 throw new IOException("checkpoint " + file + " holds no generator state");
             }
-            Map<String, Tensor> snapshot = snapshot(model);
+            // Each part's load checks everything before it changes anything; the optimizer goes last, so when
+            // any part fails, restoring the earlier ones from their snapshots undoes the whole load.
+            Map<String, Tensor> modelBefore = snapshot(model);
+            Map<String, Double> schedBefore = scheduler != null ? scheduler.stateDict() : null;
+            long[] genBefore = generator != null ? generator.state() : null;
             try {
-                model.loadStateDict(modelPart, true);
-                if (optimizer != null) {
-                    optimizer.loadStateDict(optPart);
-                }
                 if (scheduler != null) {
                     scheduler.loadStateDict(schedPart);
                 }
                 if (generator != null) {
                     generator.setState(genState);
                 }
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                model.loadStateDict(snapshot, true);
-                throw new IOException("checkpoint " + file + " does not fit: " + e.getMessage(), e);
+                model.loadStateDict(modelPart, true);
+                if (optimizer != null) {
+                    optimizer.loadStateDict(optPart);
+                }
+            } catch (RuntimeException e) {
+                model.loadStateDict(modelBefore, true);
+                if (scheduler != null) {
+                    scheduler.loadStateDict(schedBefore);
+                }
+                if (generator != null) {
+                    generator.setState(genBefore);
+                }
+                if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+                    throw new IOException("checkpoint " + file + " does not fit: " + e.getMessage(), e);
+                }
+                throw e;
             }
             return extra;
         }

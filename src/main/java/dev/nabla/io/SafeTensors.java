@@ -1,6 +1,7 @@
 package dev.nabla.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,13 +33,43 @@ import java.util.Map;
  * <p>Writes are atomic (a temp file in the same directory, forced to disk, then renamed), so a crash never leaves a
  * half-written checkpoint under the real name. Reads validate everything (header size, JSON, dtypes, shapes,
  * offsets within the file, no overlaps, no trailing garbage) and reject a truncated or corrupt file with an
- * {@link IOException} naming the file and the problem.
+ * {@link IOException} naming the file and the problem. Nabla writes F32 and F64; it also reads F16, BF16 (as
+ * float32) and I32, I64 (as float64), so PyTorch state dicts with half-precision weights or integer buffers load.
  */
 public final class SafeTensors {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Rejects trailing tokens after the header object (the format allows only space padding there). */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final long MAX_HEADER = 100L << 20;
 
     private SafeTensors() {
+    }
+
+    /**
+     * The element types read, with their size in bytes and the Nabla dtype they become: F32 and F64 as they are;
+     * F16 and BF16 widened to float32 (exact); I32 and I64 (PyTorch's integer buffers, e.g. BatchNorm's
+     * {@code num_batches_tracked}) converted to float64, exact up to 2^53 in magnitude.
+     */
+    private enum Stored {
+        F32(4, DType.FLOAT32), F64(8, DType.FLOAT64), F16(2, DType.FLOAT32), BF16(2, DType.FLOAT32),
+        I32(4, DType.FLOAT64), I64(8, DType.FLOAT64);
+
+        final int size;
+        final DType as;
+
+        Stored(int size, DType as) {
+            this.size = size;
+            this.as = as;
+        }
+
+        static Stored of(String code) {
+            for (Stored s : values()) {
+                if (s.name().equals(code)) {
+                    return s;
+                }
+            }
+            return null;
+        }
     }
 
     /** What a file holds: tensors (on the CPU, in file order) and string metadata. */
@@ -121,7 +152,10 @@ public final class SafeTensors {
         return b;
     }
 
-    /** Reads every tensor and the metadata of {@code file}; tensors are created on the CPU. */
+    /**
+     * Reads every tensor and the metadata of {@code file}; tensors are created on the CPU (F16/BF16 as float32,
+     * I32/I64 as float64).
+     */
     public static Contents load(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -149,7 +183,7 @@ public final class SafeTensors {
             long dataLen = size - dataStart;
             Map<String, String> metadata = new LinkedHashMap<>();
             Map<String, long[]> entries = new LinkedHashMap<>();
-            Map<String, DType> types = new LinkedHashMap<>();
+            Map<String, Stored> types = new LinkedHashMap<>();
             Map<String, long[]> shapes = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 var e = it.next();
@@ -159,12 +193,11 @@ public final class SafeTensors {
                 }
                 JsonNode n = e.getValue();
                 String name = e.getKey();
-                DType t = switch (n.path("dtype").asText()) {
-                    case "F32" -> DType.FLOAT32;
-                    case "F64" -> DType.FLOAT64;
-                    default -> throw corrupt(file, "tensor '" + name + "' has unsupported dtype '"
-                            + n.path("dtype").asText() + "' (Nabla reads F32 and F64)");
-                };
+                Stored t = Stored.of(n.path("dtype").asText());
+                if (t == null) {
+                    throw corrupt(file, "tensor '" + name + "' has unsupported dtype '" + n.path("dtype").asText()
+                            + "' (Nabla reads F32, F64, F16, BF16, I32 and I64)");
+                }
                 JsonNode shapeNode = n.path("shape");
                 JsonNode offs = n.path("data_offsets");
                 if (!shapeNode.isArray() || !offs.isArray() || offs.size() != 2) {
@@ -172,12 +205,20 @@ public final class SafeTensors {
                 }
                 long[] shape = new long[shapeNode.size()];
                 long numel = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeNode.get(i).asLong(-1);
-                    if (shape[i] < 0) {
-                        throw corrupt(file, "tensor '" + name + "' has a negative or non-integer size");
+                long nbytes;
+                try {
+                    for (int i = 0; i < shape.length; i++) {
+                        JsonNode d = shapeNode.get(i);
+                        shape[i] = d.canConvertToExactIntegral() && d.canConvertToLong() ? d.asLong(-1) : -1;
+                        if (shape[i] < 0) {
+                            throw corrupt(file, "tensor '" + name + "' has a negative or non-integer size");
+                        }
+                        numel = Math.multiplyExact(numel, shape[i]);
                     }
-                    numel = Math.multiplyExact(numel, shape[i]);
+                    nbytes = Math.multiplyExact(numel, (long) t.size);
+                } catch (ArithmeticException overflow) {
+                    throw corrupt(file, "tensor '" + name + "' has an impossibly large shape "
+                            + shapeNode);
                 }
                 long begin = offs.get(0).asLong(-1);
                 long end = offs.get(1).asLong(-1);
@@ -185,9 +226,9 @@ public final class SafeTensors {
                     throw corrupt(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end
                             + "] outside the " + dataLen + " data bytes (truncated file?)");
                 }
-                if (end - begin != numel * t.byteSize()) {
+                if (end - begin != nbytes) {
                     throw corrupt(file, "tensor '" + name + "' of shape " + java.util.Arrays.toString(shape) + " "
-                            + t + " needs " + numel * t.byteSize() + " bytes, its offsets span " + (end - begin));
+                            + t.name() + " needs " + nbytes + " bytes, its offsets span " + (end - begin));
                 }
                 entries.put(name, new long[] {begin, end});
                 types.put(name, t);
@@ -201,17 +242,43 @@ public final class SafeTensors {
                         .order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, data, dataStart + range[0], file);
                 data.flip();
-                DType t = types.get(e.getKey());
+                Stored t = types.get(e.getKey());
                 long[] shape = shapes.get(e.getKey());
+                int count = data.remaining() / t.size;
                 Tensor tensor;
-                if (t == DType.FLOAT32) {
-                    float[] f = new float[data.remaining() / 4];
-                    data.asFloatBuffer().get(f);
-                    tensor = shape.length == 0 ? Tensor.scalar(f[0], t, Device.CPU) : Tensor.of(f, shape);
+                if (t.as == DType.FLOAT32) {
+                    float[] f = new float[count];
+                    switch (t) {
+                        case F32 -> data.asFloatBuffer().get(f);
+                        case F16 -> {
+                            for (int i = 0; i < count; i++) {
+                                f[i] = Float.float16ToFloat(data.getShort());
+                            }
+                        }
+                        default -> { // BF16: the upper half of a float32
+                            for (int i = 0; i < count; i++) {
+                                f[i] = Float.intBitsToFloat((data.getShort() & 0xffff) << 16);
+                            }
+                        }
+                    }
+                    tensor = shape.length == 0 ? Tensor.scalar(f[0], t.as, Device.CPU) : Tensor.of(f, shape);
                 } else {
-                    double[] d = new double[data.remaining() / 8];
-                    data.asDoubleBuffer().get(d);
-                    tensor = shape.length == 0 ? Tensor.scalar(d[0], t, Device.CPU) : Tensor.of(d, t, Device.CPU, shape);
+                    double[] d = new double[count];
+                    switch (t) {
+                        case F64 -> data.asDoubleBuffer().get(d);
+                        case I64 -> {
+                            for (int i = 0; i < count; i++) {
+                                d[i] = data.getLong();
+                            }
+                        }
+                        default -> { // I32
+                            for (int i = 0; i < count; i++) {
+                                d[i] = data.getInt();
+                            }
+                        }
+                    }
+                    tensor = shape.length == 0 ? Tensor.scalar(d[0], t.as, Device.CPU)
+                            : Tensor.of(d, t.as, Device.CPU, shape);
                 }
                 tensors.put(e.getKey(), tensor);
             }
