@@ -1,0 +1,225 @@
+package dev.nabla.examples.seed;
+
+import dev.nabla.DType;
+import dev.nabla.Device;
+import dev.nabla.Generator;
+import dev.nabla.Grad;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import dev.nabla.data.Batch;
+import dev.nabla.data.DataLoader;
+import dev.nabla.data.TensorDataset;
+import dev.nabla.nn.Linear;
+import dev.nabla.nn.Loss;
+import dev.nabla.nn.MSELoss;
+import dev.nabla.nn.Module;
+import dev.nabla.nn.ReLU;
+import dev.nabla.nn.Sequential;
+import dev.nabla.optim.Optimizer;
+import dev.nabla.optim.SGD;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The seed document's network, written the way the PyTorch tutorials write it: a 2→4→4→1 multilayer perceptron
+ * (Linear, ReLU, Linear, ReLU, Linear) trained with mean squared error and plain SGD (lr 0.01, batches of 5) by
+ * a {@link #trainEpoch} function and checked by an {@link #evaluate} function.
+ *
+ * <p>The data is synthetic regression: {@code x} uniform in {@code [-1, 1)^2} and
+ * {@code y = x0·x1 + x0 + 0.5·x1 + noise} (noise std 0.05), so the network has a smooth non-linear function
+ * to fit and the test loss cannot go below the noise variance (0.0025). Prints train and test loss per epoch.
+ *
+ * <pre>
+ * java ... dev.nabla.examples.seed.SeedNetwork --epochs 30 --seed 0 --train 500 --test 200
+ * </pre>
+ */
+public final class SeedNetwork {
+    /** Standard deviation of the noise added to the targets. */
+    static final double NOISE_STD = 0.05;
+
+    private SeedNetwork() {
+    }
+
+    /**
+     * What one run does.
+     *
+     * @param epochs    passes over the training set
+     * @param seed      seeds the data, the initial weights and the shuffling
+     * @param train     training samples
+     * @param test      test samples
+     * @param batchSize samples per step (5 in the seed)
+     * @param lr        SGD learning rate (0.01 in the seed)
+     * @param device    where tensors live
+     */
+    public record Options(int epochs, long seed, int train, int test, int batchSize, double lr, Device device) {
+        /** The seed document's settings: 30 epochs, 500/200 samples, batch 5, lr 0.01, on the CPU. */
+        public static Options defaults() {
+            return new Options(30, 0, 500, 200, 5, 0.01, Device.CPU);
+        }
+
+        /** Parses {@code --epochs N --seed S --train N --test N --batch-size N --lr X --device D}. */
+        public static Options parse(String[] args) {
+            Options d = defaults();
+            Map<String, String> o = parseFlags(args, "epochs", "seed", "train", "test", "batch-size", "lr", "device");
+            return new Options(
+                    Integer.parseInt(o.getOrDefault("epochs", Integer.toString(d.epochs))),
+                    Long.parseLong(o.getOrDefault("seed", Long.toString(d.seed))),
+                    Integer.parseInt(o.getOrDefault("train", Integer.toString(d.train))),
+                    Integer.parseInt(o.getOrDefault("test", Integer.toString(d.test))),
+                    Integer.parseInt(o.getOrDefault("batch-size", Integer.toString(d.batchSize))),
+                    Double.parseDouble(o.getOrDefault("lr", Double.toString(d.lr))),
+                    Device.parse(o.getOrDefault("device", "cpu")));
+        }
+    }
+
+    /**
+     * The losses of a run, one entry per epoch.
+     *
+     * @param trainLoss mean training loss over each epoch's steps (in training mode, while the weights move)
+     * @param testLoss  test loss after each epoch
+     */
+    public record History(double[] trainLoss, double[] testLoss) {
+        @Override
+        public String toString() {
+            return "History[train=" + Arrays.toString(trainLoss) + ", test=" + Arrays.toString(testLoss) + "]";
+        }
+    }
+
+    /** The seed's model: 2→4→4→1 with ReLU between the linear layers. */
+    static Module buildModel(Generator gen, Device device) {
+        return new Sequential(
+                new Linear(2, 4, true, gen, DType.FLOAT32, device),
+                new ReLU(),
+                new Linear(4, 4, true, gen, DType.FLOAT32, device),
+                new ReLU(),
+                new Linear(4, 1, true, gen, DType.FLOAT32, device));
+    }
+
+    /**
+     * One pass over {@code loader}, one optimizer step per batch: zero the gradients, forward, loss, backward, step.
+     * Each step runs in its own {@link Scope}, so its activations and graph are released when the step ends.
+     *
+     * @return the mean loss over the epoch's samples
+     */
+    static double trainEpoch(Module model, DataLoader loader, Loss lossFn, Optimizer opt) {
+        model.train();
+        double total = 0;
+        long count = 0;
+        for (Batch batch : loader) {
+            try (Scope step = Scope.open()) {
+                opt.zeroGrad();
+                Tensor pred = model.forward(batch.x());
+                Tensor loss = lossFn.forward(pred, batch.y());
+                loss.backward();
+                opt.step();
+                total += loss.item() * batch.size();
+                count += batch.size();
+            }
+        }
+        return total / count;
+    }
+
+    /**
+     * The mean loss over {@code loader} in evaluation mode with gradient recording off.
+     */
+    static double evaluate(Module model, DataLoader loader, Loss lossFn) {
+        model.eval();
+        double total = 0;
+        long count = 0;
+        try (Grad off = Grad.disabled()) {
+            for (Batch batch : loader) {
+                try (Scope step = Scope.open()) {
+                    Tensor loss = lossFn.forward(model.forward(batch.x()), batch.y());
+                    total += loss.item() * batch.size();
+                    count += batch.size();
+                }
+            }
+        }
+        return total / count;
+    }
+
+    /** {@code n} samples of {@code y = x0·x1 + x0 + 0.5·x1 + noise}, {@code x} uniform in [-1, 1)^2. */
+    static TensorDataset makeData(Generator gen, int n, Device device) {
+        try (Grad off = Grad.disabled()) {
+            Tensor x = Tensor.uniform(gen, -1, 1, DType.FLOAT32, device, n, 2);
+            Tensor x0 = x.narrow(1, 0, 1);
+            Tensor x1 = x.narrow(1, 1, 1);
+            Tensor noise = Tensor.normal(gen, 0, NOISE_STD, DType.FLOAT32, device, n, 1);
+            Tensor y = x0.mul(x1).add(x0).add(x1.mul(0.5)).add(noise);
+            return new TensorDataset(x, y);
+        }
+    }
+
+    /**
+     * Trains the seed network as {@code options} say, printing one line per epoch to {@code log} (null: silent).
+     *
+     * @return train and test loss per epoch
+     */
+    public static History train(Options options, PrintStream log) {
+        if (options.epochs < 1 || options.train < 1 || options.test < 1) {
+            throw new IllegalArgumentException("epochs, train and test must be >= 1, got " + options);
+        }
+        Generator gen = new Generator(options.seed);
+        double[] trainLoss = new double[options.epochs];
+        double[] testLoss = new double[options.epochs];
+        // The data scope owns the datasets' tensors for the whole run; model and optimizer own theirs.
+        try (Scope data = Scope.open();
+             Module model = buildModel(gen, options.device);
+             Optimizer opt = new SGD(model.parameters(), options.lr)) {
+            TensorDataset trainSet = makeData(gen, options.train, options.device);
+            TensorDataset testSet = makeData(gen, options.test, options.device);
+            DataLoader trainLoader = DataLoader.builder(trainSet).batchSize(options.batchSize)
+                    .shuffle(gen.split()).build();
+            DataLoader testLoader = DataLoader.builder(testSet).batchSize(options.batchSize).build();
+            Loss lossFn = new MSELoss();
+            if (log != null) {
+                log.println(model);
+                log.printf(Locale.ROOT, "seed network: %d train / %d test samples, batch %d, SGD lr %s, %s%n",
+                        options.train, options.test, options.batchSize, options.lr, options.device);
+            }
+            for (int epoch = 0; epoch < options.epochs; epoch++) {
+                trainLoss[epoch] = trainEpoch(model, trainLoader, lossFn, opt);
+                testLoss[epoch] = evaluate(model, testLoader, lossFn);
+                if (log != null) {
+                    log.printf(Locale.ROOT, "epoch %3d  train loss %.6f  test loss %.6f%n",
+                            epoch + 1, trainLoss[epoch], testLoss[epoch]);
+                }
+            }
+        }
+        return new History(trainLoss, testLoss);
+    }
+
+    public static void main(String[] args) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("SeedNetwork: " + e.getMessage());
+            System.err.println("usage: SeedNetwork [--epochs N] [--seed S] [--train N] [--test N] [--batch-size N]"
+                    + " [--lr X] [--device cpu|java|cuda]");
+            System.exit(2);
+            return;
+        }
+        train(options, System.out);
+    }
+
+    /** {@code --name value} pairs; rejects unknown names and a name without a value. */
+    static Map<String, String> parseFlags(String[] args, String... known) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String name = a.startsWith("--") ? a.substring(2) : null;
+            if (name == null || !Arrays.asList(known).contains(name)) {
+                throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option '" + a + "' needs a value");
+            }
+            out.put(name, args[++i]);
+        }
+        return out;
+    }
+}
