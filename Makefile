@@ -1,0 +1,213 @@
+# Nabla: the front door. `make` or `make help` lists the targets.
+#
+# Needs a JDK 22+ (found by scripts/find-jdk.sh: $JAVA_HOME if new enough, else the newest under /usr/lib/jvm),
+# Maven 3.8+, and for bench-gemm-c a C compiler. Variables you may set on the command line:
+#   BUILD_DIR=target-x   the library's Maven output directory (default target), so several builds can share a checkout
+#   ARGS="--size 512"     options for the program `make run` runs
+#   JMH_ARGS="-p shape=2048"    extra JMH options for `make bench`
+#   GEMM_ARGS="--sizes 256,1024" options for the GEMM runner of `make bench-gemm-c`
+#   CUDA_HOME=/usr/local/cuda    CUDA toolkit for `make bindings` (cuda.h; cuBLAS/cuDNN headers from
+#                                CUBLAS_INCLUDE / CUDNN_INCLUDE, default $(CUDA_HOME)/include)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# Targets share build directories and the 2 cores a benchmark must own: never run them in parallel.
+.NOTPARALLEL:
+.DELETE_ON_ERROR:
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+JAVA_HOME := $(shell $(ROOT)/scripts/find-jdk.sh)
+ifeq ($(JAVA_HOME),)
+$(error No JDK 22 or newer found (see the message above). Install one, e.g. Temurin 25, and/or set JAVA_HOME)
+endif
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+JAVA := $(JAVA_HOME)/bin/java
+JAVA_FEATURE := $(shell "$(JAVA)" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+# Maven 3.8's bundled Guava calls sun.misc.Unsafe, which JDK 24+ warns about on every run.
+# JMH uses it too (in the benchmark JVMs that the Makefile starts).
+ifeq ($(shell [ "$(JAVA_FEATURE)" -ge 24 ] 2>/dev/null && echo yes),yes)
+export MAVEN_OPTS := $(strip $(MAVEN_OPTS) --sun-misc-unsafe-memory-access=allow)
+UNSAFE_OPT := --sun-misc-unsafe-memory-access=allow
+endif
+
+MVN := mvn -B -q
+# For surefire: not quiet, so that it prints its per-class lines and summary; no download progress.
+MVN_VERBOSE := mvn -B -ntp
+BUILD_DIR ?= target
+BUILD_PATH := $(if $(filter /%,$(BUILD_DIR)),$(BUILD_DIR),$(ROOT)/$(BUILD_DIR))
+LIB := -f $(ROOT)/pom.xml -Dbuild.dir=$(BUILD_PATH)
+QUICK := -Dmaven.test.skip=true -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
+M2_REPO ?= $(HOME)/.m2/repository
+NABLA_VERSION := 0.1.0-SNAPSHOT
+M2_NABLA := $(M2_REPO)/dev/nabla/nabla/$(NABLA_VERSION)
+LIB_JAR := $(M2_NABLA)/nabla-$(NABLA_VERSION).jar
+LIB_INPUTS := $(ROOT)/pom.xml $(shell find $(ROOT)/src/main $(ROOT)/bindings/src -type f 2>/dev/null)
+
+JAVA_OPTS := --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector
+BENCH_OPTS := $(JAVA_OPTS) $(UNSAFE_OPT)
+EXAMPLES_CP = $(ROOT)/examples/target/classes:$$(cat $(ROOT)/examples/target/classpath.txt)
+BENCH_JAR := $(ROOT)/benchmarks/target/benchmarks.jar
+GEMM_C := $(ROOT)/benchmarks/target/gemm_bench
+
+ARGS ?=
+JMH_ARGS ?=
+GEMM_ARGS ?=
+
+.PHONY: help setup build test run bench bench-gemm-c bindings clean \
+        lib-test lib-install examples-build examples-test benchmarks-build smoke-examples smoke-benchmarks
+
+help:
+	@echo "Nabla (JDK: $(JAVA_HOME))"
+	@echo ""
+	@echo "  make run           the main demo: GEMM on the cpu (OpenBLAS) and java devices (ARGS=\"--size N --iterations K\")"
+	@echo "  make test          the whole test suite: library and example tests, then smoke-run examples and benchmarks"
+	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread (optional)"
+	@echo "  make build         mvn install of the library: jar, sources and javadoc jars into ~/.m2"
+	@echo "  make bench         JMH GEMM benchmarks: Nabla cpu vs Nabla java vs EJML (JMH_ARGS=...)"
+	@echo "  make bench-gemm-c  Nabla vs a C program calling the same OpenBLAS, 1 and 2 threads (GEMM_ARGS=...)"
+	@echo "  make bindings      regenerate bindings/ with jextract (needs jextract on PATH)"
+	@echo "  make clean         remove build outputs ($(BUILD_DIR)/, examples/target/, benchmarks/target/)"
+
+# ---------------------------------------------------------------- system packages
+
+# Best effort: Nabla also runs without a system OpenBLAS, on the natives of the Maven artifact org.bytedeco:openblas.
+setup:
+	@if dpkg -s libopenblas0-pthread >/dev/null 2>&1; then \
+	    echo "setup: libopenblas0-pthread is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "setup: installing libopenblas0-pthread with apt-get"; \
+	    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenblas0-pthread; }; then \
+	        echo "setup: apt-get failed; continuing: Nabla uses the OpenBLAS bundled via Maven (org.bytedeco:openblas)"; \
+	    fi; \
+	else \
+	    echo "setup: libopenblas0-pthread not installed and not installable here (needs root and apt-get);" \
+	         "that is fine: Nabla uses the OpenBLAS bundled via Maven (org.bytedeco:openblas)"; \
+	fi
+	@command -v mvn >/dev/null 2>&1 || { echo "setup: Maven 3.8+ is needed (e.g. apt-get install maven)" >&2; exit 1; }
+
+# ---------------------------------------------------------------- library
+
+build:
+	$(MVN) $(LIB) install -Dmaven.test.skip=true
+	@for f in nabla-$(NABLA_VERSION).jar nabla-$(NABLA_VERSION)-sources.jar nabla-$(NABLA_VERSION)-javadoc.jar; do \
+	    test -s "$(M2_NABLA)/$$f" || { echo "build: $(M2_NABLA)/$$f is missing" >&2; exit 1; }; \
+	done
+	@echo "build: installed $(M2_NABLA)/nabla-$(NABLA_VERSION){,-sources,-javadoc}.jar"
+
+# Compiles quietly, then runs surefire with its normal output (per-class lines and the summary).
+lib-test:
+	$(MVN) $(LIB) test-compile
+	$(MVN_VERBOSE) $(LIB) surefire:test
+
+# Installs the library jar (no tests, sources or javadoc) into ~/.m2, where examples and benchmarks find it:
+# lib-install always (make test checks the tree as it is), $(LIB_JAR) only when the library's inputs changed.
+lib-install:
+	$(MVN) $(LIB) install $(QUICK)
+	@touch "$(LIB_JAR)"
+
+$(LIB_JAR): $(LIB_INPUTS)
+	$(MVN) $(LIB) install $(QUICK)
+	@touch "$@"
+
+# ---------------------------------------------------------------- examples and benchmarks
+
+examples-build: $(LIB_JAR)
+	$(MVN) -f $(ROOT)/examples/pom.xml package -DskipTests
+
+# The same with the examples' own tests (examples/src/test).
+examples-test: $(LIB_JAR)
+	$(MVN) -f $(ROOT)/examples/pom.xml package
+
+benchmarks-build: $(LIB_JAR)
+	$(MVN) -f $(ROOT)/benchmarks/pom.xml package
+
+# Every example, on tiny inputs (after examples-build or examples-test). Add a line here for each new example.
+EXAMPLE = "$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples
+smoke-examples:
+	$(EXAMPLE).GemmDemo --size 64 --iterations 2
+	$(EXAMPLE).seed.SeedNetwork --epochs 2 --train 40 --test 20
+	$(EXAMPLE).sequence.LstmSequence --epochs 1 --train 32 --test 16 --seq-len 8 --hidden 8
+	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
+
+# The JMH benchmark code, in-process (-f 0), one short iteration of the smallest shape.
+smoke-benchmarks: benchmarks-build
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmReport \
+	    -f 0 -wi 0 -i 1 -r 100ms -p shape=64,128x256x10 -foe true -v SILENT
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmVsC --help
+
+# ---------------------------------------------------------------- the front-door commands
+
+test: setup lib-test lib-install examples-test benchmarks-build smoke-examples smoke-benchmarks
+	@echo "make test: all passed"
+
+run: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.GemmDemo $(ARGS)
+
+# JMH settings are in GemmBenchmark's annotations: 1 fork, 3 x 1 s warm-up, 5 x 1 s measurement per benchmark.
+bench: benchmarks-build
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmReport \
+	    -rf json -rff $(ROOT)/benchmarks/target/jmh-gemm.json $(JMH_ARGS)
+
+bench-gemm-c: benchmarks-build $(GEMM_C)
+	set -o pipefail; "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmVsC \
+	    --c-program $(GEMM_C) $(GEMM_ARGS) | tee $(ROOT)/benchmarks/target/gemm-vs-c.md
+	@echo "(table saved in benchmarks/target/gemm-vs-c.md)"
+
+$(GEMM_C): $(ROOT)/benchmarks/c/gemm_bench.c
+	@command -v $(CC) >/dev/null 2>&1 || { echo "bench-gemm-c needs a C compiler: apt-get install gcc libc6-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -o $@ $< -ldl -lm
+
+# ---------------------------------------------------------------- code generation
+
+OPENBLAS_VERSION := $(shell sed -n 's:.*<openblas.version>\(.*\)</openblas.version>.*:\1:p' $(ROOT)/pom.xml)
+OPENBLAS_JAR := $(M2_REPO)/org/bytedeco/openblas/$(OPENBLAS_VERSION)/openblas-$(OPENBLAS_VERSION)-linux-x86_64.jar
+BINDINGS_TMP := $(BUILD_PATH)/bindings-headers
+OPENBLAS_INCLUDE ?=
+CUDA_HOME ?=
+CUBLAS_INCLUDE ?= $(CUDA_HOME)/include
+CUDNN_INCLUDE ?= $(CUDA_HOME)/include
+BINDINGS_OUT := $(ROOT)/bindings/src/main/java
+
+# See native/jextract/README.md ("Regenerating", "Tool versions"): the committed bindings come from jextract 22
+# (openjdk/jextract 0b89a46); newer jextract output needs --release 23.
+bindings:
+	@command -v jextract >/dev/null 2>&1 || { \
+	    echo "bindings: jextract is not on PATH. Build it from https://github.com/openjdk/jextract at commit" \
+	         "0b89a462146940a2ec90e34eeb5df3d46d8980d2 (jextract 22; see native/jextract/README.md, 'Tool versions')" \
+	         "or take a JDK 22 build from https://jdk.java.net/jextract/, put its bin/ on PATH, and rerun make bindings." >&2; \
+	    exit 1; }
+	@set -e; inc="$(OPENBLAS_INCLUDE)"; \
+	if [ -z "$$inc" ] && [ -f "$(OPENBLAS_JAR)" ]; then \
+	    rm -rf "$(BINDINGS_TMP)"; mkdir -p "$(BINDINGS_TMP)"; \
+	    (cd "$(BINDINGS_TMP)" && "$(JAVA_HOME)/bin/jar" xf "$(OPENBLAS_JAR)" org/bytedeco/openblas/linux-x86_64/include); \
+	    inc="$(BINDINGS_TMP)/org/bytedeco/openblas/linux-x86_64/include"; \
+	fi; \
+	if [ -z "$$inc" ] && [ -f /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h ]; then \
+	    inc=/usr/include/x86_64-linux-gnu/openblas-pthread; \
+	    echo "bindings: using Debian's OpenBLAS headers (0.3.21 lacks functions the 0.3.31 bindings have)"; \
+	fi; \
+	[ -n "$$inc" ] || { echo "bindings: no OpenBLAS headers: run make build (fetches org.bytedeco:openblas) or set OPENBLAS_INCLUDE" >&2; exit 1; }; \
+	cd "$(ROOT)/native"; \
+	echo "bindings: OpenBLAS from $$inc"; \
+	rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/openblas"; \
+	jextract -I "$$inc" --output "$(BINDINGS_OUT)" @jextract/openblas.jextract; \
+	if [ -n "$(CUDA_HOME)" ] && [ -f "$(CUDA_HOME)/include/cuda.h" ]; then \
+	    echo "bindings: CUDA from $(CUDA_HOME)/include, cuBLAS from $(CUBLAS_INCLUDE), cuDNN from $(CUDNN_INCLUDE)"; \
+	    rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/cuda" "$(BINDINGS_OUT)/dev/nabla/bindings/cublas" \
+	           "$(BINDINGS_OUT)/dev/nabla/bindings/cudnn"; \
+	    jextract -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cuda.jextract; \
+	    jextract -I "$(CUBLAS_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cublas.jextract; \
+	    jextract -I "$(CUDNN_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cudnn.jextract; \
+	else \
+	    echo "bindings: CUDA_HOME unset or without include/cuda.h: kept the CUDA, cuBLAS and cuDNN bindings as they are"; \
+	fi; \
+	echo "bindings: regenerated under $(BINDINGS_OUT); review with git diff"
+
+# ---------------------------------------------------------------- housekeeping
+
+clean:
+	rm -rf $(BUILD_PATH) $(ROOT)/examples/target $(ROOT)/benchmarks/target

@@ -1,0 +1,141 @@
+package dev.nabla.examples;
+
+import dev.nabla.DType;
+import dev.nabla.Device;
+import dev.nabla.Generator;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import dev.nabla.backend.Backends;
+import dev.nabla.memory.MemoryPool;
+import dev.nabla.nativelib.OpenBlas;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Multiplies two random float32 matrices on {@link Device#CPU} (OpenBLAS through Panama) and on {@link Device#JAVA}
+ * (the pure-Java kernels), checks that the products agree, and prints the speed of each.
+ *
+ * <pre>
+ * java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -cp ... \
+ *      dev.nabla.examples.GemmDemo --size 1024 --iterations 5
+ * </pre>
+ *
+ * <p>Exits with status 1 when the two devices disagree by more than the float32 tolerance.
+ */
+public final class GemmDemo {
+    /** Default matrix size (n x n times n x n). */
+    static final int DEFAULT_SIZE = 1024;
+    /** Default number of timed products per device. */
+    static final int DEFAULT_ITERATIONS = 5;
+    /**
+     * Largest accepted {@code max|cpu - java| / max|java|}. Both sum n float32 products in a different order;
+     * the rounding error of such a sum grows like sqrt(n) * 2^-24 relative to its terms (about 2e-6 at n = 1024),
+     * far below this bound; a wrong kernel gives errors of order 1.
+     */
+    static final double TOLERANCE = 1e-4;
+
+    private GemmDemo() {
+    }
+
+    public static void main(String[] args) {
+        int size = DEFAULT_SIZE;
+        int iterations = DEFAULT_ITERATIONS;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size", "-n" -> size = positive(args, ++i);
+                case "--iterations", "-k" -> iterations = positive(args, ++i);
+                case "--help", "-h" -> {
+                    usage();
+                    return;
+                }
+                default -> {
+                    System.err.println("GemmDemo: unknown option '" + args[i] + "'");
+                    usage();
+                    System.exit(2);
+                }
+            }
+        }
+        System.exit(run(size, iterations) ? 0 : 1);
+    }
+
+    private static void usage() {
+        System.out.println("""
+                Usage: GemmDemo [--size N] [--iterations K]
+                  --size N        multiply two random N x N float32 matrices (default %d)
+                  --iterations K  timed products per device; the median is reported (default %d)"""
+                .formatted(DEFAULT_SIZE, DEFAULT_ITERATIONS));
+    }
+
+    private static int positive(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("GemmDemo: option " + args[i - 1] + " needs a value");
+        }
+        int value;
+        try {
+            value = Integer.parseInt(args[i]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("GemmDemo: " + args[i - 1] + " needs a positive integer, got '"
+                    + args[i] + "'");
+        }
+        if (value < 1) {
+            throw new IllegalArgumentException("GemmDemo: " + args[i - 1] + " needs a positive integer, got " + value);
+        }
+        return value;
+    }
+
+    /** Runs the demo; returns whether the two devices agreed. */
+    static boolean run(int n, int iterations) {
+        System.out.println("Nabla GEMM demo: [" + n + ", " + n + "] x [" + n + ", " + n + "] float32, "
+                + iterations + " timed products per device");
+        System.out.println("cpu device: " + (Backends.cpuIsNative()
+                ? OpenBlas.require().toString()
+                : "pure-Java fallback (OpenBLAS not found: " + String.join("; ", OpenBlas.attempts()) + ")"));
+
+        double flops = 2.0 * n * n * n;
+        try (Scope demo = Scope.open()) {
+            var generator = new Generator(42);
+            Tensor a = Tensor.uniform(generator, -1, 1, DType.FLOAT32, Device.CPU, n, n);
+            Tensor b = Tensor.uniform(generator, -1, 1, DType.FLOAT32, Device.CPU, n, n);
+            Tensor aJava = a.to(Device.JAVA);
+            Tensor bJava = b.to(Device.JAVA);
+
+            // Agreement: one product on each device, compared on the CPU device.
+            Tensor cpu = a.matmul(b);
+            Tensor java = aJava.matmul(bJava).to(Device.CPU);
+            double error = cpu.sub(java).abs().max().item() / java.abs().max().item();
+            boolean agree = error <= TOLERANCE;
+            System.out.printf(Locale.ROOT, "max |cpu - java| / max |java| = %.3e (tolerance %.0e): %s%n",
+                    error, TOLERANCE, agree ? "agree" : "DISAGREE");
+
+            double cpuSeconds = medianSeconds(a, b, iterations);
+            double javaSeconds = medianSeconds(aJava, bJava, iterations);
+            double cpuGflops = flops / cpuSeconds / 1e9;
+            double javaGflops = flops / javaSeconds / 1e9;
+            System.out.printf(Locale.ROOT, "cpu  (%s): %9.3f ms  %8.2f GFLOP/s%n",
+                    Backends.cpuIsNative() ? "OpenBLAS" : "pure Java", cpuSeconds * 1e3, cpuGflops);
+            System.out.printf(Locale.ROOT, "java (pure Java): %9.3f ms  %8.2f GFLOP/s%n", javaSeconds * 1e3, javaGflops);
+            System.out.printf(Locale.ROOT, "cpu / java speed ratio: %.1fx%n", cpuGflops / javaGflops);
+            return agree;
+        } finally {
+            System.out.println("host memory pool: " + MemoryPool.host().stats());
+        }
+    }
+
+    /** One untimed product, then the median wall time of {@code iterations} products, each in its own scope. */
+    private static double medianSeconds(Tensor a, Tensor b, int iterations) {
+        try (Scope warmUp = Scope.open()) {
+            a.matmul(b);
+        }
+        double[] seconds = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long start = System.nanoTime();
+            try (Scope step = Scope.open()) {
+                a.matmul(b);
+            }
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(seconds);
+        return iterations % 2 == 1 ? seconds[iterations / 2]
+                : (seconds[iterations / 2 - 1] + seconds[iterations / 2]) / 2;
+    }
+}
