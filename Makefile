@@ -55,15 +55,17 @@ ARGS ?=
 JMH_ARGS ?=
 GEMM_ARGS ?=
 
-.PHONY: help setup build test run bench bench-gemm-c bindings clean \
+.PHONY: help setup build test run run-gemm fixtures bench bench-gemm-c bindings clean \
         lib-test lib-install examples-build examples-test benchmarks-build smoke-examples smoke-benchmarks
 
 help:
 	@echo "Nabla (JDK: $(JAVA_HOME))"
 	@echo ""
-	@echo "  make run           the main demo: GEMM on the cpu (OpenBLAS) and java devices (ARGS=\"--size N --iterations K\")"
+	@echo "  make run           the main job: train an MLP on Fashion-MNIST on the cpu device (ARGS=\"--model cnn --epochs 5 ...\")"
+	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
 	@echo "  make test          the whole test suite: library and example tests, then smoke-run examples and benchmarks"
-	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread (optional)"
+	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist"
+	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
 	@echo "  make build         mvn install of the library: jar, sources and javadoc jars into ~/.m2"
 	@echo "  make bench         JMH GEMM benchmarks: Nabla cpu vs Nabla java vs EJML (JMH_ARGS=...)"
 	@echo "  make bench-gemm-c  Nabla vs a C program calling the same OpenBLAS, 1 and 2 threads (GEMM_ARGS=...)"
@@ -74,18 +76,7 @@ help:
 
 # Best effort: Nabla also runs without a system OpenBLAS, on the natives of the Maven artifact org.bytedeco:openblas.
 setup:
-	@if dpkg -s libopenblas0-pthread >/dev/null 2>&1; then \
-	    echo "setup: libopenblas0-pthread is installed"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "setup: installing libopenblas0-pthread with apt-get"; \
-	    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenblas0-pthread; }; then \
-	        echo "setup: apt-get failed; continuing: Nabla uses the OpenBLAS bundled via Maven (org.bytedeco:openblas)"; \
-	    fi; \
-	else \
-	    echo "setup: libopenblas0-pthread not installed and not installable here (needs root and apt-get);" \
-	         "that is fine: Nabla uses the OpenBLAS bundled via Maven (org.bytedeco:openblas)"; \
-	fi
+	@$(ROOT)/scripts/setup-system.sh
 	@command -v mvn >/dev/null 2>&1 || { echo "setup: Maven 3.8+ is needed (e.g. apt-get install maven)" >&2; exit 1; }
 
 # ---------------------------------------------------------------- library
@@ -131,6 +122,10 @@ smoke-examples:
 	$(EXAMPLE).seed.SeedNetwork --epochs 2 --train 40 --test 20
 	$(EXAMPLE).sequence.LstmSequence --epochs 1 --train 32 --test 16 --seq-len 8 --hidden 8
 	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
+	$(EXAMPLE).fashion.FashionMnistTrain --epochs 1 --train-limit 512 --test-limit 256 --no-progress \
+	    --output-dir $(ROOT)/examples/target/smoke-fashion
+	$(EXAMPLE).fashion.FashionMnistTrain --model cnn --epochs 1 --train-limit 64 --test-limit 64 --no-progress \
+	    --output-dir $(ROOT)/examples/target/smoke-fashion-cnn
 
 # The JMH benchmark code, in-process (-f 0), one short iteration of the smallest shape.
 smoke-benchmarks: benchmarks-build
@@ -144,7 +139,17 @@ test: setup lib-test lib-install examples-test benchmarks-build smoke-examples s
 	@echo "make test: all passed"
 
 run: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistTrain $(ARGS)
+
+run-gemm: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.GemmDemo $(ARGS)
+
+# Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
+fixtures:
+	/usr/bin/python3 $(ROOT)/scripts/make_fixtures.py $(ROOT)/src/test/resources/fixtures
+	/usr/bin/python3 $(ROOT)/scripts/make_nn_fixtures.py $(ROOT)/src/test/resources/fixtures/nn
+	/usr/bin/python3 $(ROOT)/scripts/make_optim_fixtures.py $(ROOT)/src/test/resources/fixtures/optim
+	/usr/bin/python3 $(ROOT)/scripts/make_safetensors_fixture.py $(ROOT)/src/test/resources/fixtures/io
 
 # JMH settings are in GemmBenchmark's annotations: 1 fork, 3 x 1 s warm-up, 5 x 1 s measurement per benchmark.
 bench: benchmarks-build

@@ -1,0 +1,211 @@
+package dev.nabla.examples.fashion;
+
+import dev.nabla.Device;
+import dev.nabla.F;
+import dev.nabla.Generator;
+import dev.nabla.Grad;
+import dev.nabla.Reduction;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import dev.nabla.data.Batch;
+import dev.nabla.data.DataLoader;
+import dev.nabla.data.MnistDatasets;
+import dev.nabla.data.TensorDataset;
+import dev.nabla.data.Transforms;
+import dev.nabla.io.Checkpoint;
+import dev.nabla.memory.MemoryPool;
+import dev.nabla.nn.Module;
+import dev.nabla.optim.Adam;
+import dev.nabla.optim.AdamW;
+import dev.nabla.optim.CosineAnnealingLR;
+import dev.nabla.optim.LRScheduler;
+import dev.nabla.optim.Optimizer;
+import dev.nabla.optim.SGD;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Trains an MLP or a CNN on Fashion-MNIST: the README's main job ({@code make run}). Prints a progress bar per
+ * epoch, a line per epoch with train loss, test loss and accuracy, and at the end {@code final test accuracy: ...};
+ * leaves a safetensors checkpoint, {@code history.csv} and {@code history.png} in the output directory.
+ */
+@Command(name = "fashion-mnist", mixinStandardHelpOptions = true,
+        description = "Train a network on Fashion-MNIST with Nabla.")
+public final class FashionMnistTrain implements Callable<Integer> {
+    @Option(names = "--model", description = "mlp or cnn (default: ${DEFAULT-VALUE})")
+    String model = "mlp";
+    @Option(names = "--epochs", description = "epochs to train in this run (default: 15 for mlp, 8 for cnn)")
+    Integer epochs;
+    @Option(names = "--batch-size", description = "default: ${DEFAULT-VALUE}")
+    int batchSize = 128;
+    @Option(names = "--lr", description = "learning rate (default: 1e-3 for adam/adamw, 0.05 for sgd)")
+    Double lr;
+    @Option(names = "--optimizer", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE})")
+    String optimizer = "adamw";
+    @Option(names = "--device", description = "cpu, java or cuda (default: ${DEFAULT-VALUE})")
+    String device = "cpu";
+    @Option(names = "--seed", description = "default: ${DEFAULT-VALUE}")
+    long seed = 0;
+    @Option(names = "--data-dir", description = "directory with the IDX files (default: $NABLA_FASHION_MNIST_DIR, "
+            + "/usr/share/datasets/fashion-mnist, or download to the cache)")
+    Path dataDir;
+    @Option(names = "--output-dir", description = "default: ${DEFAULT-VALUE}")
+    Path outputDir = Path.of("runs", "fashion-mnist");
+    @Option(names = "--resume", description = "continue from this checkpoint")
+    Path resume;
+    @Option(names = "--train-limit", description = "use only the first N training images (quick runs)")
+    Integer trainLimit;
+    @Option(names = "--test-limit", description = "use only the first N test images (quick runs)")
+    Integer testLimit;
+    @Option(names = "--augment", description = "random crop (padding 2) and horizontal flip while training")
+    boolean augment;
+    @Option(names = "--no-progress", description = "no progress bar (for logs)")
+    boolean noProgress;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new FashionMnistTrain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        boolean cnn = switch (model) {
+            case "mlp" -> false;
+            case "cnn" -> true;
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--model must be mlp or cnn, got " + model);
+        };
+        int totalEpochs = epochs != null ? epochs : cnn ? 8 : 15;
+        Device dev = Device.parse(device);
+        Files.createDirectories(outputDir);
+        Generator gen = new Generator(seed);
+
+        MnistDatasets.Splits data = MnistDatasets.fashionMnist(dataDir);
+        TensorDataset train = trainLimit != null ? MnistDatasets.subset(data.train(), trainLimit) : data.train();
+        TensorDataset test = testLimit != null ? MnistDatasets.subset(data.test(), testLimit) : data.test();
+        System.out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images; model %s on %s%n",
+                train.size(), test.size(), model, dev);
+
+        Module net = cnn ? Models.cnn(gen) : Models.mlp(gen);
+        net.to(dev);
+        System.out.println(net);
+        Optimizer opt = optimizer(net);
+        LRScheduler schedule = new CosineAnnealingLR(opt, totalEpochs, 0.0);
+        History history = new History();
+        int startEpoch = 1;
+        if (resume != null) {
+            Map<String, String> extra = Checkpoint.load(resume, net, opt, schedule, gen);
+            history = History.fromCsv(extra.getOrDefault("history", History.HEADER + "\n"));
+            startEpoch = Integer.parseInt(extra.getOrDefault("epoch", "0")) + 1;
+            totalEpochs = startEpoch - 1 + (epochs != null ? epochs : totalEpochs);
+            System.out.printf("resumed from %s after epoch %d%n", resume, startEpoch - 1);
+        }
+
+        var trainBuilder = DataLoader.builder(train).batchSize(batchSize).shuffle(gen.split());
+        if (augment) {
+            trainBuilder.transform(Transforms.compose(Transforms.randomCrop(2, gen.split()),
+                    Transforms.randomHorizontalFlip(0.5, gen.split())));
+        }
+        DataLoader trainLoader = trainBuilder.build();
+        DataLoader testLoader = DataLoader.builder(test).batchSize(1000).build();
+        Path checkpoint = outputDir.resolve("checkpoint.safetensors");
+        double accuracy = Double.NaN;
+        for (int epoch = startEpoch; epoch <= totalEpochs; epoch++) {
+            long t0 = System.nanoTime();
+            double trainLoss = trainEpoch(net, opt, trainLoader, dev, epoch, totalEpochs);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            schedule.step();
+            double[] eval = evaluate(net, testLoader, dev);
+            accuracy = eval[1];
+            double rate = train.size() / seconds;
+            history.add(new History.Epoch(epoch, trainLoss, eval[0], accuracy, seconds, rate));
+            System.out.printf(Locale.ROOT,
+                    "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.4f (%.1f s, %.0f samples/s)%n",
+                    epoch, totalEpochs, trainLoss, eval[0], accuracy, seconds, rate);
+            Checkpoint.save(checkpoint, net, opt, schedule, gen,
+                    Map.of("epoch", Integer.toString(epoch), "model", model, "history", history.toCsv()));
+        }
+        Path csv = outputDir.resolve("history.csv");
+        Path png = outputDir.resolve("history.png");
+        history.writeCsv(csv);
+        history.writeChart(png, "Fashion-MNIST " + model + " (Nabla, " + dev + ")");
+        System.out.println("checkpoint: " + checkpoint.toAbsolutePath());
+        System.out.println("history:    " + csv.toAbsolutePath());
+        System.out.println("chart:      " + png.toAbsolutePath());
+        System.out.println("memory:     " + MemoryPool.host().stats());
+        System.out.printf(Locale.ROOT, "final test accuracy: %.4f%n", accuracy);
+        opt.close();
+        net.close();
+        data.close();
+        return 0;
+    }
+
+    private Optimizer optimizer(Module net) {
+        return switch (optimizer) {
+            case "sgd" -> new SGD(net.parameters(), lr != null ? lr : 0.05, 0.9, 0, 5e-4, true);
+            case "adam" -> new Adam(net.parameters(), lr != null ? lr : 1e-3);
+            case "adamw" -> new AdamW(net.parameters(), lr != null ? lr : 1e-3, 0.01);
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--optimizer must be sgd, adam or adamw, got " + optimizer);
+        };
+    }
+
+    /** One pass over the training data; returns the mean training loss. */
+    private double trainEpoch(Module net, Optimizer opt, DataLoader loader, Device dev, int epoch, int total) {
+        net.train();
+        double lossSum = 0;
+        long seen = 0;
+        long start = System.nanoTime();
+        ProgressBarBuilder pbb = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch, total))
+                .setInitialMax(loader.dataset().size()).setUnit(" img", 1).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250).showSpeed().continuousUpdate();
+        try (ProgressBar pb = noProgress ? null : pbb.build()) {
+            for (Batch b : loader) {
+                try (Scope step = Scope.open()) {
+                    Tensor x = b.x().to(dev);
+                    Tensor y = b.y().to(dev);
+                    Tensor loss = F.crossEntropy(net.forward(x), y);
+                    opt.zeroGrad();
+                    loss.backward();
+                    opt.step();
+                    lossSum += loss.item() * b.size();
+                    seen += b.size();
+                }
+                if (pb != null) {
+                    double rate = seen / ((System.nanoTime() - start) / 1e9);
+                    pb.stepBy(b.size());
+                    pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f, %.0f img/s", lossSum / seen, rate));
+                }
+            }
+        }
+        return lossSum / seen;
+    }
+
+    /** Mean loss and accuracy on {@code loader}, in evaluation mode without recording a graph. */
+    private static double[] evaluate(Module net, DataLoader loader, Device dev) {
+        net.eval();
+        double lossSum = 0;
+        double correct = 0;
+        long seen = 0;
+        try (Grad off = Grad.disabled()) {
+            for (Batch b : loader) {
+                try (Scope s = Scope.open()) {
+                    Tensor y = b.y().to(dev);
+                    Tensor logits = net.forward(b.x().to(dev));
+                    lossSum += F.crossEntropy(logits, y, null, Reduction.SUM, 0).item();
+                    correct += logits.argmax(1, false).eq(y).sum().item();
+                    seen += b.size();
+                }
+            }
+        }
+        return new double[] {lossSum / seen, correct / seen};
+    }
+}

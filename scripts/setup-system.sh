@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Best-effort system packages for Nabla (Debian/Ubuntu, as root): nothing here is required.
+#   libopenblas0-pthread   a system OpenBLAS (else the one bundled via Maven, org.bytedeco:openblas, is used)
+#   dataset-fashion-mnist  the real Fashion-MNIST files in /usr/share/datasets/fashion-mnist
+#                          (else `make run` downloads them into ~/.cache/nabla with checksums)
+set -u
+wanted=(libopenblas0-pthread dataset-fashion-mnist)
+missing=()
+for p in "${wanted[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: ${wanted[*]} installed"
+    exit 0
+fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]} with apt-get"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; }; then
+        echo "setup: apt-get failed; continuing without ${missing[*]} (bundled OpenBLAS; dataset download)"
+    fi
+else
+    echo "setup: ${missing[*]} not installed and not installable here (needs root and apt-get); continuing"
+fi
+exit 0
