@@ -156,7 +156,9 @@ final class MatMul {
             throw new IllegalArgumentException(op + ": matrix dimensions exceed 2^31-1: " + m + "x" + k + " times "
                     + k + "x" + n);
         }
-        Tensor out = Tensor.zeros(a.dtype(), a.device(), outShape);
+        // GEMM with beta = 0 overwrites C, so only an empty inner dimension needs zeros
+        Tensor out = k == 0 ? Tensor.zeros(a.dtype(), a.device(), outShape)
+                : Tensor.empty(a.dtype(), a.device(), outShape);
         long count = Shapes.numel(batch);
         if (count > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(op + ": batch of " + count + " matrices is too large");
