@@ -216,3 +216,6 @@ bindings:
 
 clean:
 	rm -rf $(BUILD_PATH) $(ROOT)/examples/target $(ROOT)/benchmarks/target
+
+# CUDA: make ptx (kernels to PTX with nvcc), make gpu-bundle (self-contained GPU test bundle), make cuda-emu-test
+include $(ROOT)/scripts/gpu/Makefile.gpu

@@ -58,21 +58,25 @@ public final class Backends {
     }
 
     /**
-     * The CUDA backend of GPU {@code index}. Until the CUDA backend is built into this library, there is none.
+     * The CUDA backend of GPU {@code index}, created on first use (primary context, stream, cuBLAS handle, kernels).
      *
-     * @throws IllegalStateException when CUDA is not available
+     * @throws IllegalStateException when CUDA is not available, with the reason
+     * @throws IllegalArgumentException when there is no GPU with that index
      */
     public static Backend cuda(int index) {
-        throw new IllegalStateException("cuda: " + cudaUnavailableReason());
+        return dev.nabla.backend.cuda.CudaRuntime.backend(index);
     }
 
-    /** Number of usable CUDA devices (0 when the driver, the libraries or a GPU are missing). */
+    /**
+     * Number of usable CUDA devices: 0 when the driver, cuBLAS or a GPU is missing (then quietly, with one DEBUG log
+     * line; {@link #cudaUnavailableReason()} says why).
+     */
     public static int cudaDeviceCount() {
-        return 0;
+        return dev.nabla.backend.cuda.CudaRuntime.deviceCount();
     }
 
-    /** Why CUDA is unavailable, for error messages. */
+    /** Why CUDA is unavailable, for error messages (null when a device is available). */
     public static String cudaUnavailableReason() {
-        return "this build of Nabla has no CUDA backend";
+        return dev.nabla.backend.cuda.CudaRuntime.unavailableReason();
     }
 }
