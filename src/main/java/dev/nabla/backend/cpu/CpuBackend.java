@@ -1,7 +1,12 @@
 package dev.nabla.backend.cpu;
 
 import dev.nabla.DType;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ReduceOp;
+import dev.nabla.backend.Strided;
+import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.java.JavaBackend;
+import dev.nabla.backend.java.JavaKernels;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
@@ -9,15 +14,30 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The CPU backend: GEMM in OpenBLAS through the generated bindings (row-major, transposition passed as a flag,
- * never materialised); the other kernels are the Java ones.
+ * never materialised); element-wise kernels, copies, fills and reductions are the Java kernels, split across
+ * {@link KernelThreads} when large enough.
+ *
+ * <p>OpenBLAS threads are chosen per GEMM: small GEMMs run on one thread (on 2 cores, OpenBLAS with 2 threads is
+ * slower than with 1 for GEMMs with a ~10-wide dimension), large ones on {@code min(OpenBLAS's initial count,
+ * KernelThreads.threads())}. The count last set is cached, so a run of GEMMs of one kind costs no extra downcall.
+ * This backend therefore owns OpenBLAS's thread setting: cap threads with {@link KernelThreads#setThreads}.
  */
 public class CpuBackend extends JavaBackend {
+    /** GEMMs with a dimension below this run on one OpenBLAS thread. */
+    static final int SMALL_DIM = 16;
+    /** GEMMs with fewer multiply-adds ({@code m*n*k}) than this run on one OpenBLAS thread. */
+    static final double MIN_PARALLEL_FLOPS = 1 << 21;
+
     private final OpenBlas blas;
+    private final int maxBlasThreads;
+    private volatile int blasThreads;
 
     /** A backend over a loaded OpenBLAS. */
     public CpuBackend(OpenBlas blas) {
         super(true);
         this.blas = blas;
+        this.maxBlasThreads = Math.max(1, blas.threads());
+        this.blasThreads = maxBlasThreads;
     }
 
     @Override
@@ -31,12 +51,78 @@ public class CpuBackend extends JavaBackend {
     }
 
     @Override
+    public void fill(DType dtype, Strided dst, double value) {
+        JavaKernels.fill(usesVectorApi(), KernelThreads.runner(), dtype, dst, value);
+    }
+
+    @Override
+    public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
+        JavaKernels.copy(usesVectorApi(), KernelThreads.runner(), srcType, src, dstType, dst);
+    }
+
+    @Override
+    public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
+        JavaKernels.unary(usesVectorApi(), KernelThreads.runner(), op, dtype, x, out, a, b);
+    }
+
+    @Override
+    public void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
+        JavaKernels.binary(usesVectorApi(), KernelThreads.runner(), op, dtype, x, y, out);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
+        JavaKernels.reduce(usesVectorApi(), KernelThreads.runner(), op, dtype, x, out);
+    }
+
+    @Override
     public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
+        useBlasThreads(gemmThreads(m, n, k));
+        cblasGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    }
+
+    /** One {@code cblas_?gemm} per batch entry: Debian's OpenBLAS has no {@code cblas_?gemm_batch}. */
+    @Override
+    public void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                            MemorySegment a, long aOffset, int lda, long strideA,
+                            MemorySegment b, long bOffset, int ldb, long strideB,
+                            double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
+        if (m == 0 || n == 0 || batch == 0) {
+            return;
+        }
+        useBlasThreads(gemmThreads(m, n, k));
+        for (int i = 0; i < batch; i++) {
+            cblasGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset + i * strideA, lda,
+                    b, bOffset + i * strideB, ldb, beta, c, cOffset + i * strideC, ldc);
+        }
+    }
+
+    /** OpenBLAS threads for one GEMM of this size. */
+    int gemmThreads(int m, int n, int k) {
+        boolean small = Math.min(m, Math.min(n, k)) < SMALL_DIM || (double) m * n * k < MIN_PARALLEL_FLOPS;
+        return small ? 1 : Math.min(maxBlasThreads, KernelThreads.threads());
+    }
+
+    /** Sets OpenBLAS's thread count if it differs from the cached one. */
+    private void useBlasThreads(int wanted) {
+        if (wanted != blasThreads) {
+            synchronized (this) {
+                if (wanted != blasThreads) {
+                    cblas_h.openblas_set_num_threads(wanted);
+                    blasThreads = wanted;
+                }
+            }
+        }
+    }
+
+    private static void cblasGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                                  MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                                  double beta, MemorySegment c, long cOffset, int ldc) {
         int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         if (dtype == DType.FLOAT32) {

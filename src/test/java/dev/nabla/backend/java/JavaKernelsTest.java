@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@link JavaKernels} against {@link ReferenceKernels} on random shapes (rank 0..4, sizes 1 and odd, permuted
  * strides, offsets, zero-stride broadcasts, in place), float32 and float64, scalar and Vector API paths, and
- * threaded ({@link KernelThreads}) on sizes large enough to be split.
+ * threaded ({@link KernelThreads}) on sizes large enough to be split (over {@link JavaKernels#PARALLEL_MIN_WORK}).
  */
 class JavaKernelsTest {
     private static final Arena ARENA = Arena.ofAuto();
@@ -238,7 +238,7 @@ class JavaKernelsTest {
         double b = 0.9;
         for (int iter = 0; iter < 12; iter++) {
             boolean big = v.par != null && iter % 4 == 0;
-            long[] shape = big ? new long[] {3, 50_001 + r.nextInt(3)} : randomShape(r, 4, 4000);
+            long[] shape = big ? new long[] {3, 90_001 + r.nextInt(3)} : randomShape(r, 4, 4000);
             Operand x = layout(r, t, shape, true, big && iter % 10 == 0);
             randomize(r, t, x, true);
             boolean inPlace = iter % 4 == 3 && !hasZeroStride(x.view);
@@ -332,7 +332,7 @@ class JavaKernelsTest {
         Random r = new Random(op.ordinal() * 17L + t.ordinal());
         for (int iter = 0; iter < 16; iter++) {
             boolean big = v.par != null && iter % 4 == 0;
-            long[] shape = big ? new long[] {2 + r.nextInt(3), 40_001} : randomShape(r, 4, 4000);
+            long[] shape = big ? new long[] {3 + r.nextInt(2), 90_001} : randomShape(r, 4, 4000);
             Operand x = layout(r, t, shape, true, big && iter % 10 == 0);
             Operand y = layout(r, t, shape, true, false);
             if (iter % 6 == 1 && shape.length > 0) { // a column broadcast: stride 0 on the innermost dimension
@@ -371,7 +371,7 @@ class JavaKernelsTest {
         for (DType t : TYPES) {
             for (int iter = 0; iter < 30; iter++) {
                 boolean big = v.par != null && iter % 6 == 0;
-                long[] shape = big ? new long[] {200_003} : randomShape(r, 4, 5000);
+                long[] shape = big ? new long[] {300_007} : randomShape(r, 4, 5000);
                 Operand d = layout(r, t, shape, false, big);
                 randomize(r, t, d, false);
                 Operand want = copyOf(t, d);
@@ -391,7 +391,7 @@ class JavaKernelsTest {
             for (DType dt : TYPES) {
                 for (int iter = 0; iter < 20; iter++) {
                     boolean big = v.par != null && iter % 5 == 0;
-                    long[] shape = big ? new long[] {7, 30_011} : randomShape(r, 4, 5000);
+                    long[] shape = big ? new long[] {9, 30_011} : randomShape(r, 4, 5000);
                     Operand s = layout(r, st, shape, true, big && iter % 10 == 0);
                     Operand d = layout(r, dt, shape, false, big);
                     randomize(r, st, s, true);
@@ -429,7 +429,7 @@ class JavaKernelsTest {
                 case 0 -> new long[] {300_007}; // everything
                 case 1 -> new long[] {257, 1_031}; // rows or columns
                 case 2 -> new long[] {3, 120_001};
-                case 3 -> new long[] {70_001, 3};
+                case 3 -> new long[] {100_001, 3};
                 case 4 -> new long[] {13, 101, 97};
                 default -> randomShape(r, 4, 6000);
             };
@@ -579,6 +579,39 @@ class JavaKernelsTest {
     }
 
     // ---------------------------------------------------------------- threads and the cpu backend
+
+    @Test
+    void largeCallsAreSplitAndSmallOnesAreNot() {
+        AtomicInteger maxChunks = new AtomicInteger();
+        ChunkRunner counting = new ChunkRunner() {
+            @Override
+            public int threads() {
+                return 2;
+            }
+
+            @Override
+            public void run(int chunks, java.util.function.IntConsumer chunk) {
+                maxChunks.accumulateAndGet(chunks, Math::max);
+                KernelThreads.run(chunks, chunk);
+            }
+        };
+        DType t = DType.FLOAT32;
+        long big = JavaKernels.PARALLEL_MIN_WORK * 2;
+        MemorySegment x = alloc(t, big);
+        MemorySegment o = alloc(t, big);
+        Strided small = Strided.contiguous(x, 0, 1000);
+        JavaKernels.binary(true, counting, BinaryOp.ADD, t, small, small, Strided.contiguous(o, 0, 1000));
+        JavaKernels.reduce(true, counting, ReduceOp.SUM, t, small, Strided.contiguous(o, 0, 1));
+        assertEquals(0, maxChunks.get(), "small calls run on the caller alone");
+        Strided xs = Strided.contiguous(x, 0, big);
+        JavaKernels.binary(true, counting, BinaryOp.ADD, t, xs, xs, Strided.contiguous(o, 0, big));
+        assertTrue(maxChunks.getAndSet(0) > 1, "a large add is split");
+        JavaKernels.reduce(true, counting, ReduceOp.SUM, t, xs, Strided.contiguous(o, 0, 1));
+        assertTrue(maxChunks.getAndSet(0) > 1, "a large sum is split");
+        JavaKernels.unary(false, counting, UnaryOp.EXP, t, Strided.contiguous(x, 0, 20_000),
+                Strided.contiguous(o, 0, 20_000), 0, 0);
+        assertTrue(maxChunks.getAndSet(0) > 1, "a scalar exp of 20K elements is split");
+    }
 
     @Test
     void kernelThreadsValidatesAndPropagates() {

@@ -1,0 +1,108 @@
+package dev.nabla.backend.java.vector;
+
+import dev.nabla.backend.BinaryOp;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float64 binary ops on three contiguous runs with {@code DoubleVector.SPECIES_PREFERRED}, one small method per op (see
+ * {@link VectorUnaryDouble} for why). All are exact (+ - * / are correctly rounded, lanewise MAX/MIN follow Math.max/min,
+ * comparisons give 1 or 0); POW is left to the scalar loop.
+ */
+final class VectorBinaryDouble {
+    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+
+    private VectorBinaryDouble() {
+    }
+
+    private static DoubleVector ld(MemorySegment s, long base, long i) {
+        return DoubleVector.fromMemorySegment(S, s, base + i * Double.BYTES, NO);
+    }
+
+    private static void st(DoubleVector v, MemorySegment s, long base, long i) {
+        v.intoMemorySegment(s, base + i * Double.BYTES, NO);
+    }
+
+    /** Runs the vector loop over the leading whole vectors and returns how many elements it did (0 for POW). */
+    static long run(BinaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, MemorySegment o, long oo,
+                    long n) {
+        long m = S.loopBound(n);
+        long xb = xo * Double.BYTES;
+        long yb = yo * Double.BYTES;
+        long ob = oo * Double.BYTES;
+        switch (op) {
+            case ADD -> add(x, xb, y, yb, o, ob, m);
+            case SUB -> sub(x, xb, y, yb, o, ob, m);
+            case MUL -> mul(x, xb, y, yb, o, ob, m);
+            case DIV -> div(x, xb, y, yb, o, ob, m);
+            case MAXIMUM -> max(x, xb, y, yb, o, ob, m);
+            case MINIMUM -> min(x, xb, y, yb, o, ob, m);
+            case EQ -> eq(x, xb, y, yb, o, ob, m);
+            case GT -> gt(x, xb, y, yb, o, ob, m);
+            case GE -> ge(x, xb, y, yb, o, ob, m);
+            case LT -> lt(x, xb, y, yb, o, ob, m);
+            case LE -> le(x, xb, y, yb, o, ob, m);
+            case POW -> m = 0;
+        }
+        return m;
+    }
+
+    private static void add(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        for (long i = 0; i < m; i += L) st(ld(x, xb, i).add(ld(y, yb, i)), o, ob, i);
+    }
+
+    private static void sub(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        for (long i = 0; i < m; i += L) st(ld(x, xb, i).sub(ld(y, yb, i)), o, ob, i);
+    }
+
+    private static void mul(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        for (long i = 0; i < m; i += L) st(ld(x, xb, i).mul(ld(y, yb, i)), o, ob, i);
+    }
+
+    private static void div(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        for (long i = 0; i < m; i += L) st(ld(x, xb, i).div(ld(y, yb, i)), o, ob, i);
+    }
+
+    private static void max(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        for (long i = 0; i < m; i += L) st(ld(x, xb, i).max(ld(y, yb, i)), o, ob, i);
+    }
+
+    private static void min(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        for (long i = 0; i < m; i += L) st(ld(x, xb, i).min(ld(y, yb, i)), o, ob, i);
+    }
+
+    private static void eq(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, 1);
+        for (long i = 0; i < m; i += L) st(zero.blend(one, ld(x, xb, i).compare(VectorOperators.EQ, ld(y, yb, i))), o, ob, i);
+    }
+
+    private static void gt(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, 1);
+        for (long i = 0; i < m; i += L) st(zero.blend(one, ld(x, xb, i).compare(VectorOperators.GT, ld(y, yb, i))), o, ob, i);
+    }
+
+    private static void ge(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, 1);
+        for (long i = 0; i < m; i += L) st(zero.blend(one, ld(x, xb, i).compare(VectorOperators.GE, ld(y, yb, i))), o, ob, i);
+    }
+
+    private static void lt(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, 1);
+        for (long i = 0; i < m; i += L) st(zero.blend(one, ld(x, xb, i).compare(VectorOperators.LT, ld(y, yb, i))), o, ob, i);
+    }
+
+    private static void le(MemorySegment x, long xb, MemorySegment y, long yb, MemorySegment o, long ob, long m) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, 1);
+        for (long i = 0; i < m; i += L) st(zero.blend(one, ld(x, xb, i).compare(VectorOperators.LE, ld(y, yb, i))), o, ob, i);
+    }
+}
