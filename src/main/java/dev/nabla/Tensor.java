@@ -1072,6 +1072,16 @@ public final class Tensor implements AutoCloseable {
         return Reductions.Extreme.apply(this, new int[] {dim}, keepdim, true);
     }
 
+    /** Largest element over several dimensions (the gradient is shared evenly among ties). */
+    public Tensor max(int[] dims, boolean keepdim) {
+        return Reductions.Extreme.apply(this, dims, keepdim, true);
+    }
+
+    /** Smallest element over several dimensions (the gradient is shared evenly among ties). */
+    public Tensor min(int[] dims, boolean keepdim) {
+        return Reductions.Extreme.apply(this, dims, keepdim, false);
+    }
+
     /** Smallest element (0-dimensional). */
     public Tensor min() {
         return Reductions.Extreme.apply(this, null, false, false);

@@ -298,6 +298,8 @@ class GradCheckOpsTest {
                     extreme.add(new R(kind + "(" + dim + ", keepdim=" + keep + ")",
                             x -> max ? x.max(dim, keep) : x.min(dim, keep)));
                 }
+                extreme.add(new R(kind + "({0, 2}, keepdim=" + keep + ")",
+                        x -> max ? x.max(new int[] {0, 2}, keep) : x.min(new int[] {0, 2}, keep)));
             }
         }
         for (R r : extreme) {
