@@ -136,6 +136,19 @@ public final class Checkpoint {
         }
     }
 
+    /** The {@code extra} entries of a checkpoint written by {@link #save}, without loading it into anything. */
+    public static Map<String, String> readExtra(Path file) throws IOException {
+        try (Scope scope = Scope.open()) {
+            Map<String, String> extra = new LinkedHashMap<>();
+            SafeTensors.load(file).metadata().forEach((k, v) -> {
+                if (k.startsWith("extra.")) {
+                    extra.put(k.substring(6), v);
+                }
+            });
+            return extra;
+        }
+    }
+
     private static Map<String, Tensor> snapshot(Module model) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (Grad off = Grad.disabled()) {

@@ -43,8 +43,11 @@ import picocli.CommandLine.Option;
 public final class FashionMnistTrain implements Callable<Integer> {
     @Option(names = "--model", description = "mlp or cnn (default: ${DEFAULT-VALUE})")
     String model = "mlp";
-    @Option(names = "--epochs", description = "epochs to train in this run (default: 15 for mlp, 8 for cnn)")
+    @Option(names = "--epochs", description = "length of the run in epochs, which the cosine schedule spans "
+            + "(default: 15 for mlp, 8 for cnn; when resuming, the checkpoint's)")
     Integer epochs;
+    @Option(names = "--stop-after", description = "stop after this many epochs in this invocation (resume later)")
+    Integer stopAfter;
     @Option(names = "--batch-size", description = "default: ${DEFAULT-VALUE}")
     int batchSize = 128;
     @Option(names = "--lr", description = "learning rate (default: 1e-3 for adam/adamw, 0.05 for sgd)")
@@ -83,7 +86,9 @@ public final class FashionMnistTrain implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                     "--model must be mlp or cnn, got " + model);
         };
-        int totalEpochs = epochs != null ? epochs : cnn ? 8 : 15;
+        Map<String, String> saved = resume != null ? Checkpoint.readExtra(resume) : Map.of();
+        int totalEpochs = epochs != null ? epochs
+                : saved.containsKey("total_epochs") ? Integer.parseInt(saved.get("total_epochs")) : cnn ? 8 : 15;
         Device dev = Device.parse(device);
         Files.createDirectories(outputDir);
         Generator gen = new Generator(seed);
@@ -105,9 +110,9 @@ public final class FashionMnistTrain implements Callable<Integer> {
             Map<String, String> extra = Checkpoint.load(resume, net, opt, schedule, gen);
             history = History.fromCsv(extra.getOrDefault("history", History.HEADER + "\n"));
             startEpoch = Integer.parseInt(extra.getOrDefault("epoch", "0")) + 1;
-            totalEpochs = startEpoch - 1 + (epochs != null ? epochs : totalEpochs);
-            System.out.printf("resumed from %s after epoch %d%n", resume, startEpoch - 1);
+            System.out.printf("resumed from %s after epoch %d of %d%n", resume, startEpoch - 1, totalEpochs);
         }
+        int lastEpoch = stopAfter != null ? Math.min(totalEpochs, startEpoch - 1 + stopAfter) : totalEpochs;
 
         var trainBuilder = DataLoader.builder(train).batchSize(batchSize).shuffle(gen.split());
         if (augment) {
@@ -118,7 +123,7 @@ public final class FashionMnistTrain implements Callable<Integer> {
         DataLoader testLoader = DataLoader.builder(test).batchSize(1000).build();
         Path checkpoint = outputDir.resolve("checkpoint.safetensors");
         double accuracy = Double.NaN;
-        for (int epoch = startEpoch; epoch <= totalEpochs; epoch++) {
+        for (int epoch = startEpoch; epoch <= lastEpoch; epoch++) {
             long t0 = System.nanoTime();
             double trainLoss = trainEpoch(net, opt, trainLoader, dev, epoch, totalEpochs);
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -131,7 +136,8 @@ public final class FashionMnistTrain implements Callable<Integer> {
                     "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.4f (%.1f s, %.0f samples/s)%n",
                     epoch, totalEpochs, trainLoss, eval[0], accuracy, seconds, rate);
             Checkpoint.save(checkpoint, net, opt, schedule, gen,
-                    Map.of("epoch", Integer.toString(epoch), "model", model, "history", history.toCsv()));
+                    Map.of("epoch", Integer.toString(epoch), "total_epochs", Integer.toString(totalEpochs),
+                            "model", model, "history", history.toCsv()));
         }
         Path csv = outputDir.resolve("history.csv");
         Path png = outputDir.resolve("history.png");
