@@ -9,6 +9,7 @@ import dev.nabla.Device;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.fixtures.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,10 +39,10 @@ class RecurrentParityTest {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         for (DType dtype : DType.values()) {
-            Map<String, Object> root = FixtureJson.resource("rnn_" + dtype + ".json");
-            for (Object c : FixtureJson.list(root.get("cases"))) {
+            Map<String, Object> root = resource("rnn_" + dtype + ".json");
+            for (Object c : Json.list(root.get("cases"))) {
                 for (Device device : Device.values()) {
-                    out.add(Arguments.of(FixtureJson.map(c).get("name"), dtype, device, c));
+                    out.add(Arguments.of(Json.map(c).get("name"), dtype, device, c));
                 }
             }
         }
@@ -51,7 +52,7 @@ class RecurrentParityTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void matchesPyTorch(String name, DType dtype, Device device, Object raw) {
-        Map<String, Object> c = FixtureJson.map(raw);
+        Map<String, Object> c = Json.map(raw);
         double tol = dtype == DType.FLOAT64 ? 1e-10 : 1e-5;
         String kind = (String) c.get("module");
         long in = ((Double) c.get("input_size")).longValue();
@@ -69,12 +70,12 @@ class RecurrentParityTest {
         };
         try (net; Scope scope = Scope.open()) {
             Map<String, Tensor> state = new LinkedHashMap<>();
-            FixtureJson.map(c.get("params")).forEach((k, v) -> state.put(k, FixtureJson.tensor(v, dtype, device)));
+            Json.map(c.get("params")).forEach((k, v) -> state.put(k, tensor(v, dtype, device)));
             net.loadStateDict(state); // strict: PyTorch's names and shapes are exactly ours
 
             Map<String, Tensor> inputs = new LinkedHashMap<>();
-            FixtureJson.map(c.get("inputs")).forEach((k, v) ->
-                    inputs.put(k, FixtureJson.tensor(v, dtype, device).requiresGrad_(true)));
+            Json.map(c.get("inputs")).forEach((k, v) ->
+                    inputs.put(k, tensor(v, dtype, device).requiresGrad_(true)));
             RnnOutput r = switch (net) {
                 case LSTM lstm -> lstm.forward(inputs.get("input"), inputs.get("h0"), inputs.get("c0"));
                 case RNN rnn -> rnn.forward(inputs.get("input"), inputs.get("h0"));
@@ -86,20 +87,20 @@ class RecurrentParityTest {
             if (r.c() != null) {
                 outs.put("c", r.c());
             }
-            Map<String, Object> expectedOuts = FixtureJson.map(c.get("outputs"));
+            Map<String, Object> expectedOuts = Json.map(c.get("outputs"));
             assertArrayEquals(expectedOuts.keySet().toArray(), outs.keySet().toArray(), name + ": outputs");
-            Map<String, Object> gouts = FixtureJson.map(c.get("gouts"));
+            Map<String, Object> gouts = Json.map(c.get("gouts"));
             Tensor loss = null;
             for (var e : outs.entrySet()) {
                 check(name, kind, e.getKey(), expectedOuts.get(e.getKey()), e.getValue(), tol);
-                Tensor term = e.getValue().mul(FixtureJson.tensor(gouts.get(e.getKey()), dtype, device)).sum();
+                Tensor term = e.getValue().mul(tensor(gouts.get(e.getKey()), dtype, device)).sum();
                 loss = loss == null ? term : loss.add(term);
             }
             loss.backward();
 
             Map<String, Tensor> named = new LinkedHashMap<>(inputs);
             named.putAll(net.namedParameters());
-            Map<String, Object> grads = FixtureJson.map(c.get("grads"));
+            Map<String, Object> grads = Json.map(c.get("grads"));
             assertArrayEquals(grads.keySet().stream().sorted().toArray(), named.keySet().stream().sorted().toArray(),
                     name + ": differentiated tensors");
             for (var e : grads.entrySet()) {
@@ -111,7 +112,7 @@ class RecurrentParityTest {
     }
 
     private static void check(String name, String kind, String what, Object expected, Tensor actual, double tol) {
-        Tensor e = FixtureJson.tensor(expected, DType.FLOAT64, Device.CPU);
+        Tensor e = tensor(expected, DType.FLOAT64, Device.CPU);
         assertArrayEquals(e.shape(), actual.shape(), name + " " + what + ": shape");
         double[] ev = e.toDoubleArray();
         double[] av = actual.toDoubleArray();
@@ -133,6 +134,29 @@ class RecurrentParityTest {
             WORST.merge(kind + " " + actual.dtype() + (what.startsWith("grad") ? " gradients" : " outputs"), worst,
                     Math::max);
         }
+    }
+
+    /** The parsed resource {@code /fixtures/nn/<name>}. */
+    private static Map<String, Object> resource(String name) {
+        String path = "/fixtures/nn/" + name;
+        return Json.map(Json.resource(path, path + " is not on the test classpath; regenerate with "
+                + "/usr/bin/python3 scripts/make_nn_fixtures.py src/test/resources/fixtures/nn"));
+    }
+
+    /** A fixture tensor {@code {"shape": [...], "data": [...]}} as a Nabla tensor. */
+    private static Tensor tensor(Object o, DType dtype, Device device) {
+        Map<String, Object> m = Json.map(o);
+        List<Object> shape = Json.list(m.get("shape"));
+        List<Object> data = Json.list(m.get("data"));
+        long[] s = new long[shape.size()];
+        for (int k = 0; k < s.length; k++) {
+            s[k] = ((Double) shape.get(k)).longValue();
+        }
+        double[] d = new double[data.size()];
+        for (int k = 0; k < d.length; k++) {
+            d[k] = (Double) data.get(k);
+        }
+        return s.length == 0 ? Tensor.scalar(d[0], dtype, device) : Tensor.of(d, dtype, device, s);
     }
 
     @AfterAll

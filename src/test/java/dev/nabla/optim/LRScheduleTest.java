@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.nabla.Tensor;
+import dev.nabla.fixtures.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,16 +32,16 @@ class LRScheduleTest {
 
     static Stream<String> names() {
         List<String> out = new ArrayList<>();
-        for (Object o : OptimFixtures.list(FX.get("cases"))) {
-            out.add((String) OptimFixtures.map(o).get("name"));
+        for (Object o : Json.list(FX.get("cases"))) {
+            out.add((String) Json.map(o).get("name"));
         }
         return out.stream();
     }
 
     static Map<String, Object> caseNamed(String name) {
-        for (Object o : OptimFixtures.list(FX.get("cases"))) {
-            if (OptimFixtures.map(o).get("name").equals(name)) {
-                return OptimFixtures.map(o);
+        for (Object o : Json.list(FX.get("cases"))) {
+            if (Json.map(o).get("name").equals(name)) {
+                return Json.map(o);
             }
         }
         throw new IllegalArgumentException(name);
@@ -95,9 +96,9 @@ class LRScheduleTest {
             }
             case "SequentialLR" -> {
                 List<LRScheduler> subs = new ArrayList<>();
-                for (Object o : OptimFixtures.list(args.get("schedulers"))) {
-                    List<Object> pair = OptimFixtures.list(o);
-                    subs.add(build((String) pair.get(0), opt, OptimFixtures.map(pair.get(1))));
+                for (Object o : Json.list(args.get("schedulers"))) {
+                    List<Object> pair = Json.list(o);
+                    subs.add(build((String) pair.get(0), opt, Json.map(pair.get(1))));
                 }
                 yield new SequentialLR(opt, subs, OptimFixtures.ints(args.get("milestones")));
             }
@@ -134,10 +135,10 @@ class LRScheduleTest {
     void lrSequenceEqualsPyTorchs(String name) {
         Map<String, Object> c = caseNamed(name);
         String type = (String) c.get("type");
-        Map<String, Object> args = OptimFixtures.map(c.get("args"));
+        Map<String, Object> args = Json.map(c.get("args"));
         Optimizer opt = optimizer((String) c.get("optimizer"), OptimFixtures.doubles(c.get("lrs0")));
-        List<Object> want = OptimFixtures.list(c.get("lrs"));
-        List<Object> wantMom = c.containsKey("momenta") ? OptimFixtures.list(c.get("momenta")) : null;
+        List<Object> want = Json.list(c.get("lrs"));
+        List<Object> wantMom = c.containsKey("momenta") ? Json.list(c.get("momenta")) : null;
         int steps = ((Double) FX.get("steps")).intValue();
         if (type.equals("ReduceLROnPlateau")) {
             ReduceLROnPlateau p = plateau(opt, args);
@@ -198,7 +199,7 @@ class LRScheduleTest {
     void stateDictRoundTripResumesExactly(String name) {
         Map<String, Object> c = caseNamed(name);
         String type = (String) c.get("type");
-        Map<String, Object> args = OptimFixtures.map(c.get("args"));
+        Map<String, Object> args = Json.map(c.get("args"));
         double[] lrs0 = OptimFixtures.doubles(c.get("lrs0"));
         Optimizer a = optimizer((String) c.get("optimizer"), lrs0);
         LRScheduler sa = build(type, a, args);
@@ -233,17 +234,17 @@ class LRScheduleTest {
         Map<String, Object> c = caseNamed("plateau_min_rel");
         double[] metrics = OptimFixtures.doubles(c.get("metrics"));
         Optimizer a = optimizer("SGD", new double[] {0.1, 0.05});
-        ReduceLROnPlateau pa = plateau(a, OptimFixtures.map(c.get("args")));
+        ReduceLROnPlateau pa = plateau(a, Json.map(c.get("args")));
         for (double m : metrics) {
             pa.step(m);
         }
         Optimizer b = optimizer("SGD", new double[] {0.1, 0.05});
-        ReduceLROnPlateau pb = plateau(b, OptimFixtures.map(c.get("args")));
+        ReduceLROnPlateau pb = plateau(b, Json.map(c.get("args")));
         for (int s = 0; s < 11; s++) {
             pb.step(metrics[s]);
         }
         Optimizer r = optimizer("SGD", new double[] {0.1, 0.05});
-        ReduceLROnPlateau pr = plateau(r, OptimFixtures.map(c.get("args")));
+        ReduceLROnPlateau pr = plateau(r, Json.map(c.get("args")));
         r.loadStateDict(b.stateDict());
         pr.loadStateDict(new LinkedHashMap<>(pb.stateDict()));
         for (int s = 11; s < metrics.length; s++) {

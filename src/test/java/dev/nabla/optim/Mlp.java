@@ -6,6 +6,7 @@ import dev.nabla.F;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.fixtures.Json;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class Mlp extends Module {
         fc2 = registerModule("fc2", new Linear(8, 3, true, g, DType.FLOAT32, device));
         try (Scope s = Scope.open()) {
             Map<String, Tensor> init = new LinkedHashMap<>();
-            for (var e : OptimFixtures.map(FX.get("init")).entrySet()) {
+            for (var e : Json.map(FX.get("init")).entrySet()) {
                 init.put(e.getKey(), tensor(OptimFixtures.Data.of(e.getValue()), device));
             }
             loadStateDict(init);

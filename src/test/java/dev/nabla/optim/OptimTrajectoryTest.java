@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.nabla.Device;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.fixtures.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +56,7 @@ class OptimTrajectoryTest {
     @MethodSource("cases")
     void followsPyTorchsTrajectory(String name, Device device) {
         Map<String, Object> c = Trajectories.caseNamed(name);
-        Map<String, Object> recorded = OptimFixtures.map(c.get("params"));
+        Map<String, Object> recorded = Json.map(c.get("params"));
         double[] losses = OptimFixtures.doubles(c.get("losses"));
         double[] norms = c.containsKey("total_norms") ? OptimFixtures.doubles(c.get("total_norms")) : null;
         int steps = ((Double) Mlp.FX.get("steps")).intValue();
@@ -78,7 +79,7 @@ class OptimTrajectoryTest {
                     continue;
                 }
                 Map<String, Tensor> actual = model.namedParameters();
-                for (var e : OptimFixtures.map(expected).entrySet()) {
+                for (var e : Json.map(expected).entrySet()) {
                     OptimFixtures.Data want = OptimFixtures.Data.of(e.getValue());
                     Tensor got = actual.get(e.getKey());
                     assertArrayEquals(want.shape(), got.shape(), e.getKey());

@@ -2,6 +2,7 @@ package dev.nabla.optim;
 
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.fixtures.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,8 @@ final class Trajectories {
     }
 
     static Map<String, Object> caseNamed(String name) {
-        for (Object o : OptimFixtures.list(Mlp.FX.get("cases"))) {
-            Map<String, Object> c = OptimFixtures.map(o);
+        for (Object o : Json.list(Mlp.FX.get("cases"))) {
+            Map<String, Object> c = Json.map(o);
             if (c.get("name").equals(name)) {
                 return c;
             }
@@ -24,15 +25,15 @@ final class Trajectories {
 
     static List<String> caseNames() {
         List<String> out = new ArrayList<>();
-        for (Object o : OptimFixtures.list(Mlp.FX.get("cases"))) {
-            out.add((String) OptimFixtures.map(o).get("name"));
+        for (Object o : Json.list(Mlp.FX.get("cases"))) {
+            out.add((String) Json.map(o).get("name"));
         }
         return out;
     }
 
     static Map<String, Double> options(Object o) {
         Map<String, Double> out = new LinkedHashMap<>();
-        for (var e : OptimFixtures.map(o).entrySet()) {
+        for (var e : Json.map(o).entrySet()) {
             out.put(e.getKey(), (Double) e.getValue());
         }
         return out;
@@ -41,10 +42,10 @@ final class Trajectories {
     /** The case's optimizer over {@code model}, built from its groups and defaults. */
     static Optimizer optimizer(Map<String, Object> c, Mlp model) {
         List<ParamGroup> groups = new ArrayList<>();
-        for (Object o : OptimFixtures.list(c.get("groups"))) {
-            Map<String, Object> g = OptimFixtures.map(o);
+        for (Object o : Json.list(c.get("groups"))) {
+            Map<String, Object> g = Json.map(o);
             List<String> names = new ArrayList<>();
-            for (Object n : OptimFixtures.list(g.get("params"))) {
+            for (Object n : Json.list(g.get("params"))) {
                 names.add((String) n);
             }
             groups.add(new ParamGroup(model.params(names), options(g.get("options"))));
@@ -87,7 +88,7 @@ final class Trajectories {
             double total = Double.NaN;
             Object clip = c.get("clip");
             if (clip != null) {
-                Map<String, Object> k = OptimFixtures.map(clip);
+                Map<String, Object> k = Json.map(clip);
                 if (k.get("kind").equals("norm")) {
                     total = ClipGrad.norm(model.parameters(), (Double) k.get("max_norm"),
                             (Double) k.get("norm_type"), true);
