@@ -13,9 +13,11 @@ import java.util.function.IntConsumer;
  * <p>Workers are daemon threads blocked on a queue when idle: they park in the kernel and never spin, so an idle
  * pool costs nothing and does not steal a core from other work on a small machine (spinning pools make PyTorch
  * and DL4J several times slower on 2 cores when anything else runs). A call puts its job on the queue for up to
- * {@code threads - 1} workers, then works on it itself: chunks are claimed one at a time from a shared counter,
- * so if a worker is slow to wake, the caller simply does more of the chunks. The caller then parks until the
- * chunks in flight finish. Several threads may call at once; each waits only for its own job.
+ * {@code threads - 1} workers, then works on it itself. The chunks are dealt out in contiguous shares, one per
+ * participant (the caller takes the first), so consecutive calls over the same tensor give each thread the same
+ * part of it and its cache stays warm; a participant that finishes its share takes unclaimed chunks of the
+ * others', one at a time, so a worker that is slow to wake (a busy core) just ends up doing less. The caller then
+ * parks until the chunks in flight finish. Several threads may call at once; each waits only for its own job.
  *
  * <p>The thread count defaults to {@link Runtime#availableProcessors()} and caps OpenBLAS's threads as well
  * (see {@link CpuBackend}).
@@ -99,11 +101,12 @@ public final class KernelThreads {
             return;
         }
         ensureWorkers();
-        Job job = new Job(chunk, chunks, Thread.currentThread());
-        for (int i = 0; i < helpers; i++) {
-            QUEUE.add(job);
+        Job job = new Job(chunk, chunks, helpers + 1, Thread.currentThread());
+        for (int p = 1; p <= helpers; p++) {
+            int participant = p;
+            QUEUE.add(() -> job.run(participant));
         }
-        job.run();
+        job.run(0);
         job.await();
     }
 
@@ -130,33 +133,45 @@ public final class KernelThreads {
         }
     }
 
-    /** One call's chunks: claimed from a counter by whichever threads show up. */
-    private static final class Job implements Runnable {
+    /** One call's chunks, in one contiguous share per participant; shares are claimed chunk by chunk. */
+    private static final class Job {
         private final IntConsumer body;
-        private final int chunks;
         private final Thread caller;
-        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger[] next;
+        private final int[] end;
         private final AtomicInteger pending;
         private final AtomicReference<Throwable> error = new AtomicReference<>();
 
-        Job(IntConsumer body, int chunks, Thread caller) {
+        Job(IntConsumer body, int chunks, int participants, Thread caller) {
             this.body = body;
-            this.chunks = chunks;
             this.caller = caller;
             this.pending = new AtomicInteger(chunks);
+            next = new AtomicInteger[participants];
+            end = new int[participants];
+            for (int p = 0; p < participants; p++) {
+                next[p] = new AtomicInteger((int) ((long) chunks * p / participants));
+                end[p] = (int) ((long) chunks * (p + 1) / participants);
+            }
         }
 
-        @Override
-        public void run() {
-            for (int i; (i = next.getAndIncrement()) < chunks; ) {
-                try {
-                    body.accept(i);
-                } catch (Throwable t) {
-                    error.compareAndSet(null, t);
-                } finally {
-                    if (pending.decrementAndGet() == 0) {
-                        LockSupport.unpark(caller);
-                    }
+        /** Participant {@code p}: its own share first, then whatever is left of the others'. */
+        void run(int p) {
+            for (int k = 0; k < next.length; k++) {
+                int share = (p + k) % next.length;
+                for (int i; (i = next[share].getAndIncrement()) < end[share]; ) {
+                    runChunk(i);
+                }
+            }
+        }
+
+        private void runChunk(int i) {
+            try {
+                body.accept(i);
+            } catch (Throwable t) {
+                error.compareAndSet(null, t);
+            } finally {
+                if (pending.decrementAndGet() == 0) {
+                    LockSupport.unpark(caller);
                 }
             }
         }

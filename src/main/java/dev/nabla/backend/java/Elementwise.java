@@ -138,10 +138,10 @@ final class Elementwise {
     /** Sets every element of operand 0 of {@code l} to {@code value}. */
     static void fill(boolean vec, DType t, MemorySegment d, Layout l, long lo, long hi, double value) {
         long ds = l.innerStride(0);
+        boolean zero = Double.doubleToRawLongBits(value) == 0; // memset beats a vector loop
         Odometer it = new Odometer(l, lo);
         for (long left = hi - lo; left > 0; ) {
             long n = Math.min(left, it.rowLeft());
-            boolean zero = Double.doubleToRawLongBits(value) == 0;
             if (vec && ds == 1 && !zero) {
                 VectorKernels.fill(t, d, it.off[0], n, value);
             } else {

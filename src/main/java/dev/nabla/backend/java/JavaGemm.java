@@ -13,9 +13,9 @@ import java.util.Arrays;
  *       where packing would cost more than it saves (the seed network's GEMMs are 5x2 by 2x4);</li>
  *   <li>{@link VectorGemm} (Vector API, packed panels, FMA micro-kernel) when the vector path is asked for and
  *       {@code jdk.incubator.vector} is present;</li>
- *   <li>otherwise a blocked scalar GEMM: op(B) is packed in {@code KC x NC} blocks that stay in L2, op(A) a
- *       few rows at a time, and the inner loop runs along a row of C over plain arrays so that C2
- *       auto-vectorises it.</li>
+ *   <li>otherwise a blocked scalar GEMM: op(B) is packed in {@code KC x NC} blocks that stay in L2, op(A) two
+ *       rows at a time, and the inner loop runs along two rows of C over plain arrays, four depth steps per
+ *       pass, so that C2 auto-vectorises it.</li>
  * </ul>
  * All paths have BLAS semantics: {@code C} is not read when {@code beta == 0}; {@code A} and {@code B} are not
  * read when {@code k == 0} or {@code alpha == 0}. Offsets and leading dimensions count elements.
@@ -25,15 +25,13 @@ final class JavaGemm {
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
     /** Multiply-adds ({@code m*n*k}) up to which the scalar path uses the direct loop instead of packing. */
-    static final long SMALL_SCALAR = 4096;
+    static final long SMALL_SCALAR = 512;
     /** Multiply-adds up to which the vector path uses the direct loop instead of packing. */
-    static final long SMALL_VECTOR = 4096;
+    static final long SMALL_VECTOR = 512;
     /** Depth of a packed block of op(B) in the scalar path. */
     static final int S_KC = 128;
     /** Columns of a packed block of op(B) in the scalar path: a KC x NC float block is 256 KB, in L2. */
     static final int S_NC = 512;
-    /** Rows of C the scalar kernel updates together, so that each load of B feeds several rows. */
-    static final int S_MR = 4;
 
     private JavaGemm() {
     }
@@ -153,15 +151,20 @@ final class JavaGemm {
         }
     }
 
-    /** Blocked scalar GEMM; see the class comment for the layout. */
+    /**
+     * Blocked scalar GEMM; see the class comment for the layout. op(B)'s block is kept as one array per row and
+     * C's rows accumulate in arrays of their own, so every inner loop indexes its arrays from 0: C2 then proves
+     * the loads and stores independent and vectorises them (with offsets into one shared array it does not).
+     */
     private static void blockedF(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                  MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                                  float beta, MemorySegment c, long cOff, int ldc) {
         int kcMax = Math.min(k, S_KC);
         int ncMax = Math.min(n, S_NC);
-        float[] bp = new float[kcMax * ncMax];
-        float[] ap = new float[S_MR * kcMax];
-        float[] acc = new float[S_MR * ncMax];
+        float[][] bRows = new float[kcMax][ncMax];
+        float[] ap = new float[2 * kcMax];
+        float[] acc0 = new float[ncMax];
+        float[] acc1 = new float[ncMax];
         float[] cRow = new float[ncMax];
         for (int jc = 0; jc < n; jc += S_NC) {
             int nc = Math.min(S_NC, n - jc);
@@ -169,86 +172,103 @@ final class JavaGemm {
                 int kc = Math.min(S_KC, k - pc);
                 // Later depth blocks accumulate onto what the first one wrote.
                 float betaEff = pc == 0 ? beta : 1;
-                packRowsF(!transB, b, bOff, ldb, pc, kc, jc, nc, bp);
-                for (int i0 = 0; i0 < m; i0 += S_MR) {
-                    int mr = Math.min(S_MR, m - i0);
-                    // op(A) rows i0.. as an mr x kc row-major block (op(A)^T's columns when transposed).
-                    packRowsF(!transA, a, aOff, lda, i0, mr, pc, kc, ap);
-                    Arrays.fill(acc, 0, S_MR * nc, 0);
-                    rowsF(mr, kc, nc, ap, bp, acc);
-                    for (int r = 0; r < mr; r++) {
-                        writeRowF(acc, r * nc, nc, alpha, betaEff, c, cOff + (long) (i0 + r) * ldc + jc, cRow);
+                packBF(transB, b, bOff, ldb, pc, kc, jc, nc, bRows);
+                for (int i0 = 0; i0 < m; i0 += 2) {
+                    int mr = Math.min(2, m - i0);
+                    packAF(transA, a, aOff, lda, i0, mr, pc, kc, ap);
+                    Arrays.fill(acc0, 0, nc, 0);
+                    Arrays.fill(acc1, 0, nc, 0);
+                    // Two rows of C per sweep share every load of B; four depth steps per sweep quarter the
+                    // loads and stores of the accumulators.
+                    int p = 0;
+                    for (; p + 3 < kc; p += 4) {
+                        axpy4x2F(acc0, acc1, bRows[p], bRows[p + 1], bRows[p + 2], bRows[p + 3],
+                                ap[p], ap[p + 1], ap[p + 2], ap[p + 3],
+                                ap[kc + p], ap[kc + p + 1], ap[kc + p + 2], ap[kc + p + 3], nc);
+                    }
+                    for (; p < kc; p++) {
+                        axpy1x2F(acc0, acc1, bRows[p], ap[p], ap[kc + p], nc);
+                    }
+                    writeRowF(acc0, nc, alpha, betaEff, c, cOff + (long) i0 * ldc + jc, cRow);
+                    if (mr == 2) {
+                        writeRowF(acc1, nc, alpha, betaEff, c, cOff + (long) (i0 + 1) * ldc + jc, cRow);
                     }
                 }
             }
         }
     }
 
-    /**
-     * Copies the {@code rows x cols} block at ({@code r0}, {@code c0}) of a row-major matrix (or, when
-     * {@code !rowMajor}, of the transpose of one stored with leading dimension {@code ld}) into {@code dst},
-     * row-major with row length {@code cols}.
-     */
-    private static void packRowsF(boolean rowMajor, MemorySegment src, long off, int ld, int r0, int rows, int c0,
-                                  int cols, float[] dst) {
-        if (rowMajor) {
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(src, F32, (off + (long) (r0 + r) * ld + c0) * 4, dst, r * cols, cols);
-            }
-        } else {
-            // Stored transposed: element (r, c) is at (c, r); each stored row fills one column of dst.
-            for (int cc = 0; cc < cols; cc++) {
-                long s = off + (long) (c0 + cc) * ld + r0;
-                for (int r = 0; r < rows; r++) {
-                    dst[r * cols + cc] = src.getAtIndex(F32, s + r);
-                }
-            }
+    /** {@code c0 += sum_q a_q b_q}, {@code c1 += sum_q e_q b_q} over four rows {@code b_q} of op(B). */
+    private static void axpy4x2F(float[] c0, float[] c1, float[] b0, float[] b1, float[] b2, float[] b3,
+                                 float a0, float a1, float a2, float a3, float e0, float e1, float e2, float e3, int n) {
+        for (int j = 0; j < n; j++) {
+            float x0 = b0[j];
+            float x1 = b1[j];
+            float x2 = b2[j];
+            float x3 = b3[j];
+            c0[j] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+            c1[j] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3;
+        }
+    }
+
+    /** {@code c0 += a0 b0}, {@code c1 += e0 b0}: the depth steps left over after groups of four. */
+    private static void axpy1x2F(float[] c0, float[] c1, float[] b0, float a0, float e0, int n) {
+        for (int j = 0; j < n; j++) {
+            float x0 = b0[j];
+            c0[j] += a0 * x0;
+            c1[j] += e0 * x0;
         }
     }
 
     /**
-     * {@code acc[r] += op(A)[r] * Bblock} for each of the {@code mr} packed rows; four depth steps per sweep so
-     * each pass over a row of {@code acc} does four multiply-adds per element.
+     * Copies rows {@code i0, i0 + 1} (only {@code mr} of them; a missing second row becomes zeros), columns
+     * {@code pc..pc+kc-1} of op(A) into {@code ap}, row after row.
      */
-    private static void rowsF(int mr, int kc, int nc, float[] ap, float[] bp, float[] acc) {
+    private static void packAF(boolean transA, MemorySegment a, long aOff, int lda, int i0, int mr, int pc, int kc,
+                               float[] ap) {
         for (int r = 0; r < mr; r++) {
-            int ao = r * kc;
-            int co = r * nc;
-            int p = 0;
-            for (; p + 3 < kc; p += 4) {
-                float a0 = ap[ao + p];
-                float a1 = ap[ao + p + 1];
-                float a2 = ap[ao + p + 2];
-                float a3 = ap[ao + p + 3];
-                int o0 = p * nc;
-                int o1 = o0 + nc;
-                int o2 = o1 + nc;
-                int o3 = o2 + nc;
-                for (int j = 0; j < nc; j++) {
-                    acc[co + j] += a0 * bp[o0 + j] + a1 * bp[o1 + j] + a2 * bp[o2 + j] + a3 * bp[o3 + j];
+            if (transA) {
+                long s = aOff + (long) pc * lda + i0 + r;
+                for (int p = 0; p < kc; p++, s += lda) {
+                    ap[r * kc + p] = a.getAtIndex(F32, s);
                 }
+            } else {
+                MemorySegment.copy(a, F32, (aOff + (long) (i0 + r) * lda + pc) * 4, ap, r * kc, kc);
             }
-            for (; p < kc; p++) {
-                float a0 = ap[ao + p];
-                int o0 = p * nc;
-                for (int j = 0; j < nc; j++) {
-                    acc[co + j] += a0 * bp[o0 + j];
+        }
+        if (mr < 2) {
+            Arrays.fill(ap, kc, 2 * kc, 0);
+        }
+    }
+
+    /** Copies rows {@code pc..pc+kc-1}, columns {@code jc..jc+nc-1} of op(B) into one array per row. */
+    private static void packBF(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
+                               float[][] bRows) {
+        if (!transB) {
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(b, F32, (bOff + (long) (pc + p) * ldb + jc) * 4, bRows[p], 0, nc);
+            }
+        } else {
+            // B is stored n x k: a stored row is a column of op(B).
+            for (int j = 0; j < nc; j++) {
+                long s = bOff + (long) (jc + j) * ldb + pc;
+                for (int p = 0; p < kc; p++) {
+                    bRows[p][j] = b.getAtIndex(F32, s + p);
                 }
             }
         }
     }
 
     /** {@code C row = alpha * acc + beta * C row} through a heap copy of the row, so the loop vectorises. */
-    private static void writeRowF(float[] acc, int accOff, int nc, float alpha, float beta, MemorySegment c, long cIdx,
-                                  float[] cRow) {
+    private static void writeRowF(float[] acc, int nc, float alpha, float beta, MemorySegment c, long cIdx, float[] cRow) {
         if (beta == 0) {
             for (int j = 0; j < nc; j++) {
-                cRow[j] = alpha * acc[accOff + j];
+                cRow[j] = alpha * acc[j];
             }
         } else {
             MemorySegment.copy(c, F32, cIdx * 4, cRow, 0, nc);
             for (int j = 0; j < nc; j++) {
-                cRow[j] = alpha * acc[accOff + j] + beta * cRow[j];
+                cRow[j] = alpha * acc[j] + beta * cRow[j];
             }
         }
         MemorySegment.copy(cRow, 0, c, F32, cIdx * 4, nc);
@@ -297,15 +317,20 @@ final class JavaGemm {
         }
     }
 
-    /** Blocked scalar GEMM; see the class comment for the layout. */
+    /**
+     * Blocked scalar GEMM; see the class comment for the layout. op(B)'s block is kept as one array per row and
+     * C's rows accumulate in arrays of their own, so every inner loop indexes its arrays from 0: C2 then proves
+     * the loads and stores independent and vectorises them (with offsets into one shared array it does not).
+     */
     private static void blockedD(boolean transA, boolean transB, int m, int n, int k, double alpha,
                                  MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                                  double beta, MemorySegment c, long cOff, int ldc) {
         int kcMax = Math.min(k, S_KC);
         int ncMax = Math.min(n, S_NC);
-        double[] bp = new double[kcMax * ncMax];
-        double[] ap = new double[S_MR * kcMax];
-        double[] acc = new double[S_MR * ncMax];
+        double[][] bRows = new double[kcMax][ncMax];
+        double[] ap = new double[2 * kcMax];
+        double[] acc0 = new double[ncMax];
+        double[] acc1 = new double[ncMax];
         double[] cRow = new double[ncMax];
         for (int jc = 0; jc < n; jc += S_NC) {
             int nc = Math.min(S_NC, n - jc);
@@ -313,86 +338,103 @@ final class JavaGemm {
                 int kc = Math.min(S_KC, k - pc);
                 // Later depth blocks accumulate onto what the first one wrote.
                 double betaEff = pc == 0 ? beta : 1;
-                packRowsD(!transB, b, bOff, ldb, pc, kc, jc, nc, bp);
-                for (int i0 = 0; i0 < m; i0 += S_MR) {
-                    int mr = Math.min(S_MR, m - i0);
-                    // op(A) rows i0.. as an mr x kc row-major block (op(A)^T's columns when transposed).
-                    packRowsD(!transA, a, aOff, lda, i0, mr, pc, kc, ap);
-                    Arrays.fill(acc, 0, S_MR * nc, 0);
-                    rowsD(mr, kc, nc, ap, bp, acc);
-                    for (int r = 0; r < mr; r++) {
-                        writeRowD(acc, r * nc, nc, alpha, betaEff, c, cOff + (long) (i0 + r) * ldc + jc, cRow);
+                packBD(transB, b, bOff, ldb, pc, kc, jc, nc, bRows);
+                for (int i0 = 0; i0 < m; i0 += 2) {
+                    int mr = Math.min(2, m - i0);
+                    packAD(transA, a, aOff, lda, i0, mr, pc, kc, ap);
+                    Arrays.fill(acc0, 0, nc, 0);
+                    Arrays.fill(acc1, 0, nc, 0);
+                    // Two rows of C per sweep share every load of B; four depth steps per sweep quarter the
+                    // loads and stores of the accumulators.
+                    int p = 0;
+                    for (; p + 3 < kc; p += 4) {
+                        axpy4x2D(acc0, acc1, bRows[p], bRows[p + 1], bRows[p + 2], bRows[p + 3],
+                                ap[p], ap[p + 1], ap[p + 2], ap[p + 3],
+                                ap[kc + p], ap[kc + p + 1], ap[kc + p + 2], ap[kc + p + 3], nc);
+                    }
+                    for (; p < kc; p++) {
+                        axpy1x2D(acc0, acc1, bRows[p], ap[p], ap[kc + p], nc);
+                    }
+                    writeRowD(acc0, nc, alpha, betaEff, c, cOff + (long) i0 * ldc + jc, cRow);
+                    if (mr == 2) {
+                        writeRowD(acc1, nc, alpha, betaEff, c, cOff + (long) (i0 + 1) * ldc + jc, cRow);
                     }
                 }
             }
         }
     }
 
-    /**
-     * Copies the {@code rows x cols} block at ({@code r0}, {@code c0}) of a row-major matrix (or, when
-     * {@code !rowMajor}, of the transpose of one stored with leading dimension {@code ld}) into {@code dst},
-     * row-major with row length {@code cols}.
-     */
-    private static void packRowsD(boolean rowMajor, MemorySegment src, long off, int ld, int r0, int rows, int c0,
-                                  int cols, double[] dst) {
-        if (rowMajor) {
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(src, F64, (off + (long) (r0 + r) * ld + c0) * 8, dst, r * cols, cols);
-            }
-        } else {
-            // Stored transposed: element (r, c) is at (c, r); each stored row fills one column of dst.
-            for (int cc = 0; cc < cols; cc++) {
-                long s = off + (long) (c0 + cc) * ld + r0;
-                for (int r = 0; r < rows; r++) {
-                    dst[r * cols + cc] = src.getAtIndex(F64, s + r);
-                }
-            }
+    /** {@code c0 += sum_q a_q b_q}, {@code c1 += sum_q e_q b_q} over four rows {@code b_q} of op(B). */
+    private static void axpy4x2D(double[] c0, double[] c1, double[] b0, double[] b1, double[] b2, double[] b3,
+                                 double a0, double a1, double a2, double a3, double e0, double e1, double e2, double e3, int n) {
+        for (int j = 0; j < n; j++) {
+            double x0 = b0[j];
+            double x1 = b1[j];
+            double x2 = b2[j];
+            double x3 = b3[j];
+            c0[j] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+            c1[j] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3;
+        }
+    }
+
+    /** {@code c0 += a0 b0}, {@code c1 += e0 b0}: the depth steps left over after groups of four. */
+    private static void axpy1x2D(double[] c0, double[] c1, double[] b0, double a0, double e0, int n) {
+        for (int j = 0; j < n; j++) {
+            double x0 = b0[j];
+            c0[j] += a0 * x0;
+            c1[j] += e0 * x0;
         }
     }
 
     /**
-     * {@code acc[r] += op(A)[r] * Bblock} for each of the {@code mr} packed rows; four depth steps per sweep so
-     * each pass over a row of {@code acc} does four multiply-adds per element.
+     * Copies rows {@code i0, i0 + 1} (only {@code mr} of them; a missing second row becomes zeros), columns
+     * {@code pc..pc+kc-1} of op(A) into {@code ap}, row after row.
      */
-    private static void rowsD(int mr, int kc, int nc, double[] ap, double[] bp, double[] acc) {
+    private static void packAD(boolean transA, MemorySegment a, long aOff, int lda, int i0, int mr, int pc, int kc,
+                               double[] ap) {
         for (int r = 0; r < mr; r++) {
-            int ao = r * kc;
-            int co = r * nc;
-            int p = 0;
-            for (; p + 3 < kc; p += 4) {
-                double a0 = ap[ao + p];
-                double a1 = ap[ao + p + 1];
-                double a2 = ap[ao + p + 2];
-                double a3 = ap[ao + p + 3];
-                int o0 = p * nc;
-                int o1 = o0 + nc;
-                int o2 = o1 + nc;
-                int o3 = o2 + nc;
-                for (int j = 0; j < nc; j++) {
-                    acc[co + j] += a0 * bp[o0 + j] + a1 * bp[o1 + j] + a2 * bp[o2 + j] + a3 * bp[o3 + j];
+            if (transA) {
+                long s = aOff + (long) pc * lda + i0 + r;
+                for (int p = 0; p < kc; p++, s += lda) {
+                    ap[r * kc + p] = a.getAtIndex(F64, s);
                 }
+            } else {
+                MemorySegment.copy(a, F64, (aOff + (long) (i0 + r) * lda + pc) * 8, ap, r * kc, kc);
             }
-            for (; p < kc; p++) {
-                double a0 = ap[ao + p];
-                int o0 = p * nc;
-                for (int j = 0; j < nc; j++) {
-                    acc[co + j] += a0 * bp[o0 + j];
+        }
+        if (mr < 2) {
+            Arrays.fill(ap, kc, 2 * kc, 0);
+        }
+    }
+
+    /** Copies rows {@code pc..pc+kc-1}, columns {@code jc..jc+nc-1} of op(B) into one array per row. */
+    private static void packBD(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
+                               double[][] bRows) {
+        if (!transB) {
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(b, F64, (bOff + (long) (pc + p) * ldb + jc) * 8, bRows[p], 0, nc);
+            }
+        } else {
+            // B is stored n x k: a stored row is a column of op(B).
+            for (int j = 0; j < nc; j++) {
+                long s = bOff + (long) (jc + j) * ldb + pc;
+                for (int p = 0; p < kc; p++) {
+                    bRows[p][j] = b.getAtIndex(F64, s + p);
                 }
             }
         }
     }
 
     /** {@code C row = alpha * acc + beta * C row} through a heap copy of the row, so the loop vectorises. */
-    private static void writeRowD(double[] acc, int accOff, int nc, double alpha, double beta, MemorySegment c, long cIdx,
-                                  double[] cRow) {
+    private static void writeRowD(double[] acc, int nc, double alpha, double beta, MemorySegment c, long cIdx, double[] cRow) {
         if (beta == 0) {
             for (int j = 0; j < nc; j++) {
-                cRow[j] = alpha * acc[accOff + j];
+                cRow[j] = alpha * acc[j];
             }
         } else {
             MemorySegment.copy(c, F64, cIdx * 8, cRow, 0, nc);
             for (int j = 0; j < nc; j++) {
-                cRow[j] = alpha * acc[accOff + j] + beta * cRow[j];
+                cRow[j] = alpha * acc[j] + beta * cRow[j];
             }
         }
         MemorySegment.copy(cRow, 0, c, F64, cIdx * 8, nc);

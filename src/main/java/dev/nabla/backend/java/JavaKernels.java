@@ -189,6 +189,8 @@ public final class JavaKernels {
         Reductions.argReduce(op, dtype, x, dim, out);
     }
 
+    // The java backend's entry points: serial.
+
     static void fill(boolean useVector, DType dtype, Strided dst, double value) {
         fill(useVector, null, dtype, dst, value);
     }

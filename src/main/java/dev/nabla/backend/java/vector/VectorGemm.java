@@ -294,9 +294,9 @@ public final class VectorGemm {
     /** Columns of the double micro-tile: 3 vectors. */
     static final int D_NR = 3 * DL;
     /** Depth of a packed block: one KC x NR B micro-panel plus one MR x KC A panel fit in L1. */
-    static final int D_KC = 192;
+    static final int D_KC = 128;
     /** Rows of A per packed block (a multiple of MR): the MC x KC block fits in L2. */
-    static final int D_MC = 96;
+    static final int D_MC = 192;
     /** Columns of B per packed block (a multiple of NR). */
     static final int D_NC = roundUp(1024, D_NR);
 
