@@ -25,14 +25,15 @@ import java.lang.foreign.ValueLayout;
 public class CpuBackend extends JavaBackend {
     /**
      * GEMMs with a dimension below this run on one OpenBLAS thread. Measured (sgemm, 2-core EPYC VM, 1 vs 2
-     * threads): every shape with a 10-wide dimension was slower on two, by 1.3-2.6x, up to 1024x10x784 (8M
-     * multiply-adds: 287 vs 452 us); 64-wide ones were about even (512x64x64: 43 vs 39 us).
+     * threads, interleaved): 10-wide dimensions were 1.8-2.1x slower on two threads (1024x10x784: 317 vs 552 us),
+     * 16-wide 1.3-1.4x slower (1024x16x784: 372 vs 506 us), 32-wide even (1024x32x784: 649 vs 642 us), 64-wide
+     * faster (1024x64x784: 1141 vs 936 us).
      */
     static final int SMALL_DIM = 32;
     /**
-     * GEMMs with fewer multiply-adds ({@code m*n*k}) than this run on one OpenBLAS thread. Measured: 96^3 and 128^3
-     * were slower on two threads (19 vs 30 us, 45 vs 54 us), 256x128x128 (4.2M) faster (85 vs 59 us), 192^3 and up
-     * 1.6-2x faster.
+     * GEMMs with fewer multiply-adds ({@code m*n*k}) than this run on one OpenBLAS thread. Measured: below 2M two
+     * threads lose (96^3: 20 vs 27 us; 128x256x64: 45 vs 48 us) or break even (128^3: 46 vs 43 us); from 4M they
+     * win (160^3: 88 vs 75 us; 64x256x256: 91 vs 65 us; 256^3: 359 vs 235 us; 512^3: 2868 vs 1590 us).
      */
     static final double MIN_PARALLEL_FLOPS = 1 << 22;
 

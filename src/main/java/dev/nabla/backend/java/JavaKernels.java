@@ -33,7 +33,7 @@ public final class JavaKernels {
     public static final long PARALLEL_MIN_WORK = 1 << 19;
     /** Smallest chunk worth handing to another thread, in work units. */
     private static final long CHUNK_WORK = 1 << 17;
-    /** Chunks per thread: more than one lets a thread that starts late (or a busy core) take a smaller share. */
+    /** Chunks per thread: more than one lets a thread that finishes its share early take part of a late one's. */
     private static final int CHUNKS_PER_THREAD = 4;
 
     private JavaKernels() {
