@@ -200,7 +200,8 @@ final class JavaGemm {
 
     /** {@code c0 += sum_q a_q b_q}, {@code c1 += sum_q e_q b_q} over four rows {@code b_q} of op(B). */
     private static void axpy4x2F(float[] c0, float[] c1, float[] b0, float[] b1, float[] b2, float[] b3,
-                                 float a0, float a1, float a2, float a3, float e0, float e1, float e2, float e3, int n) {
+                                 float a0, float a1, float a2, float a3,
+                                 float e0, float e1, float e2, float e3, int n) {
         for (int j = 0; j < n; j++) {
             float x0 = b0[j];
             float x1 = b1[j];
@@ -260,7 +261,8 @@ final class JavaGemm {
     }
 
     /** {@code C row = alpha * acc + beta * C row} through a heap copy of the row, so the loop vectorises. */
-    private static void writeRowF(float[] acc, int nc, float alpha, float beta, MemorySegment c, long cIdx, float[] cRow) {
+    private static void writeRowF(float[] acc, int nc, float alpha, float beta, MemorySegment c, long cIdx,
+                                  float[] cRow) {
         if (beta == 0) {
             for (int j = 0; j < nc; j++) {
                 cRow[j] = alpha * acc[j];
@@ -287,7 +289,6 @@ final class JavaGemm {
         }
     }
 
-
     // ---------------------------------------------------------------- float64
 
     /**
@@ -309,10 +310,10 @@ final class JavaGemm {
                 long y = bOff + j * bj;
                 double sum = 0;
                 for (int p = 0; p < k; p++, x += ap, y += bp) {
-                    sum += (double) a.getAtIndex(F64, x) * b.getAtIndex(F64, y);
+                    sum += a.getAtIndex(F64, x) * b.getAtIndex(F64, y);
                 }
                 double old = beta == 0 ? 0 : beta * c.getAtIndex(F64, cRow + j);
-                c.setAtIndex(F64, cRow + j, (double) (alpha * sum + old));
+                c.setAtIndex(F64, cRow + j, alpha * sum + old);
             }
         }
     }
@@ -366,7 +367,8 @@ final class JavaGemm {
 
     /** {@code c0 += sum_q a_q b_q}, {@code c1 += sum_q e_q b_q} over four rows {@code b_q} of op(B). */
     private static void axpy4x2D(double[] c0, double[] c1, double[] b0, double[] b1, double[] b2, double[] b3,
-                                 double a0, double a1, double a2, double a3, double e0, double e1, double e2, double e3, int n) {
+                                 double a0, double a1, double a2, double a3,
+                                 double e0, double e1, double e2, double e3, int n) {
         for (int j = 0; j < n; j++) {
             double x0 = b0[j];
             double x1 = b1[j];
@@ -426,7 +428,8 @@ final class JavaGemm {
     }
 
     /** {@code C row = alpha * acc + beta * C row} through a heap copy of the row, so the loop vectorises. */
-    private static void writeRowD(double[] acc, int nc, double alpha, double beta, MemorySegment c, long cIdx, double[] cRow) {
+    private static void writeRowD(double[] acc, int nc, double alpha, double beta, MemorySegment c, long cIdx,
+                                  double[] cRow) {
         if (beta == 0) {
             for (int j = 0; j < nc; j++) {
                 cRow[j] = alpha * acc[j];
@@ -452,5 +455,4 @@ final class JavaGemm {
             }
         }
     }
-
 }

@@ -81,11 +81,14 @@ public final class VectorGemm {
     static final int F_MR = 4;
     /** Columns of the float micro-tile: 3 vectors. */
     static final int F_NR = 3 * FL;
-    /** Depth of a packed block: one KC x NR B micro-panel plus one MR x KC A panel fit in L1. */
+    /**
+     * Depth of a packed block. The KC x NR B micro-panel (48 KB with 512-bit vectors) is reused by every A
+     * panel of the block from L1/L2; chosen by measurement on Zen 5, neighbouring depths were within noise.
+     */
     static final int F_KC = 256;
-    /** Rows of A per packed block (a multiple of MR): the MC x KC block fits in L2. */
-    static final int F_MC = 192;
-    /** Columns of B per packed block (a multiple of NR). */
+    /** Rows of A per packed block, a multiple of MR: the MC x KC block (192 KB) stays in L2. */
+    static final int F_MC = roundUp(192, F_MR);
+    /** Columns of B per packed block, a multiple of NR: the KC x NC block is streamed from L2/L3. */
     static final int F_NC = roundUp(2048, F_NR);
 
     private static void gemmF(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -203,7 +206,7 @@ public final class VectorGemm {
             int bj = bi + p * F_NR;
             int aj = ai + p * F_MR;
             FloatVector b0 = FloatVector.fromArray(FS, bp, bj);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, bj + 1 * FL);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bj + FL);
             FloatVector b2 = FloatVector.fromArray(FS, bp, bj + 2 * FL);
             FloatVector a0 = FloatVector.broadcast(FS, ap[aj]);
             c0_0 = a0.fma(b0, c0_0);
@@ -224,8 +227,8 @@ public final class VectorGemm {
         }
         // Spill to the tile buffer (L1) so the C update lives in its own method and this loop stays
         // small enough for C2 to inline every Vector API call (a vector passed to a non-inlined call is boxed).
-        c0_0.intoArray(tile, 0 * FL);
-        c0_1.intoArray(tile, 1 * FL);
+        c0_0.intoArray(tile, 0);
+        c0_1.intoArray(tile, FL);
         c0_2.intoArray(tile, 2 * FL);
         c1_0.intoArray(tile, 3 * FL);
         c1_1.intoArray(tile, 4 * FL);
@@ -242,7 +245,8 @@ public final class VectorGemm {
      * {@code C = alpha * tile + beta * C} over the valid {@code mr x nr} corner of a micro-tile; C is not read
      * when beta is 0. Whole rows of vectors where the tile is full, scalars at the edges.
      */
-    private static void updateF(float[] tile, MemorySegment c, long cIdx, int ldc, int mr, int nr, float alpha, float beta) {
+    private static void updateF(float[] tile, MemorySegment c, long cIdx, int ldc, int mr, int nr, float alpha,
+                                float beta) {
         if (nr == F_NR) {
             FloatVector av = FloatVector.broadcast(FS, alpha);
             FloatVector bv = FloatVector.broadcast(FS, beta);
@@ -284,7 +288,6 @@ public final class VectorGemm {
         }
     }
 
-
     // ---------------------------------------------------------------- float64
 
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
@@ -293,11 +296,14 @@ public final class VectorGemm {
     static final int D_MR = 4;
     /** Columns of the double micro-tile: 3 vectors. */
     static final int D_NR = 3 * DL;
-    /** Depth of a packed block: one KC x NR B micro-panel plus one MR x KC A panel fit in L1. */
+    /**
+     * Depth of a packed block. The KC x NR B micro-panel (24 KB with 512-bit vectors) is reused by every A
+     * panel of the block from L1/L2; chosen by measurement on Zen 5, neighbouring depths were within noise.
+     */
     static final int D_KC = 128;
-    /** Rows of A per packed block (a multiple of MR): the MC x KC block fits in L2. */
-    static final int D_MC = 192;
-    /** Columns of B per packed block (a multiple of NR). */
+    /** Rows of A per packed block, a multiple of MR: the MC x KC block (192 KB) stays in L2. */
+    static final int D_MC = roundUp(192, D_MR);
+    /** Columns of B per packed block, a multiple of NR: the KC x NC block is streamed from L2/L3. */
     static final int D_NC = roundUp(1024, D_NR);
 
     private static void gemmD(boolean transA, boolean transB, int m, int n, int k, double alpha,
@@ -415,7 +421,7 @@ public final class VectorGemm {
             int bj = bi + p * D_NR;
             int aj = ai + p * D_MR;
             DoubleVector b0 = DoubleVector.fromArray(DS, bp, bj);
-            DoubleVector b1 = DoubleVector.fromArray(DS, bp, bj + 1 * DL);
+            DoubleVector b1 = DoubleVector.fromArray(DS, bp, bj + DL);
             DoubleVector b2 = DoubleVector.fromArray(DS, bp, bj + 2 * DL);
             DoubleVector a0 = DoubleVector.broadcast(DS, ap[aj]);
             c0_0 = a0.fma(b0, c0_0);
@@ -436,8 +442,8 @@ public final class VectorGemm {
         }
         // Spill to the tile buffer (L1) so the C update lives in its own method and this loop stays
         // small enough for C2 to inline every Vector API call (a vector passed to a non-inlined call is boxed).
-        c0_0.intoArray(tile, 0 * DL);
-        c0_1.intoArray(tile, 1 * DL);
+        c0_0.intoArray(tile, 0);
+        c0_1.intoArray(tile, DL);
         c0_2.intoArray(tile, 2 * DL);
         c1_0.intoArray(tile, 3 * DL);
         c1_1.intoArray(tile, 4 * DL);
@@ -454,7 +460,8 @@ public final class VectorGemm {
      * {@code C = alpha * tile + beta * C} over the valid {@code mr x nr} corner of a micro-tile; C is not read
      * when beta is 0. Whole rows of vectors where the tile is full, scalars at the edges.
      */
-    private static void updateD(double[] tile, MemorySegment c, long cIdx, int ldc, int mr, int nr, double alpha, double beta) {
+    private static void updateD(double[] tile, MemorySegment c, long cIdx, int ldc, int mr, int nr, double alpha,
+                                double beta) {
         if (nr == D_NR) {
             DoubleVector av = DoubleVector.broadcast(DS, alpha);
             DoubleVector bv = DoubleVector.broadcast(DS, beta);
@@ -495,5 +502,4 @@ public final class VectorGemm {
             }
         }
     }
-
 }
