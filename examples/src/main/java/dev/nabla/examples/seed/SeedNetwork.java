@@ -9,6 +9,7 @@ import dev.nabla.Tensor;
 import dev.nabla.data.Batch;
 import dev.nabla.data.DataLoader;
 import dev.nabla.data.TensorDataset;
+import dev.nabla.examples.Flags;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Loss;
 import dev.nabla.nn.MSELoss;
@@ -19,7 +20,6 @@ import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import java.io.PrintStream;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -63,7 +63,7 @@ public final class SeedNetwork {
         /** Parses {@code --epochs N --seed S --train N --test N --batch-size N --lr X --device D}. */
         public static Options parse(String[] args) {
             Options d = defaults();
-            Map<String, String> o = parseFlags(args, "epochs", "seed", "train", "test", "batch-size", "lr", "device");
+            Map<String, String> o = Flags.parse(args, "epochs", "seed", "train", "test", "batch-size", "lr", "device");
             return new Options(
                     Integer.parseInt(o.getOrDefault("epochs", Integer.toString(d.epochs))),
                     Long.parseLong(o.getOrDefault("seed", Long.toString(d.seed))),
@@ -204,22 +204,5 @@ public final class SeedNetwork {
             return;
         }
         train(options, System.out);
-    }
-
-    /** {@code --name value} pairs; rejects unknown names and a name without a value. */
-    static Map<String, String> parseFlags(String[] args, String... known) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String name = a.startsWith("--") ? a.substring(2) : null;
-            if (name == null || !Arrays.asList(known).contains(name)) {
-                throw new IllegalArgumentException("unknown option '" + a + "'");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option '" + a + "' needs a value");
-            }
-            out.put(name, args[++i]);
-        }
-        return out;
     }
 }

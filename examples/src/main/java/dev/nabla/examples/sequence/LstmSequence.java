@@ -9,6 +9,7 @@ import dev.nabla.Tensor;
 import dev.nabla.data.Batch;
 import dev.nabla.data.DataLoader;
 import dev.nabla.data.TensorDataset;
+import dev.nabla.examples.Flags;
 import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Loss;
@@ -21,7 +22,6 @@ import dev.nabla.optim.Optimizer;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,7 +79,7 @@ public final class LstmSequence {
         /** Parses {@code --epochs --seed --seq-len --train --test --batch-size --hidden --lr --clip --device}. */
         public static Options parse(String[] args) {
             Options d = defaults();
-            Map<String, String> o = parseFlags(args, "epochs", "seed", "seq-len", "train", "test", "batch-size",
+            Map<String, String> o = Flags.parse(args, "epochs", "seed", "seq-len", "train", "test", "batch-size",
                     "hidden", "lr", "clip", "device");
             return new Options(
                     Integer.parseInt(o.getOrDefault("epochs", "" + d.epochs)),
@@ -248,22 +248,5 @@ public final class LstmSequence {
             return;
         }
         train(options, System.out);
-    }
-
-    /** {@code --name value} pairs; rejects unknown names and a name without a value. */
-    static Map<String, String> parseFlags(String[] args, String... known) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String name = a.startsWith("--") ? a.substring(2) : null;
-            if (name == null || !Arrays.asList(known).contains(name)) {
-                throw new IllegalArgumentException("unknown option '" + a + "'");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option '" + a + "' needs a value");
-            }
-            out.put(name, args[++i]);
-        }
-        return out;
     }
 }
