@@ -41,14 +41,8 @@ final class Reductions {
             String op = mean ? "mean" : "sum";
             x.checkAlive(op);
             int[] ds = dims == null ? allDims(x.dim()) : Kernels.reducedDims(op, dims, x.dim());
-            Tensor out = Kernels.reduce(op, mean ? ReduceOp.MEAN : ReduceOp.SUM, x, ds, dims == null || keepdim);
-            if (dims == null && x.dim() > 0) {
-                try (Grad off = Grad.disabled()) {
-                    Tensor v = out.view();
-                    out.close();
-                    out = v;
-                }
-            }
+            // over all dimensions the result is 0-dimensional, so keepdim applies only to explicit dims
+            Tensor out = Kernels.reduce(op, mean ? ReduceOp.MEAN : ReduceOp.SUM, x, ds, dims != null && keepdim);
             return Node.needed(x) ? new SumMean(x, Kernels.keptShape(x.rawShape(), ds), mean).record(out) : out;
         }
 

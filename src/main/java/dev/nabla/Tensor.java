@@ -995,11 +995,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException if an operand's shape, dtype, device or layout does not match
      */
     public Tensor fusedUpdate_(dev.nabla.backend.UpdateRule rule, Tensor grad, Tensor... state) {
-        checkAlive("fusedUpdate_");
-        if (requiresGrad && Grad.isEnabled() && isLeaf()) {
-            // allowed only outside recording, like every in-place op on a parameter
-            checkInPlace("fusedUpdate_");
-        }
+        checkInPlace("fusedUpdate_"); // like every in-place op on a parameter: only outside recording
         if (state.length != rule.stateCount()) {
             throw new IllegalArgumentException("fusedUpdate_: " + rule.getClass().getSimpleName() + " needs "
                     + rule.stateCount() + " state buffers, got " + state.length);

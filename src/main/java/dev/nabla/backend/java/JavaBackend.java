@@ -71,10 +71,8 @@ public class JavaBackend implements Backend {
                             MemorySegment a, long aOffset, int lda, long strideA,
                             MemorySegment b, long bOffset, int ldb, long strideB,
                             double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
-        for (int i = 0; i < batch; i++) {
-            gemm(dtype, transA, transB, m, n, k, alpha, a, aOffset + i * strideA, lda, b, bOffset + i * strideB,
-                    ldb, beta, c, cOffset + i * strideC, ldc);
-        }
+        JavaGemm.batchedGemm(useVector, dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, strideA,
+                b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch);
     }
 
     @Override
