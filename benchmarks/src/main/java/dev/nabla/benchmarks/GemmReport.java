@@ -87,14 +87,17 @@ public final class GemmReport {
         return Double.isNaN(a) || Double.isNaN(b) ? "-" : String.format(Locale.ROOT, "%.1fx", a / b);
     }
 
-    /** Microseconds in one unit of JMH's average-time score units ("us/op", "ms/op", ...). */
-    private static double toMicros(String unit) {
+    /**
+     * Microseconds in one unit of JMH's average-time score units ("us/op", "ms/op", ...); shared with
+     * {@link KernelReport} and {@link NablaHarness}.
+     */
+    static double toMicros(String unit) {
         return switch (unit) {
             case "ns/op" -> 1e-3;
             case "us/op" -> 1;
             case "ms/op" -> 1e3;
             case "s/op" -> 1e6;
-            default -> throw new IllegalStateException("GemmReport needs average-time results, got unit " + unit);
+            default -> throw new IllegalStateException("need average-time results, got unit " + unit);
         };
     }
 }
