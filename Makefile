@@ -6,6 +6,7 @@
 #   ARGS="--size 512"     options for the program `make run` runs
 #   JMH_ARGS="-p shape=2048"    extra JMH options for `make bench`
 #   GEMM_ARGS="--sizes 256,1024" options for the GEMM runner of `make bench-gemm-c`
+#   COMPARE_ARGS="--rounds 5 --skip djl"  options for CompareRunner, the runner of `make bench-compare`
 #   CUDA_HOME=/usr/local/cuda    CUDA toolkit for `make bindings` (cuda.h; cuBLAS/cuDNN headers from
 #                                CUBLAS_INCLUDE / CUDNN_INCLUDE, default $(CUDA_HOME)/include)
 
@@ -47,15 +48,23 @@ LIB_INPUTS := $(ROOT)/pom.xml $(shell find $(ROOT)/src/main $(ROOT)/bindings/src
 
 JAVA_OPTS := --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector
 BENCH_OPTS := $(JAVA_OPTS) $(UNSAFE_OPT)
+# Benchmarks measure the machine at its best: without the environment's OpenBLAS overrides (OPENBLAS_CORETYPE=Haswell
+# here, which makes OpenBLAS use AVX2 kernels on this AVX-512 CPU). Tests keep the environment as it is.
+BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 EXAMPLES_CP = $(ROOT)/examples/target/classes:$$(cat $(ROOT)/examples/target/classpath.txt)
 BENCH_JAR := $(ROOT)/benchmarks/target/benchmarks.jar
 GEMM_C := $(ROOT)/benchmarks/target/gemm_bench
+# The DJL harness: the benchmarks' `djl` Maven profile, built into its own directory (DjlBench's javadoc).
+DJL_DIR := $(ROOT)/benchmarks/target-djl
+DJL_BUILT := $(DJL_DIR)/classes/dev/nabla/benchmarks/djl/DjlBench.class
+DJL_INPUTS := $(ROOT)/benchmarks/pom.xml $(shell find $(ROOT)/benchmarks/src -type f 2>/dev/null)
 
 ARGS ?=
 JMH_ARGS ?=
 GEMM_ARGS ?=
+COMPARE_ARGS ?=
 
-.PHONY: help setup build test run run-gemm fixtures bench bench-gemm-c bindings clean \
+.PHONY: help setup build test run run-gemm fixtures bench bench-gemm-c bench-compare bindings clean \
         lib-test lib-install examples-build examples-test benchmarks-build smoke-examples smoke-benchmarks
 
 help:
@@ -67,8 +76,10 @@ help:
 	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
 	@echo "  make build         mvn install of the library: jar, sources and javadoc jars into ~/.m2"
-	@echo "  make bench         JMH GEMM benchmarks: Nabla cpu vs Nabla java vs EJML (JMH_ARGS=...)"
+	@echo "  make bench         JMH suite: GEMM (cpu/java/EJML), kernel GB/s vs copy, training steps, call overhead"
 	@echo "  make bench-gemm-c  Nabla vs a C program calling the same OpenBLAS, 1 and 2 threads (GEMM_ARGS=...)"
+	@echo "  make bench-compare Nabla vs C (same OpenBLAS) vs DJL vs PyTorch, ratio table into benchmarks/results/"
+	@echo "                     (COMPARE_ARGS=\"--rounds 5 --workloads gemm_f32_1024,step_mlp --skip djl\"; --quick: 1 short round)"
 	@echo "  make bindings      regenerate bindings/ with jextract (needs jextract on PATH)"
 	@echo "  make clean         remove build outputs ($(BUILD_DIR)/, examples/target/, benchmarks/target/)"
 
@@ -132,6 +143,14 @@ smoke-benchmarks: benchmarks-build
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmReport \
 	    -f 0 -wi 0 -i 1 -r 100ms -p shape=64,128x256x10 -foe true -v SILENT
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmVsC --help
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CHarness --list-configs
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.KernelReport \
+	    -f 0 -wi 0 -i 1 -r 100ms -p n=1000 -foe true -v SILENT
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" org.openjdk.jmh.Main 'TrainingStepBenchmark|CallOverheadBenchmark' \
+	    -f 0 -wi 0 -i 1 -r 100ms -p model=seed -foe true -v SILENT
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.NablaHarness --list-configs
+	@# bench-compare's runner end to end on fake harnesses: search, rounds, skip, failure, ratios and table checked
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --self-test --root $(ROOT)
 
 # ---------------------------------------------------------------- the front-door commands
 
@@ -151,15 +170,36 @@ fixtures:
 	/usr/bin/python3 $(ROOT)/scripts/make_optim_fixtures.py $(ROOT)/src/test/resources/fixtures/optim
 	/usr/bin/python3 $(ROOT)/scripts/make_safetensors_fixture.py $(ROOT)/src/test/resources/fixtures/io
 
-# JMH settings are in GemmBenchmark's annotations: 1 fork, 3 x 1 s warm-up, 5 x 1 s measurement per benchmark.
+# The JMH suite (settings in each benchmark's annotations; JMH_ARGS go to the GEMM report): GEMM (cpu, java, EJML),
+# element-wise and reduction bandwidth against a copy measured in the same run, training steps and call overhead.
+# Results: benchmarks/target/jmh-*.json. About 45 minutes in all on the 2-core machine.
 bench: benchmarks-build
-	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmReport \
+	$(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmReport \
 	    -rf json -rff $(ROOT)/benchmarks/target/jmh-gemm.json $(JMH_ARGS)
+	$(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.KernelReport \
+	    -rf json -rff $(ROOT)/benchmarks/target/jmh-kernels.json
+	$(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" org.openjdk.jmh.Main \
+	    'TrainingStepBenchmark|CallOverheadBenchmark' -rf json -rff $(ROOT)/benchmarks/target/jmh-steps.json
 
 bench-gemm-c: benchmarks-build $(GEMM_C)
-	set -o pipefail; "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmVsC \
+	set -o pipefail; $(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmVsC \
 	    --c-program $(GEMM_C) $(GEMM_ARGS) | tee $(ROOT)/benchmarks/target/gemm-vs-c.md
 	@echo "(table saved in benchmarks/target/gemm-vs-c.md)"
+
+# The side-by-side comparison of benchmarks/COMPARE.md: CompareRunner runs the C, Nabla, DJL and PyTorch harnesses one
+# at a time (search, then rounds) and writes benchmarks/results/<date>-<host>.{json,md}. The C program, the DJL build
+# and PyTorch are best effort: a harness that is missing is skipped with one line.
+bench-compare: benchmarks-build
+	@if command -v $(CC) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(GEMM_C); \
+	 else echo "bench-compare: no C compiler ($(CC)): the c harness will be skipped (apt-get install gcc libc6-dev)"; fi
+	@$(MAKE) --no-print-directory $(DJL_BUILT)
+	@$(ROOT)/scripts/ensure-torch.sh
+	$(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --root $(ROOT) $(COMPARE_ARGS)
+
+# Best effort (DJL and libtorch come from Maven Central): on failure CompareRunner skips djl unless an older build is there.
+$(DJL_BUILT): $(DJL_INPUTS) $(LIB_JAR)
+	@$(MVN) -f $(ROOT)/benchmarks/pom.xml -Dbuild.dir=$(DJL_DIR) -P djl package && touch $@ \
+	    || echo "bench-compare: the DJL build failed (mvn -f benchmarks/pom.xml -Dbuild.dir=$(DJL_DIR) -P djl package)"
 
 $(GEMM_C): $(ROOT)/benchmarks/c/gemm_bench.c
 	@command -v $(CC) >/dev/null 2>&1 || { echo "bench-gemm-c needs a C compiler: apt-get install gcc libc6-dev" >&2; exit 1; }
@@ -215,7 +255,7 @@ bindings:
 # ---------------------------------------------------------------- housekeeping
 
 clean:
-	rm -rf $(BUILD_PATH) $(ROOT)/examples/target $(ROOT)/benchmarks/target
+	rm -rf $(BUILD_PATH) $(ROOT)/examples/target $(ROOT)/benchmarks/target $(ROOT)/benchmarks/target-djl
 
 # CUDA: make ptx (kernels to PTX with nvcc), make gpu-bundle (self-contained GPU test bundle), make cuda-emu-test
 include $(ROOT)/scripts/gpu/Makefile.gpu

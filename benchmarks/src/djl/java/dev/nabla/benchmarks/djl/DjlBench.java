@@ -54,10 +54,12 @@ public final class DjlBench {
      * training never runs ops concurrently.
      */
     static final List<ThreadConfig> CONFIGS = List.of(
-            new ThreadConfig("omp1", 1, false),
-            new ThreadConfig("omp1-passive", 1, true),
-            new ThreadConfig("omp2", 2, false),
-            new ThreadConfig("omp2-passive", 2, true));
+            new ThreadConfig("omp1", 1, false, false),
+            new ThreadConfig("omp1-passive", 1, true, false),
+            new ThreadConfig("omp2", 2, false, false),
+            new ThreadConfig("omp2-passive", 2, true, false),
+            new ThreadConfig("omp1-malloc", 1, false, true),
+            new ThreadConfig("omp2-passive-malloc", 2, true, true));
 
     private DjlBench() {
     }
@@ -68,13 +70,18 @@ public final class DjlBench {
      * @param name    the name used by {@code --config} and written into results
      * @param threads {@code OMP_NUM_THREADS} and {@code ai.djl.pytorch.num_threads}
      * @param passive whether {@code OMP_WAIT_POLICY=PASSIVE} (idle OpenMP threads sleep instead of spinning)
+     * @param malloc  whether glibc's mmap and trim thresholds are raised, so that libtorch's large blocks stay in the
+     *                heap instead of being mapped (and page-faulted in) afresh every step; not a default a user gets,
+     *                but tried so that DJL is compared at its best
      */
-    record ThreadConfig(String name, int threads, boolean passive) {
+    record ThreadConfig(String name, int threads, boolean passive, boolean malloc) {
         /** Environment variables to set in the child; a null value means "remove". */
         Map<String, String> environment() {
             Map<String, String> env = new LinkedHashMap<>();
             env.put("OMP_NUM_THREADS", Integer.toString(threads));
             env.put("OMP_WAIT_POLICY", passive ? "PASSIVE" : null);
+            env.put("MALLOC_MMAP_THRESHOLD_", malloc ? "1000000000" : null);
+            env.put("MALLOC_TRIM_THRESHOLD_", malloc ? "4000000000" : null);
             return env;
         }
 
@@ -89,6 +96,7 @@ public final class DjlBench {
         /** The human-readable form written as {@code settings}. */
         String describe() {
             return "OMP_NUM_THREADS=" + threads + (passive ? ", OMP_WAIT_POLICY=PASSIVE" : "")
+                    + (malloc ? ", MALLOC_MMAP_THRESHOLD_=1000000000, MALLOC_TRIM_THRESHOLD_=4000000000" : "")
                     + ", ai.djl.pytorch.num_threads=" + threads + ", num_interop_threads=1";
         }
     }
