@@ -95,12 +95,27 @@ final class MatMul {
             }
             if (needsInputGrad(1)) {
                 Tensor a2 = vecA ? a.get().unsqueeze(0) : a.get();
-                Tensor full = a2.transpose(-1, -2).matmul(g2);
+                Tensor full = columnMajor(in[1]) && a2.dim() == 2
+                        // Linear's weight.t(): produce the gradient in the weight's own layout, so that the
+                        // transpose's backward hands the weight a contiguous gradient (no strided copy later)
+                        ? g2.transpose(-1, -2).matmul(a2).transpose(-1, -2)
+                        : a2.transpose(-1, -2).matmul(g2);
                 long[] b2Shape = vecB ? new long[] {bShape[0], 1} : bShape;
                 gb = Pointwise.sumTo(full, b2Shape).reshape(bShape);
             }
             return new Tensor[] {ga, gb};
         }
+    }
+
+    /** True for a 2-D matrix laid out column by column (the transpose of a contiguous matrix), size 1 aside. */
+    private static boolean columnMajor(Tensor t) {
+        if (t.dim() != 2) {
+            return false;
+        }
+        long[] st = t.rawStrides();
+        long rows = t.size(0);
+        long cols = t.size(1);
+        return rows > 1 && cols > 1 && st[0] == 1 && st[1] == rows;
     }
 
     static Tensor matmul(Tensor a, Tensor b) {

@@ -5,6 +5,7 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.backend.UpdateRule;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.backend.java.JavaKernels;
 import dev.nabla.bindings.openblas.cblas_h;
@@ -67,6 +68,11 @@ public class CpuBackend extends JavaBackend {
     @Override
     public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
         JavaKernels.copy(usesVectorApi(), KernelThreads.runner(), srcType, src, dstType, dst);
+    }
+
+    @Override
+    public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
+        JavaKernels.fusedUpdate(KernelThreads.runner(), dtype, rule, param, grad, state);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.backend.UpdateRule;
 
 /**
  * Element-wise, copy and reduction kernels in pure Java, shared by the {@code java} backend (serial) and the
@@ -187,6 +188,23 @@ public final class JavaKernels {
      */
     public static void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
         Reductions.argReduce(op, dtype, x, dim, out);
+    }
+
+    /**
+     * One optimizer update over contiguous operands; see {@link dev.nabla.backend.Backend#fusedUpdate}.
+     *
+     * @param par   where to run chunks, or {@code null} for the calling thread only
+     * @param dtype element type of every operand
+     * @param rule  the update and its hyper-parameters
+     * @param param the parameter, updated in place
+     * @param grad  its gradient
+     * @param state the rule's state buffers, updated in place
+     */
+    public static void fusedUpdate(ChunkRunner par, DType dtype, UpdateRule rule, Strided param, Strided grad,
+                                   Strided[] state) {
+        long n = param.numel();
+        split(par, n, n * WorkCost.fusedUpdate(), (lo, hi) -> FusedUpdates.apply(dtype, rule, param, grad, state, lo,
+                hi));
     }
 
     // The java backend's entry points: serial.
