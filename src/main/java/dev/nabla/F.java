@@ -96,7 +96,7 @@ public final class F {
         return conv2d(x, w, b, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {1, 1}, 1);
     }
 
-    private static Tensor windows(String op, Tensor x, ConvGeometry g, double pad) {
+    private static void checkWindows(String op, Tensor x, ConvGeometry g) {
         x.checkAlive(op);
         if (x.dim() != 4) {
             throw new IllegalArgumentException(op + ": expects [N, C, H, W], got " + x.describe());
@@ -105,6 +105,10 @@ public final class F {
             throw new IllegalArgumentException(op + ": padding " + g.padH() + "x" + g.padW()
                     + " must be at most half the kernel " + g.kernelH() + "x" + g.kernelW());
         }
+    }
+
+    private static Tensor windows(String op, Tensor x, ConvGeometry g, double pad) {
+        checkWindows(op, x, g);
         long[] s = x.shape();
         return Unfold.unfold(x.reshape(s[0] * s[1], 1, s[2], s[3]), g, pad); // [N*C, kh*kw, L]
     }
@@ -113,6 +117,11 @@ public final class F {
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         ConvGeometry g = new ConvGeometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
                 dilation[0], dilation[1]);
+        checkWindows("maxPool2d", x, g);
+        Tensor fused = MaxPool.apply(x, g);
+        if (fused != null) {
+            return fused;
+        }
         Tensor cols = windows("maxPool2d", x, g, Double.NEGATIVE_INFINITY);
         Tensor idx = cols.argmax(1, true);
         Tensor m = cols.gather(1, idx);

@@ -107,4 +107,29 @@ public interface Backend {
      * {@link UpdateRule#stateCount()} buffers in {@code state}; all operands contiguous with the same element count.
      */
     void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state);
+
+    // Optional fused kernels. A backend without one returns false, and the caller composes the operation from the
+    // primitives above (slower: more passes over memory and temporaries, same results).
+
+    /**
+     * Max pooling of {@code x} {@code [N, C, H, W]} into {@code out} {@code [N, C, outH, outW]} (both contiguous):
+     * each output is its window's maximum, and {@code indices} (same shape as {@code out}, same dtype, holding exact
+     * integers) receives the position {@code h * W + w} in its input plane of the window's first maximum (PyTorch's
+     * rule: NaN counts as a maximum). Padding never wins a window.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+        return false;
+    }
+
+    /**
+     * The adjoint of {@link #maxPool2d}: sets {@code gradIn} {@code [N, C, H, W]} to zero, then adds each element of
+     * {@code gradOut} at the plane position given by {@code indices} (all contiguous).
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+        return false;
+    }
 }

@@ -2,12 +2,15 @@ package dev.nabla.backend.cpu;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.UpdateRule;
 import dev.nabla.backend.java.JavaBackend;
+import dev.nabla.backend.java.IndexKernels;
 import dev.nabla.backend.java.JavaKernels;
+import dev.nabla.backend.java.PoolKernels;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
@@ -151,5 +154,29 @@ public class CpuBackend extends JavaBackend {
                     a.asSlice(aOffset * es), lda, b.asSlice(bOffset * es), ldb, beta,
                     c.asSlice(cOffset * es), ldc);
         }
+    }
+
+    @Override
+    public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
+        if (!IndexKernels.im2col(KernelThreads.runner(), dtype, x, geometry, padValue, cols)) {
+            super.im2col(dtype, x, geometry, padValue, cols);
+        }
+    }
+
+    @Override
+    public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
+        if (!IndexKernels.col2im(KernelThreads.runner(), dtype, cols, geometry, x)) {
+            super.col2im(dtype, cols, geometry, x);
+        }
+    }
+
+    @Override
+    public boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+        return PoolKernels.maxPool2d(KernelThreads.runner(), dtype, x, geometry, out, indices);
+    }
+
+    @Override
+    public boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+        return PoolKernels.maxPool2dBackward(KernelThreads.runner(), dtype, gradOut, indices, gradIn);
     }
 }

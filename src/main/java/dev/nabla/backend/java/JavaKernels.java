@@ -62,7 +62,7 @@ public final class JavaKernels {
     }
 
     /** Runs {@code range.run(lo, hi)} over {@code [0, n)}, split in chunks on {@code par} when worth it. */
-    private static void split(ChunkRunner par, long n, long work, Range range) {
+    static void split(ChunkRunner par, long n, long work, Range range) {
         int chunks = chunks(par, work);
         if (chunks == 1) {
             range.run(0, n);
@@ -73,7 +73,7 @@ public final class JavaKernels {
 
     /** A kernel over part {@code [lo, hi)} of an index space. */
     @FunctionalInterface
-    private interface Range {
+    interface Range {
         void run(long lo, long hi);
     }
 
