@@ -178,7 +178,7 @@ public final class F {
         return Tensor.stack(2, rows); // [N, C, outH, outW]
     }
 
-    private static int[] allBut(int rank, int keep) {
+    static int[] allBut(int rank, int keep) {
         int[] dims = new int[rank - 1];
         for (int d = 0, j = 0; d < rank; d++) {
             if (d != keep) {
@@ -188,7 +188,7 @@ public final class F {
         return dims;
     }
 
-    private static long[] channelShape(int rank, long c) {
+    static long[] channelShape(int rank, long c) {
         long[] s = new long[rank];
         Arrays.fill(s, 1);
         s[1] = c;
@@ -214,16 +214,20 @@ public final class F {
                         + " channels of " + x.describe());
             }
         }
+        long count = x.numel() / Math.max(c, 1);
+        if (training && count <= 1) {
+            throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, "
+                    + "got input " + x.describe());
+        }
+        Tensor fused = BatchNormOp.apply(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+        if (fused != null) {
+            return fused;
+        }
         long[] cs = channelShape(x.dim(), c);
         Tensor mean;
         Tensor var;
         if (training || runningMean == null || runningVar == null) {
             int[] dims = allBut(x.dim(), 1);
-            long count = x.numel() / Math.max(c, 1);
-            if (training && count <= 1) {
-                throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, "
-                        + "got input " + x.describe());
-            }
             mean = x.mean(dims, true);
             var = x.var(dims, 0, true);
             if (training && runningMean != null && runningVar != null) {

@@ -125,7 +125,7 @@ public class JavaBackend implements Backend {
 
     @Override
     public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
-        FusedUpdates.apply(dtype, rule, param, grad, state);
+        JavaKernels.fusedUpdate(usesVectorApi(), null, dtype, rule, param, grad, state);
     }
 
     @Override
@@ -136,5 +136,19 @@ public class JavaBackend implements Backend {
     @Override
     public boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
         return PoolKernels.maxPool2dBackward(null, dtype, gradOut, indices, gradIn);
+    }
+
+    @Override
+    public boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+                             Strided mean, Strided var, Strided out) {
+        return NormKernels.batchNorm(usesVectorApi(), null, dtype, x, weight, bias, batchStats, eps, mean, var, out);
+    }
+
+    @Override
+    public boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+                                     Strided var, boolean batchStats, double eps, Strided gradIn,
+                                     Strided gradWeight, Strided gradBias) {
+        return NormKernels.batchNormBackward(usesVectorApi(), null, dtype, x, gradOut, weight, mean, var,
+                batchStats, eps, gradIn, gradWeight, gradBias);
     }
 }

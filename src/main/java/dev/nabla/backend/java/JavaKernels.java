@@ -6,6 +6,8 @@ import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.UpdateRule;
+import dev.nabla.backend.java.vector.VectorSgd;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Element-wise, copy and reduction kernels in pure Java, shared by the {@code java} backend (serial) and the
@@ -193,6 +195,7 @@ public final class JavaKernels {
     /**
      * One optimizer update over contiguous operands; see {@link dev.nabla.backend.Backend#fusedUpdate}.
      *
+     * @param useVector float32 SGD runs the Vector API loop when the module is present
      * @param par   where to run chunks, or {@code null} for the calling thread only
      * @param dtype element type of every operand
      * @param rule  the update and its hyper-parameters
@@ -200,11 +203,19 @@ public final class JavaKernels {
      * @param grad  its gradient
      * @param state the rule's state buffers, updated in place
      */
-    public static void fusedUpdate(ChunkRunner par, DType dtype, UpdateRule rule, Strided param, Strided grad,
-                                   Strided[] state) {
+    public static void fusedUpdate(boolean useVector, ChunkRunner par, DType dtype, UpdateRule rule, Strided param,
+                                   Strided grad, Strided[] state) {
         long n = param.numel();
-        split(par, n, n * WorkCost.fusedUpdate(), (lo, hi) -> FusedUpdates.apply(dtype, rule, param, grad, state, lo,
-                hi));
+        if (vector(useVector) && dtype == DType.FLOAT32 && rule instanceof UpdateRule.Sgd r) {
+            MemorySegment b = state.length > 0 ? state[0].data() : null;
+            long bo = state.length > 0 ? state[0].offset() : 0;
+            split(par, n, n * WorkCost.fusedUpdate(true), (lo, hi) -> VectorSgd.update(param.data(), param.offset(),
+                    grad.data(), grad.offset(), b, bo, lo, hi, (float) r.lr(), (float) r.weightDecay(),
+                    (float) r.momentum(), (float) (1 - r.dampening()), r.firstStep(), r.nesterov()));
+            return;
+        }
+        split(par, n, n * WorkCost.fusedUpdate(false), (lo, hi) -> FusedUpdates.apply(dtype, rule, param, grad, state,
+                lo, hi));
     }
 
     // The java backend's entry points: serial.

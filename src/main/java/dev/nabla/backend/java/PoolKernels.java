@@ -42,7 +42,9 @@ public final class PoolKernels {
         long work = out.numel() * g.kernelH() * g.kernelW() * 2;
         JavaKernels.split(par, planes, work, (lo, hi) -> {
             for (long b = lo; b < hi; b++) {
-                if (t == DType.FLOAT32) {
+                if (t == DType.FLOAT32 && isPlain2x2(g)) {
+                    floatPlane2x2(x, out, indices, b, h, w, oh, ow);
+                } else if (t == DType.FLOAT32) {
                     floatPlane(x, g, out, indices, b, h, w, oh, ow);
                 } else {
                     doublePlane(x, g, out, indices, b, h, w, oh, ow);
@@ -50,6 +52,49 @@ public final class PoolKernels {
             }
         });
         return true;
+    }
+
+    /** The CNN workhorse: 2x2 windows, stride 2, no padding or dilation. */
+    private static boolean isPlain2x2(ConvGeometry g) {
+        return g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0
+                && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1;
+    }
+
+    /** {@link #floatPlane} unrolled for 2x2 windows: same rule, starting from the window's first element. */
+    private static void floatPlane2x2(Strided x, Strided out, Strided indices, long b, int h, int w, int oh,
+                                      int ow) {
+        MemorySegment xs = x.data();
+        MemorySegment os = out.data();
+        MemorySegment is = indices.data();
+        long plane = x.offset() + b * h * w;
+        long o = out.offset() + b * oh * ow;
+        long io = indices.offset() + b * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            int top = 2 * oy * w;
+            for (int ox = 0; ox < ow; ox++) {
+                int at = top + 2 * ox;
+                float best = xs.getAtIndex(F, plane + at);
+                int bestAt = at;
+                float v = xs.getAtIndex(F, plane + at + 1);
+                if (v > best || v != v) {
+                    best = v;
+                    bestAt = at + 1;
+                }
+                v = xs.getAtIndex(F, plane + at + w);
+                if (v > best || v != v) {
+                    best = v;
+                    bestAt = at + w;
+                }
+                v = xs.getAtIndex(F, plane + at + w + 1);
+                if (v > best || v != v) {
+                    best = v;
+                    bestAt = at + w + 1;
+                }
+                long k = (long) oy * ow + ox;
+                os.setAtIndex(F, o + k, best);
+                is.setAtIndex(F, io + k, bestAt);
+            }
+        }
     }
 
     // PyTorch's rule (max_pool2d CPU kernel): the first strictly larger value wins, and a NaN always wins; the

@@ -44,10 +44,10 @@ final class WorkCost {
 
     /**
      * Optimizer updates: a scalar loop over 3-5 operands with double arithmetic (~0.7 ns per element for SGD with
-     * momentum, more with Adam's square root and division).
+     * momentum, more with Adam's square root and division); the vector SGD loop is memory-bound.
      */
-    static long fusedUpdate() {
-        return 16;
+    static long fusedUpdate(boolean vec) {
+        return vec ? 4 : 16;
     }
 
     /** Fills only write. */
