@@ -31,6 +31,10 @@ public final class F {
             throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight "
                     + w.describe());
         }
+        Tensor fused = LinearOp.apply(x, w, b);
+        if (fused != null) {
+            return fused;
+        }
         Tensor y = x.matmul(w.t()); // the transpose is a view: GEMM gets a flag, not a copy
         return b == null ? y : y.add(b);
     }

@@ -12,11 +12,11 @@ final class MatMul {
     }
 
     /** How a matrix view is handed to GEMM: as is or transposed, with its leading dimension. */
-    private record Operand(boolean trans, int ld) {
+    record Operand(boolean trans, int ld) {
     }
 
     /** GEMM operand for a {@code rows x cols} matrix with the given strides, or null if it needs a copy. */
-    private static Operand operand(long rows, long cols, long rs, long cs) {
+    static Operand operand(long rows, long cols, long rs, long cs) {
         if ((cs == 1 || cols == 1) && (rows == 1 || rs >= Math.max(1, cols))) {
             long ld = rows == 1 ? Math.max(1, cols) : rs;
             return ld <= Integer.MAX_VALUE ? new Operand(false, (int) ld) : null;
