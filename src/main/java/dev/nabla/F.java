@@ -31,6 +31,10 @@ public final class F {
             throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight "
                     + w.describe());
         }
+        Tensor fused = LinearOp.apply(x, w, b);
+        if (fused != null) {
+            return fused;
+        }
         Tensor y = x.matmul(w.t()); // the transpose is a view: GEMM gets a flag, not a copy
         return b == null ? y : y.add(b);
     }
@@ -96,7 +100,7 @@ public final class F {
         return conv2d(x, w, b, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {1, 1}, 1);
     }
 
-    private static Tensor windows(String op, Tensor x, ConvGeometry g, double pad) {
+    private static void checkWindows(String op, Tensor x, ConvGeometry g) {
         x.checkAlive(op);
         if (x.dim() != 4) {
             throw new IllegalArgumentException(op + ": expects [N, C, H, W], got " + x.describe());
@@ -105,6 +109,10 @@ public final class F {
             throw new IllegalArgumentException(op + ": padding " + g.padH() + "x" + g.padW()
                     + " must be at most half the kernel " + g.kernelH() + "x" + g.kernelW());
         }
+    }
+
+    private static Tensor windows(String op, Tensor x, ConvGeometry g, double pad) {
+        checkWindows(op, x, g);
         long[] s = x.shape();
         return Unfold.unfold(x.reshape(s[0] * s[1], 1, s[2], s[3]), g, pad); // [N*C, kh*kw, L]
     }
@@ -113,6 +121,11 @@ public final class F {
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         ConvGeometry g = new ConvGeometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
                 dilation[0], dilation[1]);
+        checkWindows("maxPool2d", x, g);
+        Tensor fused = MaxPool.apply(x, g);
+        if (fused != null) {
+            return fused;
+        }
         Tensor cols = windows("maxPool2d", x, g, Double.NEGATIVE_INFINITY);
         Tensor idx = cols.argmax(1, true);
         Tensor m = cols.gather(1, idx);
@@ -169,7 +182,7 @@ public final class F {
         return Tensor.stack(2, rows); // [N, C, outH, outW]
     }
 
-    private static int[] allBut(int rank, int keep) {
+    static int[] allBut(int rank, int keep) {
         int[] dims = new int[rank - 1];
         for (int d = 0, j = 0; d < rank; d++) {
             if (d != keep) {
@@ -179,7 +192,7 @@ public final class F {
         return dims;
     }
 
-    private static long[] channelShape(int rank, long c) {
+    static long[] channelShape(int rank, long c) {
         long[] s = new long[rank];
         Arrays.fill(s, 1);
         s[1] = c;
@@ -205,16 +218,20 @@ public final class F {
                         + " channels of " + x.describe());
             }
         }
+        long count = x.numel() / Math.max(c, 1);
+        if (training && count <= 1) {
+            throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, "
+                    + "got input " + x.describe());
+        }
+        Tensor fused = BatchNormOp.apply(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+        if (fused != null) {
+            return fused;
+        }
         long[] cs = channelShape(x.dim(), c);
         Tensor mean;
         Tensor var;
         if (training || runningMean == null || runningVar == null) {
             int[] dims = allBut(x.dim(), 1);
-            long count = x.numel() / Math.max(c, 1);
-            if (training && count <= 1) {
-                throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, "
-                        + "got input " + x.describe());
-            }
             mean = x.mean(dims, true);
             var = x.var(dims, 0, true);
             if (training && runningMean != null && runningVar != null) {

@@ -12,11 +12,11 @@ final class MatMul {
     }
 
     /** How a matrix view is handed to GEMM: as is or transposed, with its leading dimension. */
-    private record Operand(boolean trans, int ld) {
+    record Operand(boolean trans, int ld) {
     }
 
     /** GEMM operand for a {@code rows x cols} matrix with the given strides, or null if it needs a copy. */
-    private static Operand operand(long rows, long cols, long rs, long cs) {
+    static Operand operand(long rows, long cols, long rs, long cs) {
         if ((cs == 1 || cols == 1) && (rows == 1 || rs >= Math.max(1, cols))) {
             long ld = rows == 1 ? Math.max(1, cols) : rs;
             return ld <= Integer.MAX_VALUE ? new Operand(false, (int) ld) : null;
@@ -95,12 +95,27 @@ final class MatMul {
             }
             if (needsInputGrad(1)) {
                 Tensor a2 = vecA ? a.get().unsqueeze(0) : a.get();
-                Tensor full = a2.transpose(-1, -2).matmul(g2);
+                Tensor full = columnMajor(in[1]) && a2.dim() == 2
+                        // Linear's weight.t(): produce the gradient in the weight's own layout, so that the
+                        // transpose's backward hands the weight a contiguous gradient (no strided copy later)
+                        ? g2.transpose(-1, -2).matmul(a2).transpose(-1, -2)
+                        : a2.transpose(-1, -2).matmul(g2);
                 long[] b2Shape = vecB ? new long[] {bShape[0], 1} : bShape;
                 gb = Pointwise.sumTo(full, b2Shape).reshape(bShape);
             }
             return new Tensor[] {ga, gb};
         }
+    }
+
+    /** True for a 2-D matrix laid out column by column (the transpose of a contiguous matrix), size 1 aside. */
+    private static boolean columnMajor(Tensor t) {
+        if (t.dim() != 2) {
+            return false;
+        }
+        long[] st = t.rawStrides();
+        long rows = t.size(0);
+        long cols = t.size(1);
+        return rows > 1 && cols > 1 && st[0] == 1 && st[1] == rows;
     }
 
     static Tensor matmul(Tensor a, Tensor b) {
@@ -118,9 +133,47 @@ final class MatMul {
             throw new IllegalArgumentException(op + ": both arguments need at least 1 dimension, got "
                     + a.describe() + " and " + b.describe());
         }
+        Tensor direct = matrixProduct(a, b);
+        if (direct != null) {
+            return direct;
+        }
         try (Scope scope = Scope.open(); Grad off = Grad.disabled()) {
             return scope.keep(matmulInScope(a, b));
         }
+    }
+
+    /**
+     * The common case (Linear layers, their gradients): two matrices GEMM can read as they lie. Goes straight to
+     * the backend, without the helper views, inner scope and grad-mode switch of the general path, which cost
+     * several microseconds per call. Null when the general path is needed.
+     */
+    private static Tensor matrixProduct(Tensor a, Tensor b) {
+        if (a.dim() != 2 || b.dim() != 2) {
+            return null;
+        }
+        long[] as = a.rawShape();
+        long[] bs = b.rawShape();
+        long m = as[0];
+        long k = as[1];
+        long n = bs[1];
+        if (k != bs[0] || m > Integer.MAX_VALUE || n > Integer.MAX_VALUE || k > Integer.MAX_VALUE) {
+            return null; // the general path reports it
+        }
+        long[] sa = a.rawStrides();
+        long[] sb = b.rawStrides();
+        Operand oa = operand(m, k, sa[0], sa[1]);
+        Operand ob = operand(k, n, sb[0], sb[1]);
+        if (oa == null || ob == null) {
+            return null;
+        }
+        // GEMM with beta = 0 overwrites C, so only an empty inner dimension needs zeros
+        Tensor out = k == 0 ? Tensor.zeros(a.dtype(), a.device(), m, n) : Tensor.empty(a.dtype(), a.device(), m, n);
+        if (m > 0 && n > 0 && k > 0) {
+            a.device().backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                    a.storage().segment(), a.storageOffset(), oa.ld(), b.storage().segment(), b.storageOffset(),
+                    ob.ld(), 0.0, out.storage().segment(), 0, (int) n);
+        }
+        return out;
     }
 
     private static Tensor matmulInScope(Tensor a, Tensor b) {

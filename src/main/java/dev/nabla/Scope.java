@@ -30,7 +30,8 @@ public final class Scope implements AutoCloseable {
 
     private final Scope parent;
     private final Thread thread;
-    private final ArrayList<Lease> leases = new ArrayList<>();
+    /** Sized for a training step's tensors, so that the list rarely grows while a step runs. */
+    private final ArrayList<Lease> leases = new ArrayList<>(64);
     private boolean closed;
 
     private Scope(Scope parent) {

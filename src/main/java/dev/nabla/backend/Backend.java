@@ -107,4 +107,61 @@ public interface Backend {
      * {@link UpdateRule#stateCount()} buffers in {@code state}; all operands contiguous with the same element count.
      */
     void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state);
+
+    // Optional fused kernels. A backend without one returns false, and the caller composes the operation from the
+    // primitives above (slower: more passes over memory and temporaries, same results).
+
+    /**
+     * Max pooling of {@code x} {@code [N, C, H, W]} into {@code out} {@code [N, C, outH, outW]} (both contiguous):
+     * each output is its window's maximum, and {@code indices} (same shape as {@code out}, same dtype, holding exact
+     * integers) receives the position {@code h * W + w} in its input plane of the window's first maximum (PyTorch's
+     * rule: NaN counts as a maximum). Padding never wins a window.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+        return false;
+    }
+
+    /**
+     * The adjoint of {@link #maxPool2d}: sets {@code gradIn} {@code [N, C, H, W]} to zero, then adds each element of
+     * {@code gradOut} at the plane position given by {@code indices} (all contiguous).
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+        return false;
+    }
+
+    /**
+     * Batch normalisation of {@code x} {@code [N, C, ...]} (contiguous; statistics per channel {@code c} over the
+     * {@code N * S} elements of that channel, {@code S} the product of the trailing sizes):
+     * {@code out = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]}. With {@code batchStats} the kernel
+     * first computes each channel's mean and biased variance (two-pass or equally sound, not from a sum of squares)
+     * and writes them to {@code mean} and {@code var}; otherwise it reads them from there (running statistics).
+     * {@code mean}, {@code var}, {@code weight} and {@code bias} are contiguous {@code [C]} of the same dtype;
+     * {@code weight} and {@code bias} may be null (1 and 0).
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+                              Strided mean, Strided var, Strided out) {
+        return false;
+    }
+
+    /**
+     * Gradients of {@link #batchNorm} given {@code gradOut} (contiguous, shaped like {@code x}) and the {@code mean}
+     * and {@code var} the forward used: {@code gradBias = sum(g)}, {@code gradWeight = sum(g * xhat)} per channel,
+     * with {@code xhat = (x - mean) / sqrt(var + eps)}; {@code gradIn = weight / sqrt(var + eps) * (g - mean(g) -
+     * xhat * mean(g * xhat))} when the statistics were the batch's ({@code batchStats}), else
+     * {@code g * weight / sqrt(var + eps)}. Each of {@code gradIn}, {@code gradWeight}, {@code gradBias} may be null
+     * (not wanted); {@code weight} may be null (1).
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+                                      Strided var, boolean batchStats, double eps, Strided gradIn,
+                                      Strided gradWeight, Strided gradBias) {
+        return false;
+    }
 }

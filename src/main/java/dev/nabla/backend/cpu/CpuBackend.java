@@ -2,11 +2,16 @@ package dev.nabla.backend.cpu;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.backend.UpdateRule;
 import dev.nabla.backend.java.JavaBackend;
+import dev.nabla.backend.java.IndexKernels;
 import dev.nabla.backend.java.JavaKernels;
+import dev.nabla.backend.java.NormKernels;
+import dev.nabla.backend.java.PoolKernels;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
@@ -70,6 +75,11 @@ public class CpuBackend extends JavaBackend {
     }
 
     @Override
+    public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
+        JavaKernels.fusedUpdate(usesVectorApi(), KernelThreads.runner(), dtype, rule, param, grad, state);
+    }
+
+    @Override
     public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
         JavaKernels.unary(usesVectorApi(), KernelThreads.runner(), op, dtype, x, out, a, b);
     }
@@ -104,7 +114,22 @@ public class CpuBackend extends JavaBackend {
         if (m == 0 || n == 0 || batch == 0) {
             return;
         }
-        useBlasThreads(gemmThreads(m, n, k));
+        int threads = gemmThreads(m, n, k);
+        int spread = Math.min(batch, KernelThreads.threads());
+        boolean disjointOutputs = Math.abs(strideC) >= (long) (m - 1) * ldc + n;
+        if (threads == 1 && spread > 1 && disjointOutputs && (double) m * n * k * batch >= MIN_PARALLEL_FLOPS) {
+            // Many small products (convolutions: one per image): one OpenBLAS thread each, the batch split over
+            // the kernel threads, instead of a serial loop that leaves the other cores idle.
+            useBlasThreads(1);
+            KernelThreads.run(spread, part -> {
+                for (int i = (int) ((long) batch * part / spread); i < (long) batch * (part + 1) / spread; i++) {
+                    cblasGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset + i * strideA, lda,
+                            b, bOffset + i * strideB, ldb, beta, c, cOffset + i * strideC, ldc);
+                }
+            });
+            return;
+        }
+        useBlasThreads(threads);
         for (int i = 0; i < batch; i++) {
             cblasGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset + i * strideA, lda,
                     b, bOffset + i * strideB, ldb, beta, c, cOffset + i * strideC, ldc);
@@ -145,5 +170,44 @@ public class CpuBackend extends JavaBackend {
                     a.asSlice(aOffset * es), lda, b.asSlice(bOffset * es), ldb, beta,
                     c.asSlice(cOffset * es), ldc);
         }
+    }
+
+    @Override
+    public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
+        if (!IndexKernels.im2col(KernelThreads.runner(), dtype, x, geometry, padValue, cols)) {
+            super.im2col(dtype, x, geometry, padValue, cols);
+        }
+    }
+
+    @Override
+    public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
+        if (!IndexKernels.col2im(KernelThreads.runner(), dtype, cols, geometry, x)) {
+            super.col2im(dtype, cols, geometry, x);
+        }
+    }
+
+    @Override
+    public boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+        return PoolKernels.maxPool2d(KernelThreads.runner(), dtype, x, geometry, out, indices);
+    }
+
+    @Override
+    public boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+        return PoolKernels.maxPool2dBackward(KernelThreads.runner(), dtype, gradOut, indices, gradIn);
+    }
+
+    @Override
+    public boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+                             Strided mean, Strided var, Strided out) {
+        return NormKernels.batchNorm(usesVectorApi(), KernelThreads.runner(), dtype, x, weight, bias, batchStats, eps,
+                mean, var, out);
+    }
+
+    @Override
+    public boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+                                     Strided var, boolean batchStats, double eps, Strided gradIn,
+                                     Strided gradWeight, Strided gradBias) {
+        return NormKernels.batchNormBackward(usesVectorApi(), KernelThreads.runner(), dtype, x, gradOut, weight,
+                mean, var, batchStats, eps, gradIn, gradWeight, gradBias);
     }
 }

@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * along dimension 0 (index_select, embedding, batch assembly) and im2col/col2im on contiguous NCHW tensors.
  * Each returns false when the layout is not one it handles, and the caller falls back to {@link ReferenceKernels}.
  */
-final class IndexKernels {
+public final class IndexKernels {
     private IndexKernels() {
     }
 
@@ -89,97 +89,166 @@ final class IndexKernels {
         return true;
     }
 
-    /** im2col for contiguous x [N, C, H, W] and cols [N, C*kh*kw, L]. */
-    static boolean im2col(DType t, Strided x, ConvGeometry g, double pad, Strided cols) {
+    /** The output columns {@code [lo, hi]} whose input column {@code ox*sw - pw + kj*dw} lies in {@code [0, w)}. */
+    private static int firstInside(int pw, int offset, int sw) {
+        // smallest ox >= 0 with ox*sw >= pw - offset
+        int need = pw - offset;
+        return need <= 0 ? 0 : (need + sw - 1) / sw;
+    }
+
+    private static int lastInside(int w, int pw, int offset, int sw, int ow) {
+        // largest ox < ow with ox*sw <= w - 1 + pw - offset
+        int room = w - 1 + pw - offset;
+        return room < 0 ? -1 : Math.min(ow - 1, room / sw);
+    }
+
+    /**
+     * im2col for contiguous {@code x [N, C, H, W]} and {@code cols [N, C*kh*kw, L]}; see
+     * {@link dev.nabla.backend.Backend#im2col}. Planes ({@code N*C}) are split over {@code par}; within a row the
+     * in-bounds run is one bulk copy when the stride is 1.
+     *
+     * @param par where to run chunks of planes, or {@code null} for the calling thread only
+     * @return false when the layout is not contiguous (nothing was written)
+     */
+    public static boolean im2col(ChunkRunner par, DType t, Strided x, ConvGeometry g, double pad, Strided cols) {
         if (!x.isContiguous() || !cols.isContiguous()) {
             return false;
         }
-        long n = x.shape()[0];
-        long c = x.shape()[1];
+        long planes = x.shape()[0] * x.shape()[1];
         int h = (int) x.shape()[2];
         int w = (int) x.shape()[3];
         int oh = (int) g.outH(h);
         int ow = (int) g.outW(w);
+        long work = cols.numel() * 2;
+        JavaKernels.split(par, planes, work, (lo, hi) -> im2colPlanes(t, x, g, pad, cols, lo, hi, h, w, oh, ow));
+        return true;
+    }
+
+    private static void im2colPlanes(DType t, Strided x, ConvGeometry g, double pad, Strided cols, long lo, long hi,
+                                     int h, int w, int oh, int ow) {
         boolean f32 = t == DType.FLOAT32;
+        long es = t.byteSize();
         MemorySegment xs = x.data();
         MemorySegment cs = cols.data();
-        long xo = x.offset();
-        long co = cols.offset();
-        for (long b = 0; b < n * c; b++) {
-            long plane = xo + b * h * w;
-            for (int ki = 0; ki < g.kernelH(); ki++) {
-                for (int kj = 0; kj < g.kernelW(); kj++) {
-                    long row = co + ((b * g.kernelH() + ki) * g.kernelW() + kj) * (long) oh * ow;
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int sw = g.strideW();
+        for (long b = lo; b < hi; b++) {
+            long plane = x.offset() + b * h * w;
+            for (int ki = 0; ki < kh; ki++) {
+                for (int kj = 0; kj < kw; kj++) {
+                    long row = cols.offset() + ((b * kh + ki) * kw + kj) * (long) oh * ow;
+                    int offset = kj * g.dilationW();
+                    int first = firstInside(g.padW(), offset, sw);
+                    int last = lastInside(w, g.padW(), offset, sw, ow);
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * g.strideH() - g.padH() + ki * g.dilationH();
                         long dst = row + (long) oy * ow;
-                        boolean rowIn = iy >= 0 && iy < h;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * g.strideW() - g.padW() + kj * g.dilationW();
-                            boolean in = rowIn && ix >= 0 && ix < w;
-                            long at = plane + (long) iy * w + ix;
-                            if (f32) {
-                                cs.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dst + ox,
-                                        in ? xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at) : (float) pad);
-                            } else {
-                                cs.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, dst + ox,
-                                        in ? xs.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) : pad);
+                        if (iy < 0 || iy >= h || last < first) {
+                            Runs.fill(t, cs, dst, 1, ow, pad);
+                            continue;
+                        }
+                        if (first > 0) {
+                            Runs.fill(t, cs, dst, 1, first, pad);
+                        }
+                        if (last < ow - 1) {
+                            Runs.fill(t, cs, dst + last + 1, 1, ow - 1 - last, pad);
+                        }
+                        long src = plane + (long) iy * w + (long) first * sw - g.padW() + offset;
+                        int count = last - first + 1;
+                        if (sw == 1) {
+                            MemorySegment.copy(xs, src * es, cs, (dst + first) * es, count * es);
+                        } else if (f32) {
+                            for (int i = 0; i < count; i++) {
+                                cs.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dst + first + i,
+                                        xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, src + (long) i * sw));
+                            }
+                        } else {
+                            for (int i = 0; i < count; i++) {
+                                cs.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, dst + first + i,
+                                        xs.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, src + (long) i * sw));
                             }
                         }
                     }
                 }
             }
         }
-        return true;
     }
 
-    /** col2im (accumulating) for contiguous cols [N, C*kh*kw, L] and x [N, C, H, W]. */
-    static boolean col2im(DType t, Strided cols, ConvGeometry g, Strided x) {
+    /**
+     * col2im (accumulating) for contiguous {@code cols [N, C*kh*kw, L]} and {@code x [N, C, H, W]}; see
+     * {@link dev.nabla.backend.Backend#col2im}. Planes are split over {@code par}: each plane of {@code x} is
+     * written by one thread only.
+     *
+     * @param par where to run chunks of planes, or {@code null} for the calling thread only
+     * @return false when the layout is not contiguous (nothing was written)
+     */
+    public static boolean col2im(ChunkRunner par, DType t, Strided cols, ConvGeometry g, Strided x) {
         if (!x.isContiguous() || !cols.isContiguous()) {
             return false;
         }
-        long n = x.shape()[0];
-        long c = x.shape()[1];
+        long planes = x.shape()[0] * x.shape()[1];
         int h = (int) x.shape()[2];
         int w = (int) x.shape()[3];
         int oh = (int) g.outH(h);
         int ow = (int) g.outW(w);
+        long work = cols.numel() * 4;
+        JavaKernels.split(par, planes, work, (lo, hi) -> col2imPlanes(t, cols, g, x, lo, hi, h, w, oh, ow));
+        return true;
+    }
+
+    private static void col2imPlanes(DType t, Strided cols, ConvGeometry g, Strided x, long lo, long hi, int h,
+                                     int w, int oh, int ow) {
         boolean f32 = t == DType.FLOAT32;
         MemorySegment xs = x.data();
         MemorySegment cs = cols.data();
-        long xo = x.offset();
-        long co = cols.offset();
-        for (long b = 0; b < n * c; b++) {
-            long plane = xo + b * h * w;
-            for (int ki = 0; ki < g.kernelH(); ki++) {
-                for (int kj = 0; kj < g.kernelW(); kj++) {
-                    long row = co + ((b * g.kernelH() + ki) * g.kernelW() + kj) * (long) oh * ow;
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int sw = g.strideW();
+        for (long b = lo; b < hi; b++) {
+            long plane = x.offset() + b * h * w;
+            for (int ki = 0; ki < kh; ki++) {
+                for (int kj = 0; kj < kw; kj++) {
+                    long row = cols.offset() + ((b * kh + ki) * kw + kj) * (long) oh * ow;
+                    int offset = kj * g.dilationW();
+                    int first = firstInside(g.padW(), offset, sw);
+                    int last = lastInside(w, g.padW(), offset, sw, ow);
+                    if (last < first) {
+                        continue;
+                    }
+                    int count = last - first + 1;
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * g.strideH() - g.padH() + ki * g.dilationH();
                         if (iy < 0 || iy >= h) {
                             continue;
                         }
-                        long src = row + (long) oy * ow;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * g.strideW() - g.padW() + kj * g.dilationW();
-                            if (ix < 0 || ix >= w) {
-                                continue;
-                            }
-                            long at = plane + (long) iy * w + ix;
-                            if (f32) {
-                                xs.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at,
-                                        xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at)
-                                                + cs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, src + ox));
-                            } else {
-                                xs.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at,
-                                        xs.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at)
-                                                + cs.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, src + ox));
-                            }
+                        long src = row + (long) oy * ow + first;
+                        long at = plane + (long) iy * w + (long) first * sw - g.padW() + offset;
+                        if (f32) {
+                            addFloats(xs, at, sw, cs, src, count);
+                        } else {
+                            addDoubles(xs, at, sw, cs, src, count);
                         }
                     }
                 }
             }
         }
-        return true;
+    }
+
+    /** {@code x[at + i*stride] += c[src + i]} for {@code i < count}. */
+    private static void addFloats(MemorySegment x, long at, int stride, MemorySegment c, long src, int count) {
+        for (int i = 0; i < count; i++) {
+            long xi = at + (long) i * stride;
+            x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, xi, x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, xi)
+                    + c.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, src + i));
+        }
+    }
+
+    private static void addDoubles(MemorySegment x, long at, int stride, MemorySegment c, long src, int count) {
+        for (int i = 0; i < count; i++) {
+            long xi = at + (long) i * stride;
+            x.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, xi, x.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, xi)
+                    + c.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, src + i));
+        }
     }
 }

@@ -111,20 +111,44 @@ public class JavaBackend implements Backend {
 
     @Override
     public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
-        if (!IndexKernels.im2col(dtype, x, geometry, padValue, cols)) {
+        if (!IndexKernels.im2col(null, dtype, x, geometry, padValue, cols)) {
             ReferenceKernels.im2col(dtype, x, geometry, padValue, cols);
         }
     }
 
     @Override
     public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
-        if (!IndexKernels.col2im(dtype, cols, geometry, x)) {
+        if (!IndexKernels.col2im(null, dtype, cols, geometry, x)) {
             ReferenceKernels.col2im(dtype, cols, geometry, x);
         }
     }
 
     @Override
     public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
-        FusedUpdates.apply(dtype, rule, param, grad, state);
+        JavaKernels.fusedUpdate(usesVectorApi(), null, dtype, rule, param, grad, state);
+    }
+
+    @Override
+    public boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+        return PoolKernels.maxPool2d(null, dtype, x, geometry, out, indices);
+    }
+
+    @Override
+    public boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+        return PoolKernels.maxPool2dBackward(null, dtype, gradOut, indices, gradIn);
+    }
+
+    @Override
+    public boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+                             Strided mean, Strided var, Strided out) {
+        return NormKernels.batchNorm(usesVectorApi(), null, dtype, x, weight, bias, batchStats, eps, mean, var, out);
+    }
+
+    @Override
+    public boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+                                     Strided var, boolean batchStats, double eps, Strided gradIn,
+                                     Strided gradWeight, Strided gradBias) {
+        return NormKernels.batchNormBackward(usesVectorApi(), null, dtype, x, gradOut, weight, mean, var,
+                batchStats, eps, gradIn, gradWeight, gradBias);
     }
 }

@@ -5,6 +5,9 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.backend.UpdateRule;
+import dev.nabla.backend.java.vector.VectorSgd;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Element-wise, copy and reduction kernels in pure Java, shared by the {@code java} backend (serial) and the
@@ -61,7 +64,7 @@ public final class JavaKernels {
     }
 
     /** Runs {@code range.run(lo, hi)} over {@code [0, n)}, split in chunks on {@code par} when worth it. */
-    private static void split(ChunkRunner par, long n, long work, Range range) {
+    static void split(ChunkRunner par, long n, long work, Range range) {
         int chunks = chunks(par, work);
         if (chunks == 1) {
             range.run(0, n);
@@ -72,7 +75,7 @@ public final class JavaKernels {
 
     /** A kernel over part {@code [lo, hi)} of an index space. */
     @FunctionalInterface
-    private interface Range {
+    interface Range {
         void run(long lo, long hi);
     }
 
@@ -187,6 +190,32 @@ public final class JavaKernels {
      */
     public static void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
         Reductions.argReduce(op, dtype, x, dim, out);
+    }
+
+    /**
+     * One optimizer update over contiguous operands; see {@link dev.nabla.backend.Backend#fusedUpdate}.
+     *
+     * @param useVector float32 SGD runs the Vector API loop when the module is present
+     * @param par   where to run chunks, or {@code null} for the calling thread only
+     * @param dtype element type of every operand
+     * @param rule  the update and its hyper-parameters
+     * @param param the parameter, updated in place
+     * @param grad  its gradient
+     * @param state the rule's state buffers, updated in place
+     */
+    public static void fusedUpdate(boolean useVector, ChunkRunner par, DType dtype, UpdateRule rule, Strided param,
+                                   Strided grad, Strided[] state) {
+        long n = param.numel();
+        if (vector(useVector) && dtype == DType.FLOAT32 && rule instanceof UpdateRule.Sgd r) {
+            MemorySegment b = state.length > 0 ? state[0].data() : null;
+            long bo = state.length > 0 ? state[0].offset() : 0;
+            split(par, n, n * WorkCost.fusedUpdate(true), (lo, hi) -> VectorSgd.update(param.data(), param.offset(),
+                    grad.data(), grad.offset(), b, bo, lo, hi, (float) r.lr(), (float) r.weightDecay(),
+                    (float) r.momentum(), (float) (1 - r.dampening()), r.firstStep(), r.nesterov()));
+            return;
+        }
+        split(par, n, n * WorkCost.fusedUpdate(false), (lo, hi) -> FusedUpdates.apply(dtype, rule, param, grad, state,
+                lo, hi));
     }
 
     // The java backend's entry points: serial.

@@ -42,6 +42,14 @@ final class WorkCost {
         return sameType || vec ? 2 : 6;
     }
 
+    /**
+     * Optimizer updates: a scalar loop over 3-5 operands with double arithmetic (~0.7 ns per element for SGD with
+     * momentum, more with Adam's square root and division); the vector SGD loop is memory-bound.
+     */
+    static long fusedUpdate(boolean vec) {
+        return vec ? 4 : 16;
+    }
+
     /** Fills only write. */
     static long fill() {
         return 1;

@@ -1,0 +1,69 @@
+package dev.nabla;
+
+import dev.nabla.backend.Strided;
+
+/**
+ * {@code y = x·wᵀ + b} for a matrix input as one recorded op (PyTorch's {@code addmm}): the bias is copied into the
+ * output rows and the GEMM accumulates onto it ({@code beta = 1}), and backward is one node instead of the
+ * transpose, matmul and broadcast-add nodes of the composite. Small networks pay per node and per tensor, so this
+ * is where their step time goes. Returns null when the operands need the general path (batched input, layouts GEMM
+ * cannot read in place).
+ */
+final class LinearOp extends Node {
+    private final SavedTensor x;
+    private final SavedTensor w;
+
+    private LinearOp(Tensor x, Tensor w, Tensor b) {
+        super(b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b});
+        this.x = needsInputGrad(1) ? save(x) : null;
+        this.w = needsInputGrad(0) ? save(w) : null;
+    }
+
+    /** The product, or null when {@link F#linear}'s composite path must run. Shapes are already checked. */
+    static Tensor apply(Tensor x, Tensor w, Tensor b) {
+        if (x.dim() != 2 || x.dtype() != w.dtype() || x.device() != w.device()
+                || (b != null && (b.dtype() != x.dtype() || b.device() != x.device()))) {
+            return null;
+        }
+        long m = x.size(0);
+        long k = x.size(1);
+        long n = w.size(0);
+        if (m == 0 || n == 0 || k == 0 || m > Integer.MAX_VALUE || n > Integer.MAX_VALUE || k > Integer.MAX_VALUE) {
+            return null;
+        }
+        long[] xs = x.rawStrides();
+        long[] ws = w.rawStrides();
+        MatMul.Operand ox = MatMul.operand(m, k, xs[0], xs[1]);
+        MatMul.Operand ow = MatMul.operand(k, n, ws[1], ws[0]); // wᵀ: [k, n] with w's strides swapped
+        if (ox == null || ow == null) {
+            return null;
+        }
+        Tensor out = Tensor.empty(x.dtype(), x.device(), m, n);
+        var backend = x.backend();
+        double beta = 0;
+        if (b != null) {
+            Strided rows = new Strided(b.storage().segment(), b.storageOffset(), new long[] {m, n},
+                    new long[] {0, b.rawStrides()[0]});
+            backend.copy(b.dtype(), rows, out.dtype(), out.strided());
+            beta = 1;
+        }
+        backend.gemm(x.dtype(), ox.trans(), ow.trans(), (int) m, (int) n, (int) k, 1.0,
+                x.storage().segment(), x.storageOffset(), ox.ld(), w.storage().segment(), w.storageOffset(),
+                ow.ld(), beta, out.storage().segment(), 0, (int) n);
+        boolean record = b == null ? Node.needed(x, w) : Node.needed(x, w, b);
+        return record ? new LinearOp(x, w, b).record(out) : out;
+    }
+
+    @Override
+    public String name() {
+        return "AddmmBackward";
+    }
+
+    @Override
+    protected Tensor[] backward(Tensor g) {
+        Tensor gx = needsInputGrad(0) ? g.matmul(w.get()) : null;
+        Tensor gw = needsInputGrad(1) ? g.t().matmul(x.get()) : null; // [out, in]: the weight's own layout
+        Tensor gb = inputs().length > 2 && needsInputGrad(2) ? g.sum(new int[] {0}, false) : null;
+        return inputs().length > 2 ? new Tensor[] {gx, gw, gb} : new Tensor[] {gx, gw};
+    }
+}
