@@ -76,4 +76,32 @@ class MaxPoolKernelTest {
             }
         }
     }
+
+    /** Infinities, NaN (the last NaN of a window wins, as in PyTorch's kernel) and signed zeros in 2x2 windows. */
+    @ParameterizedTest
+    @MethodSource("dev.nabla.TestSupport#devicesAndDtypes")
+    void specialValuesFollowPyTorchsRule(Device device, DType dtype) {
+        double inf = Double.POSITIVE_INFINITY;
+        double nan = Double.NaN;
+        double[] x = {
+            1, inf, -inf, -inf, nan, 1, -0.0, 0.0,
+            2, 3, -inf, -inf, nan, 2, -1, -2,
+        };
+        try (Scope s = Scope.open()) {
+            Tensor xt = Tensor.of(x, dtype, device, 1, 1, 2, 8).requiresGrad_(true);
+            Tensor y = F.maxPool2d(xt, 2, 2);
+            double[] out = y.toDoubleArray();
+            assertEquals(inf, out[0]);
+            assertEquals(-inf, out[1]);
+            assertEquals(nan, out[2]);
+            assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(out[3]), "sign of the zero");
+            y.backward(Tensor.of(new double[] {1, 2, 3, 4}, dtype, device, 1, 1, 1, 4));
+            double[] expected = new double[16];
+            expected[1] = 1;  // inf at row 0, column 1
+            expected[2] = 2;  // all -inf: the window's first element
+            expected[12] = 3; // the second NaN (row 1, column 4)
+            expected[6] = 4;  // -0.0 before 0.0: the first of equal values
+            assertArrayEquals(expected, xt.grad().toDoubleArray(), 0.0);
+        }
+    }
 }

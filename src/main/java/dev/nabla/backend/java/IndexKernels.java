@@ -149,10 +149,10 @@ public final class IndexKernels {
                             continue;
                         }
                         if (first > 0) {
-                            Runs.fill(t, cs, dst, 1, first, pad);
+                            fillShort(f32, cs, dst, first, pad);
                         }
                         if (last < ow - 1) {
-                            Runs.fill(t, cs, dst + last + 1, 1, ow - 1 - last, pad);
+                            fillShort(f32, cs, dst + last + 1, ow - 1 - last, pad);
                         }
                         long src = plane + (long) iy * w + (long) first * sw - g.padW() + offset;
                         int count = last - first + 1;
@@ -231,6 +231,19 @@ public final class IndexKernels {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** The padding at a row's ends: a few elements, where {@link Runs#fill}'s bulk set-up would dominate. */
+    private static void fillShort(boolean f32, MemorySegment s, long off, int n, double value) {
+        if (f32) {
+            for (int i = 0; i < n; i++) {
+                s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, off + i, (float) value);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                s.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i, value);
             }
         }
     }

@@ -60,7 +60,15 @@ public final class PoolKernels {
                 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1;
     }
 
-    /** {@link #floatPlane} unrolled for 2x2 windows: same rule, starting from the window's first element. */
+    /**
+     * {@link #floatPlane} unrolled for 2x2 windows, without data-dependent branches: which of four random values is
+     * the largest is a coin toss for the branch predictor, and the branchy form (compare and jump, or a chain of
+     * {@code ?:} that C2 also compiles to jumps) ran about three times slower than this. The maximum comes from
+     * {@code Math.max}; the position of the first element equal to it is computed with integer arithmetic from
+     * {@code m - v == 0} (exact for finite floats), which is PyTorch's "first strictly larger" rule; the value is
+     * read back from that position (keeping the sign of a zero). Windows whose maximum is not finite (NaN, or
+     * infinities, where {@code m - v} is NaN) take the general rule.
+     */
     private static void floatPlane2x2(Strided x, Strided out, Strided indices, long b, int h, int w, int oh,
                                       int ow) {
         MemorySegment xs = x.data();
@@ -70,31 +78,50 @@ public final class PoolKernels {
         long o = out.offset() + b * oh * ow;
         long io = indices.offset() + b * oh * ow;
         for (int oy = 0; oy < oh; oy++) {
-            int top = 2 * oy * w;
+            long top = plane + 2L * oy * w;
             for (int ox = 0; ox < ow; ox++) {
-                int at = top + 2 * ox;
-                float best = xs.getAtIndex(F, plane + at);
-                int bestAt = at;
-                float v = xs.getAtIndex(F, plane + at + 1);
-                if (v > best || v != v) {
-                    best = v;
-                    bestAt = at + 1;
-                }
-                v = xs.getAtIndex(F, plane + at + w);
-                if (v > best || v != v) {
-                    best = v;
-                    bestAt = at + w;
-                }
-                v = xs.getAtIndex(F, plane + at + w + 1);
-                if (v > best || v != v) {
-                    best = v;
-                    bestAt = at + w + 1;
+                long at = top + 2L * ox;
+                float v0 = xs.getAtIndex(F, at);
+                float v1 = xs.getAtIndex(F, at + 1);
+                float v2 = xs.getAtIndex(F, at + w);
+                float v3 = xs.getAtIndex(F, at + w + 1);
+                float m = Math.max(Math.max(v0, v1), Math.max(v2, v3));
+                int off;
+                if (Math.abs(m) <= Float.MAX_VALUE) {
+                    // neK = 1 when vK != m: the bits of m - vK (>= +0) are non-zero exactly then
+                    int d0 = Float.floatToRawIntBits(m - v0);
+                    int d1 = Float.floatToRawIntBits(m - v1);
+                    int d2 = Float.floatToRawIntBits(m - v2);
+                    int ne0 = (d0 | -d0) >>> 31;
+                    int ne1 = (d1 | -d1) >>> 31;
+                    int ne2 = (d2 | -d2) >>> 31;
+                    off = ne0 * (ne1 * (w + ne2) + 1 - ne1); // 0, 1, w or w + 1: the first equal to m
+                } else {
+                    off = generalOffset(v0, v1, v2, v3, w);
                 }
                 long k = (long) oy * ow + ox;
-                os.setAtIndex(F, o + k, best);
-                is.setAtIndex(F, io + k, bestAt);
+                os.setAtIndex(F, o + k, xs.getAtIndex(F, at + off));
+                is.setAtIndex(F, io + k, (float) (2 * oy * w + 2 * ox + off));
             }
         }
+    }
+
+    /** The general rule on one 2x2 window: the first strictly larger value wins, a NaN always wins. */
+    private static int generalOffset(float v0, float v1, float v2, float v3, int w) {
+        float best = v0;
+        int off = 0;
+        if (v1 > best || v1 != v1) {
+            best = v1;
+            off = 1;
+        }
+        if (v2 > best || v2 != v2) {
+            best = v2;
+            off = w;
+        }
+        if (v3 > best || v3 != v3) {
+            off = w + 1;
+        }
+        return off;
     }
 
     // PyTorch's rule (max_pool2d CPU kernel): the first strictly larger value wins, and a NaN always wins; the
