@@ -140,7 +140,10 @@ public final class Autograd {
                     Node next = in.gradFn();
                     if (next == null) {
                         if (captured == null) {
-                            accumulate(in, gi, createGraph);
+                            // a gradient no other consumer received may become the leaf's grad() without a copy
+                            boolean exclusive = gi != g && gi != seed && !givenTwice(inGrads, i);
+                            in.accumulateGrad(createGraph && in.grad() == null ? gi.clone() : gi, createGraph,
+                                    exclusive);
                         }
                     } else {
                         Tensor prev = buffer.get(next);
@@ -149,6 +152,16 @@ public final class Autograd {
                 }
             }
         }
+    }
+
+    /** True if {@code grads[i]} is also returned for another input (the same tensor object twice). */
+    private static boolean givenTwice(Tensor[] grads, int i) {
+        for (int j = 0; j < grads.length; j++) {
+            if (j != i && grads[j] == grads[i]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A backward rule must return a gradient shaped, typed and placed like its input (else sums go wrong). */
@@ -167,7 +180,7 @@ public final class Autograd {
      * (stride-0) view of it, which a later in-place accumulation or {@code setGrad(null)} must not touch.
      */
     private static void accumulate(Tensor leaf, Tensor g, boolean createGraph) {
-        leaf.accumulateGrad(createGraph && leaf.grad() == null ? g.clone() : g, createGraph);
+        leaf.accumulateGrad(createGraph && leaf.grad() == null ? g.clone() : g, createGraph, false);
     }
 
     private static void checkFinite(Node node, int input, Tensor g) {

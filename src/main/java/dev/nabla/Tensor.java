@@ -1264,7 +1264,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** Adds {@code g} to this leaf's gradient, allocating it outside any scope on first use. */
-    void accumulateGrad(Tensor g, boolean createGraph) {
+    void accumulateGrad(Tensor g, boolean createGraph, boolean exclusive) {
         if (!Arrays.equals(g.shape, shape)) {
             throw new IllegalStateException("backward: gradient of shape " + Shapes.str(g.shape) + " for "
                     + describe());
@@ -1275,11 +1275,32 @@ public final class Tensor implements AutoCloseable {
         }
         try (Grad off = Grad.disabled()) {
             if (grad == null) {
-                grad = Scope.detached(g::clone);
+                grad = exclusive && g.adoptAsGrad() ? g : Scope.detached(g::clone);
             } else {
                 grad.add_(g);
             }
         }
+    }
+
+    /**
+     * Takes this fresh gradient out of its scope so it can become a leaf's {@code grad()} without a copy (PyTorch's
+     * AccumulateGrad steals a gradient nobody else holds in the same way). Only a whole, contiguous storage that no
+     * view shares, owned by the innermost open scope (or already by the collector), qualifies; the engine only asks
+     * for gradients no other consumer received.
+     *
+     * @return false (and nothing changed) when the tensor does not qualify
+     */
+    private boolean adoptAsGrad() {
+        Scope current = Scope.current();
+        if (offset != 0 || !isContiguous() || !storage.isExclusive() || lease.isReleased()
+                || (lease.owner != null && lease.owner != current)
+                || storage.byteSize() != numel() * dtype.byteSize()) {
+            return false;
+        }
+        if (lease.owner != null) {
+            lease.ownByCollector(this); // the scope skips leases it no longer owns when it closes
+        }
+        return true;
     }
 
     /** Backpropagates from this one-element tensor (a loss), accumulating into the leaves' {@link #grad()}. */

@@ -38,6 +38,11 @@ public final class Storage {
         return pool;
     }
 
+    /** True when exactly one tensor references this storage (no views of it are alive). */
+    public boolean isExclusive() {
+        return refs.get() == 1;
+    }
+
     /** True while at least one reference is held. */
     public boolean isAlive() {
         return refs.get() > 0;
