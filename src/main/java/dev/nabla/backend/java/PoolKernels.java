@@ -44,10 +44,8 @@ public final class PoolKernels {
             for (long b = lo; b < hi; b++) {
                 if (t == DType.FLOAT32 && isPlain2x2(g)) {
                     floatPlane2x2(x, out, indices, b, h, w, oh, ow);
-                } else if (t == DType.FLOAT32) {
-                    floatPlane(x, g, out, indices, b, h, w, oh, ow);
                 } else {
-                    doublePlane(x, g, out, indices, b, h, w, oh, ow);
+                    plane(t == DType.FLOAT32, x, g, out, indices, b, h, w, oh, ow);
                 }
             }
         });
@@ -61,7 +59,7 @@ public final class PoolKernels {
     }
 
     /**
-     * {@link #floatPlane} unrolled for 2x2 windows, without data-dependent branches: which of four random values is
+     * {@link #plane} unrolled for float32 2x2 windows, without data-dependent branches: which of four random values is
      * the largest is a coin toss for the branch predictor, and the branchy form (compare and jump, or a chain of
      * {@code ?:} that C2 also compiles to jumps) ran about three times slower than this. The maximum comes from
      * {@code Math.max}; the position of the first element equal to it is computed with integer arithmetic from
@@ -124,51 +122,13 @@ public final class PoolKernels {
         return off;
     }
 
-    // PyTorch's rule (max_pool2d CPU kernel): the first strictly larger value wins, and a NaN always wins; the
-    // search starts at -inf with the window's first in-bounds position, so padding never wins.
-
-    private static void floatPlane(Strided x, ConvGeometry g, Strided out, Strided indices, long b, int h, int w,
-                                   int oh, int ow) {
-        MemorySegment xs = x.data();
-        long plane = x.offset() + b * h * w;
-        long o = out.offset() + b * oh * ow;
-        long io = indices.offset() + b * oh * ow;
-        for (int oy = 0; oy < oh; oy++) {
-            int y0 = oy * g.strideH() - g.padH();
-            for (int ox = 0; ox < ow; ox++) {
-                int x0 = ox * g.strideW() - g.padW();
-                float best = Float.NEGATIVE_INFINITY;
-                int bestAt = -1;
-                for (int ki = 0; ki < g.kernelH(); ki++) {
-                    int iy = y0 + ki * g.dilationH();
-                    if (iy < 0 || iy >= h) {
-                        continue;
-                    }
-                    for (int kj = 0; kj < g.kernelW(); kj++) {
-                        int ix = x0 + kj * g.dilationW();
-                        if (ix < 0 || ix >= w) {
-                            continue;
-                        }
-                        int at = iy * w + ix;
-                        float v = xs.getAtIndex(F, plane + at);
-                        if (bestAt < 0) {
-                            bestAt = at;
-                        }
-                        if (v > best || Float.isNaN(v)) {
-                            best = v;
-                            bestAt = at;
-                        }
-                    }
-                }
-                long k = (long) oy * ow + ox;
-                out.data().setAtIndex(F, o + k, best);
-                indices.data().setAtIndex(F, io + k, bestAt);
-            }
-        }
-    }
-
-    private static void doublePlane(Strided x, ConvGeometry g, Strided out, Strided indices, long b, int h, int w,
-                                    int oh, int ow) {
+    /**
+     * One plane, any window: PyTorch's rule (max_pool2d CPU kernel), the first strictly larger value wins and a NaN
+     * always wins; the search starts at -inf with the window's first in-bounds position, so padding never wins.
+     */
+    private static void plane(boolean f32, Strided x, ConvGeometry g, Strided out, Strided indices, long b, int h,
+                              int w, int oh, int ow) {
+        // One loop for both dtypes: float32 values are compared as doubles, which is exact.
         MemorySegment xs = x.data();
         long plane = x.offset() + b * h * w;
         long o = out.offset() + b * oh * ow;
@@ -190,7 +150,7 @@ public final class PoolKernels {
                             continue;
                         }
                         int at = iy * w + ix;
-                        double v = xs.getAtIndex(D, plane + at);
+                        double v = f32 ? xs.getAtIndex(F, plane + at) : xs.getAtIndex(D, plane + at);
                         if (bestAt < 0) {
                             bestAt = at;
                         }
@@ -201,8 +161,13 @@ public final class PoolKernels {
                     }
                 }
                 long k = (long) oy * ow + ox;
-                out.data().setAtIndex(D, o + k, best);
-                indices.data().setAtIndex(D, io + k, bestAt);
+                if (f32) {
+                    out.data().setAtIndex(F, o + k, (float) best);
+                    indices.data().setAtIndex(F, io + k, bestAt);
+                } else {
+                    out.data().setAtIndex(D, o + k, best);
+                    indices.data().setAtIndex(D, io + k, bestAt);
+                }
             }
         }
     }
