@@ -1121,6 +1121,10 @@ public final class Tensor implements AutoCloseable {
     /** Softmax along {@code dim}, computed stably (the row maximum is subtracted first). */
     public Tensor softmax(int dim) {
         checkAlive("softmax");
+        Tensor fused = SoftmaxOp.apply(this, dim, false);
+        if (fused != null) {
+            return fused;
+        }
         Tensor shifted = sub(max(dim, true).detach());
         Tensor e = shifted.exp();
         return e.div(e.sum(dim, true));
@@ -1129,6 +1133,10 @@ public final class Tensor implements AutoCloseable {
     /** Log of the softmax along {@code dim}, computed stably: {@code x - max - log(sum(exp(x - max)))}. */
     public Tensor logSoftmax(int dim) {
         checkAlive("logSoftmax");
+        Tensor fused = SoftmaxOp.apply(this, dim, true);
+        if (fused != null) {
+            return fused;
+        }
         Tensor shifted = sub(max(dim, true).detach());
         return shifted.sub(shifted.exp().sum(dim, true).log());
     }

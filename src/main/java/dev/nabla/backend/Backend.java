@@ -164,4 +164,24 @@ public interface Backend {
                                       Strided gradWeight, Strided gradBias) {
         return false;
     }
+
+    /**
+     * Softmax of {@code x} along its last dimension into {@code out} (both contiguous, same shape), or log-softmax when
+     * {@code log}; computed stably (each row's maximum is subtracted before the exponential).
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean softmax(DType dtype, Strided x, Strided out, boolean log) {
+        return false;
+    }
+
+    /**
+     * The input gradient of {@link #softmax} from its output {@code y} and the output gradient {@code gradOut} (all
+     * contiguous, same shape): {@code y * (g - sum(g * y))} per row, or {@code g - exp(y) * sum(g)} for log-softmax.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean softmaxBackward(DType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
+        return false;
+    }
 }

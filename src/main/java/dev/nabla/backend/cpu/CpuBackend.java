@@ -12,6 +12,7 @@ import dev.nabla.backend.java.IndexKernels;
 import dev.nabla.backend.java.JavaKernels;
 import dev.nabla.backend.java.NormKernels;
 import dev.nabla.backend.java.PoolKernels;
+import dev.nabla.backend.java.SoftmaxKernels;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
@@ -209,5 +210,15 @@ public class CpuBackend extends JavaBackend {
                                      Strided gradWeight, Strided gradBias) {
         return NormKernels.batchNormBackward(usesVectorApi(), KernelThreads.runner(), dtype, x, gradOut, weight,
                 mean, var, batchStats, eps, gradIn, gradWeight, gradBias);
+    }
+
+    @Override
+    public boolean softmax(DType dtype, Strided x, Strided out, boolean log) {
+        return SoftmaxKernels.softmax(usesVectorApi(), KernelThreads.runner(), dtype, x, out, log);
+    }
+
+    @Override
+    public boolean softmaxBackward(DType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
+        return SoftmaxKernels.softmaxBackward(usesVectorApi(), KernelThreads.runner(), dtype, y, gradOut, gradIn, log);
     }
 }

@@ -151,4 +151,14 @@ public class JavaBackend implements Backend {
         return NormKernels.batchNormBackward(usesVectorApi(), null, dtype, x, gradOut, weight, mean, var,
                 batchStats, eps, gradIn, gradWeight, gradBias);
     }
+
+    @Override
+    public boolean softmax(DType dtype, Strided x, Strided out, boolean log) {
+        return SoftmaxKernels.softmax(usesVectorApi(), null, dtype, x, out, log);
+    }
+
+    @Override
+    public boolean softmaxBackward(DType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
+        return SoftmaxKernels.softmaxBackward(usesVectorApi(), null, dtype, y, gradOut, gradIn, log);
+    }
 }
