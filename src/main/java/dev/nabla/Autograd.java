@@ -141,9 +141,7 @@ public final class Autograd {
                     if (next == null) {
                         if (captured == null) {
                             // a gradient no other consumer received may become the leaf's grad() without a copy
-                            boolean exclusive = gi != g && gi != seed && !givenTwice(inGrads, i);
-                            in.accumulateGrad(createGraph && in.grad() == null ? gi.clone() : gi, createGraph,
-                                    exclusive);
+                            accumulate(in, gi, createGraph, gi != g && gi != seed && !givenTwice(inGrads, i));
                         }
                     } else {
                         Tensor prev = buffer.get(next);
@@ -178,9 +176,10 @@ public final class Autograd {
      * Adds {@code g} to a leaf's {@code grad()}. With {@code createGraph} the first gradient becomes the leaf's
      * {@code grad()} itself, so it is copied first: a backward rule may return the caller's seed or a broadcast
      * (stride-0) view of it, which a later in-place accumulation or {@code setGrad(null)} must not touch.
+     * {@code exclusive}: no other consumer received {@code g}, so the leaf may adopt it instead of a copy.
      */
-    private static void accumulate(Tensor leaf, Tensor g, boolean createGraph) {
-        leaf.accumulateGrad(createGraph && leaf.grad() == null ? g.clone() : g, createGraph, false);
+    private static void accumulate(Tensor leaf, Tensor g, boolean createGraph, boolean exclusive) {
+        leaf.accumulateGrad(createGraph && leaf.grad() == null ? g.clone() : g, createGraph, exclusive);
     }
 
     private static void checkFinite(Node node, int input, Tensor g) {
@@ -203,7 +202,7 @@ public final class Autograd {
             }
             return;
         }
-        accumulate(leaf, g, createGraph);
+        accumulate(leaf, g, createGraph, false);
     }
 
     /** Nodes reachable from {@code root}, each after every node that feeds gradient into it. */

@@ -10,7 +10,7 @@ import dev.nabla.backend.Strided;
  * element-wise ops. When the backward itself is recorded ({@code createGraph}), it is written with Tensor ops from
  * the saved input, so it can be differentiated again.
  */
-@SuppressWarnings("try") // Grad and Scope guards are opened for their effect only
+@SuppressWarnings("try") // Grad guards are opened for their effect only
 final class BatchNormOp extends Node {
     private final SavedTensor x;
     private final SavedTensor weight;
@@ -76,11 +76,7 @@ final class BatchNormOp extends Node {
             return null;
         }
         if (training && runningMean != null && runningVar != null) {
-            long count = x.numel() / c;
-            try (Grad off = Grad.disabled(); Scope s = Scope.open()) {
-                runningMean.mul_(1 - momentum).add_(mean.mul(momentum));
-                runningVar.mul_(1 - momentum).add_(var.mul(momentum * count / (count - 1.0)));
-            }
+            F.updateRunningStats(runningMean, runningVar, mean, var, momentum, x.numel() / c);
         }
         if (!record) {
             if (batchStats) {

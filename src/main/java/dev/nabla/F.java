@@ -182,6 +182,19 @@ public final class F {
         return Tensor.stack(2, rows); // [N, C, outH, outW]
     }
 
+    /**
+     * Batch norm's running statistics, in place and unrecorded: {@code r = (1 - momentum) r + momentum s}, the
+     * variance taken unbiased ({@code count / (count - 1)}) as PyTorch does. {@code mean}/{@code var} are the batch's
+     * per-channel statistics ({@code [C]}, the variance biased).
+     */
+    static void updateRunningStats(Tensor runningMean, Tensor runningVar, Tensor mean, Tensor var, double momentum,
+                                   long count) {
+        try (Grad off = Grad.disabled(); Scope s = Scope.open()) {
+            runningMean.mul_(1 - momentum).add_(mean.mul(momentum));
+            runningVar.mul_(1 - momentum).add_(var.mul(momentum * count / (count - 1.0)));
+        }
+    }
+
     static int[] allBut(int rank, int keep) {
         int[] dims = new int[rank - 1];
         for (int d = 0, j = 0; d < rank; d++) {
@@ -235,10 +248,7 @@ public final class F {
             mean = x.mean(dims, true);
             var = x.var(dims, 0, true);
             if (training && runningMean != null && runningVar != null) {
-                try (Grad off = Grad.disabled(); Scope s = Scope.open()) {
-                    runningMean.mul_(1 - momentum).add_(mean.reshape(c).mul(momentum));
-                    runningVar.mul_(1 - momentum).add_(var.reshape(c).mul(momentum * count / (count - 1.0)));
-                }
+                updateRunningStats(runningMean, runningVar, mean.reshape(c), var.reshape(c), momentum, count);
             }
         } else {
             mean = runningMean.reshape(cs);

@@ -39,17 +39,14 @@ final class LinearOp extends Node {
             return null;
         }
         Tensor out = Tensor.empty(x.dtype(), x.device(), m, n);
-        var backend = x.backend();
         double beta = 0;
         if (b != null) {
             Strided rows = new Strided(b.storage().segment(), b.storageOffset(), new long[] {m, n},
                     new long[] {0, b.rawStrides()[0]});
-            backend.copy(b.dtype(), rows, out.dtype(), out.strided());
+            x.backend().copy(b.dtype(), rows, out.dtype(), out.strided());
             beta = 1;
         }
-        backend.gemm(x.dtype(), ox.trans(), ow.trans(), (int) m, (int) n, (int) k, 1.0,
-                x.storage().segment(), x.storageOffset(), ox.ld(), w.storage().segment(), w.storageOffset(),
-                ow.ld(), beta, out.storage().segment(), 0, (int) n);
+        MatMul.gemm(x, ox, w, ow, m, n, k, beta, out);
         boolean record = b == null ? Node.needed(x, w) : Node.needed(x, w, b);
         return record ? new LinearOp(x, w, b).record(out) : out;
     }

@@ -169,11 +169,16 @@ final class MatMul {
         // GEMM with beta = 0 overwrites C, so only an empty inner dimension needs zeros
         Tensor out = k == 0 ? Tensor.zeros(a.dtype(), a.device(), m, n) : Tensor.empty(a.dtype(), a.device(), m, n);
         if (m > 0 && n > 0 && k > 0) {
-            a.device().backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
-                    a.storage().segment(), a.storageOffset(), oa.ld(), b.storage().segment(), b.storageOffset(),
-                    ob.ld(), 0.0, out.storage().segment(), 0, (int) n);
+            gemm(a, oa, b, ob, m, n, k, 0.0, out);
         }
         return out;
+    }
+
+    /** {@code out = a·b + beta·out} for operands GEMM reads in place ({@link #operand}); {@code out} is [m, n]. */
+    static void gemm(Tensor a, Operand oa, Tensor b, Operand ob, long m, long n, long k, double beta, Tensor out) {
+        a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                a.storage().segment(), a.storageOffset(), oa.ld(), b.storage().segment(), b.storageOffset(),
+                ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
     }
 
     private static Tensor matmulInScope(Tensor a, Tensor b) {
@@ -224,14 +229,10 @@ final class MatMul {
                 Operand ob = operand(k, n, eb.rawStrides()[batch.length], eb.rawStrides()[batch.length + 1]);
                 long sa = batchStride(ea.rawShape(), ea.rawStrides(), batch.length);
                 long sb = batchStride(eb.rawShape(), eb.rawStrides(), batch.length);
-                var backend = a.device().backend();
                 if (count == 1) {
-                    backend.gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
-                            ea.storage().segment(), ea.storageOffset(), oa.ld(),
-                            eb.storage().segment(), eb.storageOffset(), ob.ld(),
-                            0.0, out.storage().segment(), 0, (int) n);
+                    gemm(ea, oa, eb, ob, m, n, k, 0.0, out);
                 } else {
-                    backend.batchedGemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                    a.backend().batchedGemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
                             ea.storage().segment(), ea.storageOffset(), oa.ld(), sa,
                             eb.storage().segment(), eb.storageOffset(), ob.ld(), sb,
                             0.0, out.storage().segment(), 0, (int) n, m * n, (int) count);

@@ -46,17 +46,16 @@ final class SoftmaxOp extends Node {
     @Override
     protected Tensor[] backward(Tensor g) {
         Tensor out = y.get();
-        if (Grad.isEnabled()) { // createGraph: the differentiable form
-            return new Tensor[] {log ? g.sub(out.exp().mul(g.sum(dim, true)))
-                    : out.mul(g.sub(g.mul(out).sum(dim, true)))};
-        }
-        Tensor gc = g.contiguous();
-        Tensor gradIn = Tensor.empty(g.dtype(), g.device(), g.shape());
-        if (!g.backend().softmaxBackward(g.dtype(), out.strided(), gc.strided(), gradIn.strided(), log)) {
+        if (!Grad.isEnabled()) { // not recorded: the fused kernel
+            Tensor gradIn = Tensor.empty(g.dtype(), g.device(), g.shape());
+            if (g.backend().softmaxBackward(g.dtype(), out.strided(), g.contiguous().strided(), gradIn.strided(),
+                    log)) {
+                return new Tensor[] {gradIn};
+            }
             gradIn.close();
-            return new Tensor[] {log ? g.sub(out.exp().mul(g.sum(dim, true)))
-                    : out.mul(g.sub(g.mul(out).sum(dim, true)))};
         }
-        return new Tensor[] {gradIn};
+        // createGraph (or no kernel): the same formula in Tensor ops, differentiable again
+        return new Tensor[] {log ? g.sub(out.exp().mul(g.sum(dim, true)))
+                : out.mul(g.sub(g.mul(out).sum(dim, true)))};
     }
 }

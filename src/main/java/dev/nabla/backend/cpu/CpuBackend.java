@@ -1,18 +1,8 @@
 package dev.nabla.backend.cpu;
 
 import dev.nabla.DType;
-import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.ConvGeometry;
-import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
-import dev.nabla.backend.UnaryOp;
-import dev.nabla.backend.UpdateRule;
+import dev.nabla.backend.java.ChunkRunner;
 import dev.nabla.backend.java.JavaBackend;
-import dev.nabla.backend.java.IndexKernels;
-import dev.nabla.backend.java.JavaKernels;
-import dev.nabla.backend.java.NormKernels;
-import dev.nabla.backend.java.PoolKernels;
-import dev.nabla.backend.java.SoftmaxKernels;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
@@ -60,39 +50,15 @@ public class CpuBackend extends JavaBackend {
         return "cpu";
     }
 
+    /** Every Java kernel of this backend (element-wise, reductions, pooling, norms, updates) splits over these. */
+    @Override
+    protected ChunkRunner runner() {
+        return KernelThreads.runner();
+    }
+
     /** The library behind this backend. */
     public OpenBlas openBlas() {
         return blas;
-    }
-
-    @Override
-    public void fill(DType dtype, Strided dst, double value) {
-        JavaKernels.fill(usesVectorApi(), KernelThreads.runner(), dtype, dst, value);
-    }
-
-    @Override
-    public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
-        JavaKernels.copy(usesVectorApi(), KernelThreads.runner(), srcType, src, dstType, dst);
-    }
-
-    @Override
-    public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
-        JavaKernels.fusedUpdate(usesVectorApi(), KernelThreads.runner(), dtype, rule, param, grad, state);
-    }
-
-    @Override
-    public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
-        JavaKernels.unary(usesVectorApi(), KernelThreads.runner(), op, dtype, x, out, a, b);
-    }
-
-    @Override
-    public void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
-        JavaKernels.binary(usesVectorApi(), KernelThreads.runner(), op, dtype, x, y, out);
-    }
-
-    @Override
-    public void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
-        JavaKernels.reduce(usesVectorApi(), KernelThreads.runner(), op, dtype, x, out);
     }
 
     @Override
@@ -171,54 +137,5 @@ public class CpuBackend extends JavaBackend {
                     a.asSlice(aOffset * es), lda, b.asSlice(bOffset * es), ldb, beta,
                     c.asSlice(cOffset * es), ldc);
         }
-    }
-
-    @Override
-    public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
-        if (!IndexKernels.im2col(KernelThreads.runner(), dtype, x, geometry, padValue, cols)) {
-            super.im2col(dtype, x, geometry, padValue, cols);
-        }
-    }
-
-    @Override
-    public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
-        if (!IndexKernels.col2im(KernelThreads.runner(), dtype, cols, geometry, x)) {
-            super.col2im(dtype, cols, geometry, x);
-        }
-    }
-
-    @Override
-    public boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
-        return PoolKernels.maxPool2d(KernelThreads.runner(), dtype, x, geometry, out, indices);
-    }
-
-    @Override
-    public boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
-        return PoolKernels.maxPool2dBackward(KernelThreads.runner(), dtype, gradOut, indices, gradIn);
-    }
-
-    @Override
-    public boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
-                             Strided mean, Strided var, Strided out) {
-        return NormKernels.batchNorm(usesVectorApi(), KernelThreads.runner(), dtype, x, weight, bias, batchStats, eps,
-                mean, var, out);
-    }
-
-    @Override
-    public boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
-                                     Strided var, boolean batchStats, double eps, Strided gradIn,
-                                     Strided gradWeight, Strided gradBias) {
-        return NormKernels.batchNormBackward(usesVectorApi(), KernelThreads.runner(), dtype, x, gradOut, weight,
-                mean, var, batchStats, eps, gradIn, gradWeight, gradBias);
-    }
-
-    @Override
-    public boolean softmax(DType dtype, Strided x, Strided out, boolean log) {
-        return SoftmaxKernels.softmax(usesVectorApi(), KernelThreads.runner(), dtype, x, out, log);
-    }
-
-    @Override
-    public boolean softmaxBackward(DType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
-        return SoftmaxKernels.softmaxBackward(usesVectorApi(), KernelThreads.runner(), dtype, y, gradOut, gradIn, log);
     }
 }

@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * along dimension 0 (index_select, embedding, batch assembly) and im2col/col2im on contiguous NCHW tensors.
  * Each returns false when the layout is not one it handles, and the caller falls back to {@link ReferenceKernels}.
  */
-public final class IndexKernels {
+final class IndexKernels {
     private IndexKernels() {
     }
 

@@ -33,6 +33,14 @@ public class JavaBackend implements Backend {
         return useVector ? "java (vector)" : "java (scalar)";
     }
 
+    /**
+     * Where the kernels split their work: {@code null} here (the {@code java} device runs on the calling thread);
+     * the {@code cpu} backend returns its kernel threads, and every Java kernel below then runs on them.
+     */
+    protected ChunkRunner runner() {
+        return null;
+    }
+
     @Override
     public MemoryPool pool() {
         return MemoryPool.host();
@@ -40,12 +48,12 @@ public class JavaBackend implements Backend {
 
     @Override
     public void fill(DType dtype, Strided dst, double value) {
-        JavaKernels.fill(useVector, dtype, dst, value);
+        JavaKernels.fill(useVector, runner(), dtype, dst, value);
     }
 
     @Override
     public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
-        JavaKernels.copy(useVector, srcType, src, dstType, dst);
+        JavaKernels.copy(useVector, runner(), srcType, src, dstType, dst);
     }
 
     @Override
@@ -77,17 +85,17 @@ public class JavaBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
-        JavaKernels.unary(useVector, op, dtype, x, out, a, b);
+        JavaKernels.unary(useVector, runner(), op, dtype, x, out, a, b);
     }
 
     @Override
     public void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
-        JavaKernels.binary(useVector, op, dtype, x, y, out);
+        JavaKernels.binary(useVector, runner(), op, dtype, x, y, out);
     }
 
     @Override
     public void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
-        JavaKernels.reduce(useVector, op, dtype, x, out);
+        JavaKernels.reduce(useVector, runner(), op, dtype, x, out);
     }
 
     @Override
@@ -111,54 +119,54 @@ public class JavaBackend implements Backend {
 
     @Override
     public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
-        if (!IndexKernels.im2col(null, dtype, x, geometry, padValue, cols)) {
+        if (!IndexKernels.im2col(runner(), dtype, x, geometry, padValue, cols)) {
             ReferenceKernels.im2col(dtype, x, geometry, padValue, cols);
         }
     }
 
     @Override
     public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
-        if (!IndexKernels.col2im(null, dtype, cols, geometry, x)) {
+        if (!IndexKernels.col2im(runner(), dtype, cols, geometry, x)) {
             ReferenceKernels.col2im(dtype, cols, geometry, x);
         }
     }
 
     @Override
     public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
-        JavaKernels.fusedUpdate(usesVectorApi(), null, dtype, rule, param, grad, state);
+        JavaKernels.fusedUpdate(useVector, runner(), dtype, rule, param, grad, state);
     }
 
     @Override
     public boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
-        return PoolKernels.maxPool2d(null, dtype, x, geometry, out, indices);
+        return PoolKernels.maxPool2d(runner(), dtype, x, geometry, out, indices);
     }
 
     @Override
     public boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
-        return PoolKernels.maxPool2dBackward(null, dtype, gradOut, indices, gradIn);
+        return PoolKernels.maxPool2dBackward(runner(), dtype, gradOut, indices, gradIn);
     }
 
     @Override
     public boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
                              Strided mean, Strided var, Strided out) {
-        return NormKernels.batchNorm(usesVectorApi(), null, dtype, x, weight, bias, batchStats, eps, mean, var, out);
+        return NormKernels.batchNorm(useVector, runner(), dtype, x, weight, bias, batchStats, eps, mean, var, out);
     }
 
     @Override
     public boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
                                      Strided var, boolean batchStats, double eps, Strided gradIn,
                                      Strided gradWeight, Strided gradBias) {
-        return NormKernels.batchNormBackward(usesVectorApi(), null, dtype, x, gradOut, weight, mean, var,
+        return NormKernels.batchNormBackward(useVector, runner(), dtype, x, gradOut, weight, mean, var,
                 batchStats, eps, gradIn, gradWeight, gradBias);
     }
 
     @Override
     public boolean softmax(DType dtype, Strided x, Strided out, boolean log) {
-        return SoftmaxKernels.softmax(usesVectorApi(), null, dtype, x, out, log);
+        return SoftmaxKernels.softmax(useVector, runner(), dtype, x, out, log);
     }
 
     @Override
     public boolean softmaxBackward(DType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
-        return SoftmaxKernels.softmaxBackward(usesVectorApi(), null, dtype, y, gradOut, gradIn, log);
+        return SoftmaxKernels.softmaxBackward(useVector, runner(), dtype, y, gradOut, gradIn, log);
     }
 }

@@ -217,26 +217,4 @@ public final class JavaKernels {
         split(par, n, n * WorkCost.fusedUpdate(false), (lo, hi) -> FusedUpdates.apply(dtype, rule, param, grad, state,
                 lo, hi));
     }
-
-    // The java backend's entry points: serial.
-
-    static void fill(boolean useVector, DType dtype, Strided dst, double value) {
-        fill(useVector, null, dtype, dst, value);
-    }
-
-    static void copy(boolean useVector, DType srcType, Strided src, DType dstType, Strided dst) {
-        copy(useVector, null, srcType, src, dstType, dst);
-    }
-
-    static void unary(boolean useVector, UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
-        unary(useVector, null, op, dtype, x, out, a, b);
-    }
-
-    static void binary(boolean useVector, BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
-        binary(useVector, null, op, dtype, x, y, out);
-    }
-
-    static void reduce(boolean useVector, ReduceOp op, DType dtype, Strided x, Strided out) {
-        reduce(useVector, null, op, dtype, x, out);
-    }
 }

@@ -24,7 +24,7 @@ import java.util.function.IntConsumer;
  * rows run in {@link VectorNorm}, several times faster (the scalar loops remain for float64 and without the
  * module).
  */
-public final class NormKernels {
+final class NormKernels {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE_UNALIGNED;
     /** Work units ({@code WorkCost}'s) per element of one scalar pass reading one or two operands. */

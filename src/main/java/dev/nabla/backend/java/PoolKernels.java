@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * {@link dev.nabla.backend.Backend#maxPool2d}. Planes ({@code N*C}) are split over a {@link ChunkRunner}. Replaces
  * the composite unfold + argmax + gather (and scatter + fold backward), which moved each input several times.
  */
-public final class PoolKernels {
+final class PoolKernels {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE_UNALIGNED;
     /** Plane positions stored in a float32 index tensor must be exact. */

@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * {@link dev.nabla.backend.Backend#softmax}. Rows are split over a {@link ChunkRunner}. Float32 rows take the Vector
  * API loops when the module is present; otherwise (and for float64) a scalar loop in double precision.
  */
-public final class SoftmaxKernels {
+final class SoftmaxKernels {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE_UNALIGNED;
     /** Work per element in {@code WorkCost} units: an exp and a few memory passes. */
