@@ -286,7 +286,7 @@ final class NormKernels {
                 }
             } else {
                 blockMean[c] += vec ? VectorNorm.sum(xs, xo + at, len)
-                        : f32 ? sumF(xs, xo + at, len) : sumD(xs, xo + at, len);
+                        : f32 ? ScalarReduce.blockSumF(xs, xo + at, len) : ScalarReduce.blockSumD(xs, xo + at, len);
             }
         };
         Segment deviations = (at, c, len) -> {
@@ -503,24 +503,6 @@ final class NormKernels {
 
     // ------------------------------------------------------------------ float32 loops
 
-    private static double sumF(MemorySegment x, long off, long n) {
-        double a0 = 0;
-        double a1 = 0;
-        double a2 = 0;
-        double a3 = 0;
-        long i = 0;
-        for (; i + 4 <= n; i += 4) {
-            a0 += x.getAtIndex(F, off + i);
-            a1 += x.getAtIndex(F, off + i + 1);
-            a2 += x.getAtIndex(F, off + i + 2);
-            a3 += x.getAtIndex(F, off + i + 3);
-        }
-        for (; i < n; i++) {
-            a0 += x.getAtIndex(F, off + i);
-        }
-        return (a0 + a1) + (a2 + a3);
-    }
-
     private static double squaredDeviationF(MemorySegment x, long off, long n, double mu) {
         double a0 = 0;
         double a1 = 0;
@@ -635,24 +617,6 @@ final class NormKernels {
     }
 
     // ------------------------------------------------------------------ float64 loops
-
-    private static double sumD(MemorySegment x, long off, long n) {
-        double a0 = 0;
-        double a1 = 0;
-        double a2 = 0;
-        double a3 = 0;
-        long i = 0;
-        for (; i + 4 <= n; i += 4) {
-            a0 += x.getAtIndex(D, off + i);
-            a1 += x.getAtIndex(D, off + i + 1);
-            a2 += x.getAtIndex(D, off + i + 2);
-            a3 += x.getAtIndex(D, off + i + 3);
-        }
-        for (; i < n; i++) {
-            a0 += x.getAtIndex(D, off + i);
-        }
-        return (a0 + a1) + (a2 + a3);
-    }
 
     private static double squaredDeviationD(MemorySegment x, long off, long n, double mu) {
         double a0 = 0;

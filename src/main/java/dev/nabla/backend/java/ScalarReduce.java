@@ -42,7 +42,8 @@ final class ScalarReduce {
         return Double.isFinite(total) ? total + comp : total; // with an infinity the compensation is NaN
     }
 
-    private static double blockSumF(MemorySegment x, long off, long n) {
+    /** Sum of {@code n} float32 elements in four partial sums (also batch norm's per-slice sum). */
+    static double blockSumF(MemorySegment x, long off, long n) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         long i = 0;
         for (; i + 4 <= n; i += 4) {
@@ -57,7 +58,8 @@ final class ScalarReduce {
         return (s0 + s1) + (s2 + s3);
     }
 
-    private static double blockSumD(MemorySegment x, long off, long n) {
+    /** Sum of {@code n} float64 elements in four partial sums. */
+    static double blockSumD(MemorySegment x, long off, long n) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         long i = 0;
         for (; i + 4 <= n; i += 4) {
