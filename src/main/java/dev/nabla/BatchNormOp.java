@@ -66,8 +66,12 @@ final class BatchNormOp extends Node {
             }
         }
         Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
-        if (!x.backend().batchNorm(x.dtype(), in.strided(), strided(w), strided(b), batchStats, eps, mean.strided(),
-                var.strided(), out.strided())) {
+        boolean done;
+        try (InFlight pins = InFlight.pin("batchNorm", in, w, b, mean, var)) {
+            done = x.backend().batchNorm(x.dtype(), in.strided(), strided(w), strided(b), batchStats, eps,
+                    mean.strided(), var.strided(), out.strided());
+        }
+        if (!done) {
             out.close();
             if (batchStats || record) {
                 mean.close();
@@ -130,9 +134,13 @@ final class BatchNormOp extends Node {
             Tensor in = xs.contiguous();
             Tensor go = g.contiguous();
             Tensor wc = w == null ? null : w.contiguous();
-            done = xs.backend().batchNormBackward(xs.dtype(), in.strided(), go.strided(), strided(wc),
-                    mean.get().strided(), var.get().strided(), batchStats, eps, strided(gradIn), strided(gradWeight),
-                    strided(gradBias));
+            Tensor m = mean.get();
+            Tensor v = var.get();
+            try (InFlight pins = InFlight.pin(name(), in, go, wc, m, v)) {
+                done = xs.backend().batchNormBackward(xs.dtype(), in.strided(), go.strided(), strided(wc),
+                        m.strided(), v.strided(), batchStats, eps, strided(gradIn), strided(gradWeight),
+                        strided(gradBias));
+            }
         }
         if (!done) {
             for (Tensor t : new Tensor[] {gradIn, gradWeight, gradBias}) {

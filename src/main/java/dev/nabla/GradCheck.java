@@ -104,28 +104,30 @@ public final class GradCheck {
                 for (int k = 0; k < wrt.length; k++) {
                     Tensor x = inputs[wrt[k]];
                     long n = x.numel();
-                    for (long i = 0; i < n; i++) {
-                        long[] idx = unravel(i, x.rawShape());
-                        long at = x.storageOffset();
-                        for (int d = 0; d < idx.length; d++) {
-                            at += idx[d] * x.rawStrides()[d];
-                        }
-                        MemorySegment seg = x.storage().segment();
-                        double orig = seg.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at);
-                        seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, orig + eps);
-                        double[] plus = evaluate(f, inputs);
-                        seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, orig - eps);
-                        double[] minus = evaluate(f, inputs);
-                        seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, orig);
-                        for (int j = 0; j < nOut; j++) {
-                            double numeric = (plus[j] - minus[j]) / (2 * eps);
-                            double a = analytic[k][j][(int) i];
-                            double err = Math.abs(a - numeric);
-                            double excess = err - (atol + rtol * Math.abs(numeric));
-                            maxAbs = Math.max(maxAbs, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
-                            if (Double.isNaN(excess) || excess > worstExcess) {
-                                worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
-                                worst = new Result(false, wrt[k], idx, j, a, numeric, 0);
+                    try (InFlight pins = InFlight.pin("gradcheck", x)) { // it writes x's memory directly
+                        for (long i = 0; i < n; i++) {
+                            long[] idx = unravel(i, x.rawShape());
+                            long at = x.storageOffset();
+                            for (int d = 0; d < idx.length; d++) {
+                                at += idx[d] * x.rawStrides()[d];
+                            }
+                            MemorySegment seg = x.storage().segment();
+                            double orig = seg.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at);
+                            seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, orig + eps);
+                            double[] plus = evaluate(f, inputs);
+                            seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, orig - eps);
+                            double[] minus = evaluate(f, inputs);
+                            seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, orig);
+                            for (int j = 0; j < nOut; j++) {
+                                double numeric = (plus[j] - minus[j]) / (2 * eps);
+                                double a = analytic[k][j][(int) i];
+                                double err = Math.abs(a - numeric);
+                                double excess = err - (atol + rtol * Math.abs(numeric));
+                                maxAbs = Math.max(maxAbs, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
+                                if (Double.isNaN(excess) || excess > worstExcess) {
+                                    worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
+                                    worst = new Result(false, wrt[k], idx, j, a, numeric, 0);
+                                }
                             }
                         }
                     }

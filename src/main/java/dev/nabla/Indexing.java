@@ -51,7 +51,9 @@ final class Indexing {
                 }
             }
             Tensor out = Tensor.empty(x.dtype(), x.device(), is);
-            x.backend().gather(x.dtype(), x.strided(), d, index.dtype(), index.strided(), out.strided());
+            try (InFlight pins = InFlight.pin("gather", x, index)) {
+                x.backend().gather(x.dtype(), x.strided(), d, index.dtype(), index.strided(), out.strided());
+            }
             return Node.needed(x) ? new Gather(x, d, index).record(out) : out;
         }
 
@@ -84,7 +86,10 @@ final class Indexing {
             try (Grad off = Grad.disabled()) {
                 out = base.clone();
             }
-            base.backend().scatterAdd(base.dtype(), out.strided(), d, index.dtype(), index.strided(), src.strided());
+            try (InFlight pins = InFlight.pin("scatterAdd", index, src)) {
+                base.backend().scatterAdd(base.dtype(), out.strided(), d, index.dtype(), index.strided(),
+                        src.strided());
+            }
             return Node.needed(base, src) ? new ScatterAdd(base, d, index, src).record(out) : out;
         }
 

@@ -26,18 +26,21 @@ final class Kernels {
     }
 
     static Tensor unary(String op, UnaryOp kind, Tensor x, double a, double b) {
-        x.checkAlive(op);
-        Tensor out = Tensor.empty(x.dtype(), x.device(), x.rawShape());
-        x.backend().unary(kind, x.dtype(), x.strided(), out.strided(), a, b);
-        return out;
+        try (InFlight pins = InFlight.pin(op, x)) {
+            Tensor out = Tensor.empty(x.dtype(), x.device(), x.rawShape());
+            x.backend().unary(kind, x.dtype(), x.strided(), out.strided(), a, b);
+            return out;
+        }
     }
 
     static Tensor binary(String op, BinaryOp kind, Tensor x, Tensor y) {
         checkCompatible(op, x, y);
         long[] s = Shapes.broadcast(op, x.rawShape(), y.rawShape());
-        Tensor out = Tensor.empty(x.dtype(), x.device(), s);
-        x.backend().binary(kind, x.dtype(), x.stridedAs(s), y.stridedAs(s), out.strided());
-        return out;
+        try (InFlight pins = InFlight.pin(op, x, y)) {
+            Tensor out = Tensor.empty(x.dtype(), x.device(), s);
+            x.backend().binary(kind, x.dtype(), x.stridedAs(s), y.stridedAs(s), out.strided());
+            return out;
+        }
     }
 
     /** Normalised, duplicate-free reduction dimensions. */
@@ -95,7 +98,12 @@ final class Kernels {
         }
         long[] kept = keptShape(shape, dims);
         Tensor out = Tensor.empty(x.dtype(), x.device(), kept);
-        x.backend().reduce(kind, x.dtype(), x.strided(), out.strided());
+        try (InFlight pins = InFlight.pin(op, x)) {
+            x.backend().reduce(kind, x.dtype(), x.strided(), out.strided());
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
         if (keepdim || dims.length == 0 || shape.length == 0) {
             return out;
         }
@@ -119,7 +127,12 @@ final class Kernels {
         long[] kept = shape.clone();
         kept[d] = 1;
         Tensor out = Tensor.empty(x.dtype(), x.device(), kept);
-        x.backend().argReduce(kind, x.dtype(), x.strided(), d, out.strided());
+        try (InFlight pins = InFlight.pin(op, x)) {
+            x.backend().argReduce(kind, x.dtype(), x.strided(), d, out.strided());
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
         if (keepdim) {
             return out;
         }

@@ -41,9 +41,11 @@ final class LinearOp extends Node {
         Tensor out = Tensor.empty(x.dtype(), x.device(), m, n);
         double beta = 0;
         if (b != null) {
-            Strided rows = new Strided(b.storage().segment(), b.storageOffset(), new long[] {m, n},
-                    new long[] {0, b.rawStrides()[0]});
-            x.backend().copy(b.dtype(), rows, out.dtype(), out.strided());
+            try (InFlight pins = InFlight.pin("linear", b)) {
+                Strided rows = new Strided(b.storage().segment(), b.storageOffset(), new long[] {m, n},
+                        new long[] {0, b.rawStrides()[0]});
+                x.backend().copy(b.dtype(), rows, out.dtype(), out.strided());
+            }
             beta = 1;
         }
         MatMul.gemm(x, ox, w, ow, m, n, k, beta, out);

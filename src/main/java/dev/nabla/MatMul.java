@@ -174,11 +174,16 @@ final class MatMul {
         return out;
     }
 
-    /** {@code out = a·b + beta·out} for operands GEMM reads in place ({@link #operand}); {@code out} is [m, n]. */
+    /**
+     * {@code out = a·b + beta·out} for operands GEMM reads in place ({@link #operand}); {@code out} is [m, n], a
+     * tensor the caller just allocated (not visible to other threads, so only a and b are pinned).
+     */
     static void gemm(Tensor a, Operand oa, Tensor b, Operand ob, long m, long n, long k, double beta, Tensor out) {
-        a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
-                a.storage().segment(), a.storageOffset(), oa.ld(), b.storage().segment(), b.storageOffset(),
-                ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
+        try (InFlight pins = InFlight.pin("matmul", a, b)) {
+            a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                    a.storage().segment(), a.storageOffset(), oa.ld(), b.storage().segment(), b.storageOffset(),
+                    ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
+        }
     }
 
     private static Tensor matmulInScope(Tensor a, Tensor b) {
@@ -232,10 +237,12 @@ final class MatMul {
                 if (count == 1) {
                     gemm(ea, oa, eb, ob, m, n, k, 0.0, out);
                 } else {
-                    a.backend().batchedGemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
-                            ea.storage().segment(), ea.storageOffset(), oa.ld(), sa,
-                            eb.storage().segment(), eb.storageOffset(), ob.ld(), sb,
-                            0.0, out.storage().segment(), 0, (int) n, m * n, (int) count);
+                    try (InFlight pins = InFlight.pin(op, ea, eb)) {
+                        a.backend().batchedGemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                                ea.storage().segment(), ea.storageOffset(), oa.ld(), sa,
+                                eb.storage().segment(), eb.storageOffset(), ob.ld(), sb,
+                                0.0, out.storage().segment(), 0, (int) n, m * n, (int) count);
+                    }
                 }
             }
         }

@@ -23,7 +23,11 @@ final class MaxPool {
         Tensor in = x.contiguous();
         Tensor out = Tensor.empty(x.dtype(), x.device(), s[0], s[1], oh, ow);
         Tensor indices = Tensor.empty(x.dtype(), x.device(), s[0], s[1], oh, ow);
-        if (!x.backend().maxPool2d(x.dtype(), in.strided(), g, out.strided(), indices.strided())) {
+        boolean done;
+        try (InFlight pins = InFlight.pin("maxPool2d", in)) {
+            done = x.backend().maxPool2d(x.dtype(), in.strided(), g, out.strided(), indices.strided());
+        }
+        if (!done) {
             out.close();
             indices.close();
             return null;
@@ -35,7 +39,11 @@ final class MaxPool {
     static Tensor scatter(Tensor gOut, Tensor indices, long[] inShape) {
         Tensor go = gOut.contiguous();
         Tensor gradIn = Tensor.empty(gOut.dtype(), gOut.device(), inShape);
-        if (!gOut.backend().maxPool2dBackward(gOut.dtype(), go.strided(), indices.strided(), gradIn.strided())) {
+        boolean done;
+        try (InFlight pins = InFlight.pin("maxPool2dBackward", go, indices)) {
+            done = gOut.backend().maxPool2dBackward(gOut.dtype(), go.strided(), indices.strided(), gradIn.strided());
+        }
+        if (!done) {
             throw new IllegalStateException("maxPool2d: backend " + gOut.backend()
                     + " runs the fused forward but not its backward");
         }

@@ -31,7 +31,11 @@ final class SoftmaxOp extends Node {
         }
         Tensor in = x.contiguous();
         Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
-        if (!x.backend().softmax(x.dtype(), in.strided(), out.strided(), log)) {
+        boolean done;
+        try (InFlight pins = InFlight.pin(log ? "logSoftmax" : "softmax", in)) {
+            done = x.backend().softmax(x.dtype(), in.strided(), out.strided(), log);
+        }
+        if (!done) {
             out.close();
             return null;
         }
@@ -48,8 +52,12 @@ final class SoftmaxOp extends Node {
         Tensor out = y.get();
         if (!Grad.isEnabled()) { // not recorded: the fused kernel
             Tensor gradIn = Tensor.empty(g.dtype(), g.device(), g.shape());
-            if (g.backend().softmaxBackward(g.dtype(), out.strided(), g.contiguous().strided(), gradIn.strided(),
-                    log)) {
+            Tensor gc = g.contiguous();
+            boolean done;
+            try (InFlight pins = InFlight.pin(name(), out, gc)) {
+                done = g.backend().softmaxBackward(g.dtype(), out.strided(), gc.strided(), gradIn.strided(), log);
+            }
+            if (done) {
                 return new Tensor[] {gradIn};
             }
             gradIn.close();

@@ -44,7 +44,8 @@ public final class Tensor implements AutoCloseable {
     /** In-place modification count, shared by every view of the same storage. */
     private final long[] version;
     private boolean requiresGrad;
-    private Tensor grad;
+    /** Written under this tensor's lock (accumulation, setGrad); volatile so any thread reads the latest. */
+    private volatile Tensor grad;
     private Node gradFn;
 
     private Tensor(Storage storage, boolean retain, DType dtype, Device device, long[] shape, long[] strides,
@@ -659,7 +660,9 @@ public final class Tensor implements AutoCloseable {
     public Tensor clone() {
         checkAlive("clone");
         Tensor out = empty(dtype, device, shape);
-        backend().copy(dtype, strided(), dtype, out.strided());
+        try (InFlight pins = InFlight.pin("clone", this)) {
+            backend().copy(dtype, strided(), dtype, out.strided());
+        }
         return Node.needed(this) ? new ShapeOps.Identity(this).record(out) : out;
     }
 
@@ -910,7 +913,9 @@ public final class Tensor implements AutoCloseable {
     /** Sets every element to {@code value}; returns this. */
     public Tensor fill_(double value) {
         checkInPlace("fill_");
-        backend().fill(dtype, strided(), value);
+        try (InFlight pins = InFlight.pin("fill_", this)) {
+            backend().fill(dtype, strided(), value);
+        }
         bump();
         return this;
     }
@@ -933,7 +938,9 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("copy_: source shape " + Shapes.str(src.shape)
                     + " cannot be broadcast to " + Shapes.str(shape));
         }
-        backend().copy(src.dtype, src.stridedAs(shape), dtype, strided());
+        try (InFlight pins = InFlight.pin("copy_", this, src)) {
+            backend().copy(src.dtype, src.stridedAs(shape), dtype, strided());
+        }
         bump();
         return this;
     }
@@ -946,14 +953,18 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException(op + ": result shape " + Shapes.str(s)
                     + " does not match the in-place target " + describe());
         }
-        backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
+        try (InFlight pins = InFlight.pin(op, this, other)) {
+            backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
+        }
         bump();
         return this;
     }
 
     private Tensor unaryInPlace(String op, UnaryOp kind, double a) {
         checkInPlace(op);
-        backend().unary(kind, dtype, strided(), strided(), a, 0);
+        try (InFlight pins = InFlight.pin(op, this)) {
+            backend().unary(kind, dtype, strided(), strided(), a, 0);
+        }
         bump();
         return this;
     }
@@ -1000,25 +1011,28 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("fusedUpdate_: " + rule.getClass().getSimpleName() + " needs "
                     + rule.stateCount() + " state buffers, got " + state.length);
         }
-        Tensor[] all = new Tensor[state.length + 1];
+        Tensor[] all = new Tensor[state.length + 2];
         all[0] = grad;
         System.arraycopy(state, 0, all, 1, state.length);
+        all[state.length + 1] = this;
         dev.nabla.backend.Strided[] st = new dev.nabla.backend.Strided[state.length];
-        for (int i = 0; i < all.length; i++) {
+        for (int i = 0; i < all.length - 1; i++) {
             Tensor t = all[i];
             Kernels.checkCompatible("fusedUpdate_", this, t);
             if (!Arrays.equals(t.shape, shape) || !t.isContiguous()) {
                 throw new IllegalArgumentException("fusedUpdate_: " + t.describe() + " must be contiguous with the "
                         + "shape of " + describe());
             }
-            if (i > 0) {
-                st[i - 1] = t.strided();
-            }
         }
         if (!isContiguous()) {
             throw new IllegalArgumentException("fusedUpdate_: " + describe() + " must be contiguous");
         }
-        backend().fusedUpdate(dtype, rule, strided(), grad.strided(), st);
+        try (InFlight pins = InFlight.pin("fusedUpdate_", all)) {
+            for (int i = 0; i < state.length; i++) {
+                st[i] = state[i].strided();
+            }
+            backend().fusedUpdate(dtype, rule, strided(), grad.strided(), st);
+        }
         bump();
         for (Tensor t : state) {
             t.bump();
@@ -1236,7 +1250,7 @@ public final class Tensor implements AutoCloseable {
      * Replaces the gradient (null clears it). The previous gradient tensor is closed, since the tensor owned
      * it: that is how {@code zeroGrad()} frees gradient memory deterministically.
      */
-    public void setGrad(Tensor newGrad) {
+    public synchronized void setGrad(Tensor newGrad) {
         if (newGrad != null) {
             newGrad.checkAlive("setGrad");
             if (!Arrays.equals(newGrad.shape, shape) || newGrad.dtype != dtype || newGrad.device != device) {
@@ -1271,8 +1285,12 @@ public final class Tensor implements AutoCloseable {
         requiresGrad = true;
     }
 
-    /** Adds {@code g} to this leaf's gradient, allocating it outside any scope on first use. */
-    void accumulateGrad(Tensor g, boolean createGraph, boolean exclusive) {
+    /**
+     * Adds {@code g} to this leaf's gradient, allocating it outside any scope on first use. Synchronized on the
+     * leaf, like PyTorch's AccumulateGrad: threads running backward into a shared parameter add their gradients one
+     * after the other instead of losing one in a race.
+     */
+    synchronized void accumulateGrad(Tensor g, boolean createGraph, boolean exclusive) {
         if (!Arrays.equals(g.shape, shape)) {
             throw new IllegalStateException("backward: gradient of shape " + Shapes.str(g.shape) + " for "
                     + describe());
@@ -1341,6 +1359,18 @@ public final class Tensor implements AutoCloseable {
         Tensor out = empty(dtype, target, shape);
         long bytes = numel() * dtype.byteSize();
         long srcOff = src.offset * dtype.byteSize();
+        try (InFlight pins = InFlight.pin("to", src)) {
+            copyBytes(src, srcOff, out, target, bytes);
+        } finally {
+            if (src != this) {
+                src.close();
+            }
+        }
+        return Node.needed(this) ? new ShapeOps.Move(this).record(out) : out;
+    }
+
+    /** Copies {@code bytes} of {@code src} (pinned by the caller) into the fresh {@code out} on {@code target}. */
+    private void copyBytes(Tensor src, long srcOff, Tensor out, Device target, long bytes) {
         if (device.isHost() && target.isHost()) {
             MemorySegment.copy(src.storage.segment(), srcOff, out.storage.segment(), 0, bytes);
         } else if (device.isHost()) {
@@ -1355,10 +1385,6 @@ public final class Tensor implements AutoCloseable {
                 target.backend().copyFromHost(host.storage.segment(), out.storage.segment(), 0, bytes);
             }
         }
-        if (src != this) {
-            src.close();
-        }
-        return Node.needed(this) ? new ShapeOps.Move(this).record(out) : out;
     }
 
     /** This tensor converted to {@code target}: itself if already of that dtype, else a converted copy. */
@@ -1368,7 +1394,9 @@ public final class Tensor implements AutoCloseable {
             return this;
         }
         Tensor out = empty(target, device, shape);
-        backend().copy(dtype, strided(), target, out.strided());
+        try (InFlight pins = InFlight.pin("to", this)) {
+            backend().copy(dtype, strided(), target, out.strided());
+        }
         return Node.needed(this) ? new ShapeOps.Cast(this).record(out) : out;
     }
 
@@ -1376,24 +1404,30 @@ public final class Tensor implements AutoCloseable {
     public float[] toFloatArray() {
         checkAlive("toFloatArray");
         Tensor c = to(DType.FLOAT32).contiguous();
-        float[] out = new float[Math.toIntExact(numel())];
-        backend().copyToHost(c.storage.segment(), c.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
-        if (c != this) {
-            c.close();
+        try (InFlight pins = InFlight.pin("toFloatArray", c)) {
+            float[] out = new float[Math.toIntExact(numel())];
+            backend().copyToHost(c.storage.segment(), c.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
+            return out;
+        } finally {
+            if (c != this) {
+                c.close();
+            }
         }
-        return out;
     }
 
     /** The elements in row-major order, converted to double. */
     public double[] toDoubleArray() {
         checkAlive("toDoubleArray");
         Tensor c = to(DType.FLOAT64).contiguous();
-        double[] out = new double[Math.toIntExact(numel())];
-        backend().copyToHost(c.storage.segment(), c.offset * 8, MemorySegment.ofArray(out), out.length * 8L);
-        if (c != this) {
-            c.close();
+        try (InFlight pins = InFlight.pin("toDoubleArray", c)) {
+            double[] out = new double[Math.toIntExact(numel())];
+            backend().copyToHost(c.storage.segment(), c.offset * 8, MemorySegment.ofArray(out), out.length * 8L);
+            return out;
+        } finally {
+            if (c != this) {
+                c.close();
+            }
         }
-        return out;
     }
 
     /** The value of a one-element tensor. */

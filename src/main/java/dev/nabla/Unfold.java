@@ -51,7 +51,9 @@ public final class Unfold {
                         + ") does not fit the " + s[2] + "x" + s[3] + " input of " + x.describe());
             }
             Tensor cols = Tensor.empty(x.dtype(), x.device(), s[0], s[1] * g.kernelH() * g.kernelW(), oh * ow);
-            x.backend().im2col(x.dtype(), x.strided(), g, padValue, cols.strided());
+            try (InFlight pins = InFlight.pin("unfold", x)) {
+                x.backend().im2col(x.dtype(), x.strided(), g, padValue, cols.strided());
+            }
             return Node.needed(x) ? new UnfoldOp(x, g).record(cols) : cols;
         }
 
@@ -84,7 +86,9 @@ public final class Unfold {
                         + ", " + l + "] for " + channels + " channels of " + h + "x" + w);
             }
             Tensor x = Tensor.zeros(cols.dtype(), cols.device(), s[0], channels, h, w);
-            cols.backend().col2im(cols.dtype(), cols.strided(), g, x.strided());
+            try (InFlight pins = InFlight.pin("fold", cols)) {
+                cols.backend().col2im(cols.dtype(), cols.strided(), g, x.strided());
+            }
             return Node.needed(cols) ? new FoldOp(cols, g).record(x) : x;
         }
 
