@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.nabla.memory.MemoryPool;
+import dev.nabla.nn.BatchNorm1d;
+import dev.nabla.nn.Dropout;
+import dev.nabla.nn.Linear;
+import dev.nabla.nn.Module;
+import dev.nabla.nn.ReLU;
+import dev.nabla.nn.Sequential;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -111,8 +117,68 @@ class ConcurrencyStressTest {
         w.close();
     }
 
+    /** One model serving inference on many threads gives each thread the single-threaded answer. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void aModuleServesInferenceFromManyThreads(Device device) throws Exception {
+        Generator gen = new Generator(7);
+        Module model = new Sequential(new Linear(12, 32, true, gen, DType.FLOAT32, device), new ReLU(),
+                new BatchNorm1d(32), new Dropout(0.5, gen), new Linear(32, 4, true, gen, DType.FLOAT32, device));
+        model.to(device);
+        try (Scope s = Scope.open()) { // some running statistics to normalise with
+            model.forward(Tensor.randn(gen, 64, 12).to(device));
+        }
+        model.eval();
+        int inputs = 16;
+        Tensor[] x = new Tensor[inputs];
+        double[][] expected = new double[inputs][];
+        for (int i = 0; i < inputs; i++) {
+            long seed = i;
+            x[i] = Scope.detached(() -> Tensor.randn(new Generator(100 + seed), 8, 12).to(device));
+            try (Scope s = Scope.open(); Grad off = Grad.disabled()) {
+                expected[i] = model.forward(x[i]).toDoubleArray();
+            }
+        }
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        AtomicLong calls = new AtomicLong();
+        long deadline = System.nanoTime() + Math.min(MILLIS, 1000) * 1_000_000;
+        List<Thread> threads = new ArrayList<>();
+        for (int k = 0; k < THREADS; k++) {
+            SplittableRandom rnd = new SplittableRandom(SEED + k);
+            Thread t = new Thread(() -> {
+                try {
+                    while (System.nanoTime() < deadline && failures.isEmpty()) {
+                        int i = rnd.nextInt(inputs);
+                        try (Scope s = Scope.open(); Grad off = Grad.disabled()) {
+                            double[] y = model.forward(x[i]).toDoubleArray();
+                            if (!java.util.Arrays.equals(expected[i], y)) {
+                                fail("input " + i + ": " + java.util.Arrays.toString(y) + " instead of "
+                                        + java.util.Arrays.toString(expected[i]));
+                            }
+                        }
+                        calls.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError(device + " after " + calls.get() + " forward calls", failures.peek());
+        }
+        assertTrue(calls.get() >= THREADS, "the threads ran");
+        for (Tensor t : x) {
+            t.close();
+        }
+    }
+
     private static Slot fresh(Device device, SplittableRandom rnd) {
-        int n = 1 + rnd.nextInt(MAX_N);
+        int n = 1 + rnd.nextInt(rnd.nextBoolean() ? 1000 : MAX_N); // small ones interleave more, large ones run longer
         double value = 1 + rnd.nextInt(8);
         return new Slot(Scope.detached(() -> Tensor.full(value, DType.FLOAT32, device, n)), value);
     }
