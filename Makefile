@@ -65,7 +65,7 @@ GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
 .PHONY: help setup build test run run-gemm fixtures bench bench-gemm-c bench-compare bindings clean \
-        lib-test lib-install examples-build examples-test benchmarks-build smoke-examples smoke-benchmarks
+        lib-test lib-install soak examples-build examples-test benchmarks-build smoke-examples smoke-benchmarks
 
 help:
 	@echo "Nabla (JDK: $(JAVA_HOME))"
@@ -73,6 +73,7 @@ help:
 	@echo "  make run           the main job: train an MLP on Fashion-MNIST on the cpu device (ARGS=\"--model cnn --epochs 5 ...\")"
 	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
 	@echo "  make test          the whole test suite: library and example tests, then smoke-run examples and benchmarks"
+	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
 	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
 	@echo "  make build         mvn install of the library: jar, sources and javadoc jars into ~/.m2"
@@ -103,6 +104,16 @@ build:
 lib-test:
 	$(MVN) $(LIB) test-compile
 	$(MVN_VERBOSE) $(LIB) surefire:test
+
+# The safety suites for long: the concurrency stress suite for SOAK_SECONDS per device and test, the seeded fuzz suites
+# for SOAK_CASES cases, and the tests that need a large file or allocation (nabla.soak). About 15 minutes by default.
+SOAK_SECONDS ?= 120
+SOAK_CASES ?= 1000000
+SOAK_TESTS := ConcurrencyStressTest,StorageLifetimeTest,*FuzzTest,*SoakTest
+soak:
+	$(MVN) $(LIB) test-compile
+	$(MVN_VERBOSE) $(LIB) surefire:test -Dtest='$(SOAK_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dsurefire.extra="-Dnabla.stress.millis=$$(( $(SOAK_SECONDS) * 1000 )) -Dnabla.fuzz.cases=$(SOAK_CASES) -Dnabla.soak=true"
 
 # Installs the library jar (no tests, sources or javadoc) into ~/.m2, where examples and benchmarks find it:
 # lib-install always (make test checks the tree as it is), $(LIB_JAR) only when the library's inputs changed.
