@@ -29,7 +29,12 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** Writes a full training checkpoint atomically; any of optimizer, scheduler, generator, extra may be null. */
+    /**
+     * Writes a full training checkpoint atomically; any of optimizer, scheduler, generator, extra may be null. A
+     * failed save (any exception or error) leaves an existing {@code file} as it was and no temporary file behind;
+     * see {@link SafeTensors#save} for the temporary files a killed process leaves and how the next save removes
+     * them.
+     */
     public static void save(Path file, Module model, Optimizer optimizer, LRScheduler scheduler, Generator generator,
                             Map<String, String> extra) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -60,7 +65,13 @@ public final class Checkpoint {
      * Restores a checkpoint written by {@link #save}; parts whose target is null are skipped. Returns the
      * {@code extra} entries.
      *
-     * @throws IOException for an unreadable or corrupt file, or one that does not fit the model/optimizer
+     * <p>Values are validated, not only shapes: the schedule's counters and learning rates (integers and finite
+     * numbers where it needs them), the optimizer's step counts (non-negative integers) and group options, and the
+     * generator state; an invalid one fails the load with a message naming the file, the key and the value, and
+     * leaves everything unchanged.
+     *
+     * @throws IOException for an unreadable or corrupt file, an invalid value, or one that does not fit the
+     *     model/optimizer/schedule
      */
     public static Map<String, String> load(Path file, Module model, Optimizer optimizer, LRScheduler scheduler,
                                            Generator generator) throws IOException {
@@ -97,11 +108,14 @@ public final class Checkpoint {
                     }
                 } catch (NumberFormatException ex) {
                     throw new IOException("checkpoint " + file + " has a malformed metadata entry '" + e.getKey()
-                            + "'", ex);
+                            + "': '" + clip(e.getValue()) + "'", ex);
                 }
             }
             if (generator != null && genState == null) {
                 throw new IOException("checkpoint " + file + " holds no generator state");
+            }
+            if (generator != null) {
+                checkGeneratorState(file, c.metadata().get("generator.state"), genState);
             }
             // Each part's load checks everything before it changes anything; the optimizer goes last, so when
             // any part fails, restoring the earlier ones from their snapshots undoes the whole load.
@@ -134,6 +148,31 @@ public final class Checkpoint {
             }
             return extra;
         }
+    }
+
+    /**
+     * What {@link Generator#state()} returns: the four xoshiro256 words (not all zero, or the stream is stuck at
+     * zero), the seed, a 0/1 flag for a cached normal and, when set, that normal's bits (a finite double).
+     */
+    private static void checkGeneratorState(Path file, String text, long[] st) throws IOException {
+        String problem = null;
+        if (st.length != 7) {
+            problem = "has " + st.length + " words, not 7";
+        } else if ((st[0] | st[1] | st[2] | st[3]) == 0) {
+            problem = "has an all-zero xoshiro state";
+        } else if (st[5] != 0 && st[5] != 1) {
+            problem = "has a cached-normal flag " + st[5] + " (0 or 1)";
+        } else if (st[5] == 1 && !Double.isFinite(Double.longBitsToDouble(st[6]))) {
+            problem = "caches a non-finite normal " + Double.longBitsToDouble(st[6]);
+        }
+        if (problem != null) {
+            throw new IOException("checkpoint " + file + " has an invalid 'generator.state' (" + problem + "): '"
+                    + clip(text) + "'");
+        }
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     /** The {@code extra} entries of a checkpoint written by {@link #save}, without loading it into anything. */

@@ -1,14 +1,20 @@
 package dev.nabla.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nabla.DType;
 import dev.nabla.Device;
+import dev.nabla.Grad;
 import dev.nabla.Tensor;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -23,6 +29,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Reads and writes the <a href="https://github.com/huggingface/safetensors">safetensors</a> format, so files
@@ -38,9 +45,19 @@ import java.util.Map;
  */
 public final class SafeTensors {
     /** Rejects trailing tokens after the header object (the format allows only space padding there). */
-    private static final ObjectMapper JSON = new ObjectMapper()
+    /** Also rejects a name given twice (the last would silently win, and its bytes look like a gap). */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final long MAX_HEADER = 100L << 20;
+    /** Tensor data moves between memory and the file in chunks of this many bytes (16 MiB). */
+    static final long CHUNK_BYTES = 16L << 20;
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64_LE =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private SafeTensors() {
     }
@@ -80,8 +97,30 @@ public final class SafeTensors {
         return t == DType.FLOAT32 ? "F32" : "F64";
     }
 
-    /** Writes {@code tensors} and {@code metadata} to {@code file} atomically. */
+    /**
+     * Writes {@code tensors} and {@code metadata} to {@code file} atomically: into a temporary file
+     * {@code .<name>.<16 hex digits>.nabla-tmp} beside it, forced to disk, then renamed over {@code file}. If the
+     * write fails for any reason (an exception or an {@link Error}), the temporary file is removed and an existing
+     * {@code file} is left as it was. Temporary files of that naming for the same {@code file} that a killed process
+     * left behind are removed first (a temporary file still being written, by this or another process, is left
+     * alone: writers hold a lock on theirs). Tensors of any size (over 2 GiB too) are written in chunks.
+     *
+     * @throws IllegalArgumentException for a tensor named {@code __metadata__}
+     * @throws IllegalStateException for a closed tensor
+     */
     public static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        save(file, tensors, metadata, CHUNK_BYTES, null);
+    }
+
+    /**
+     * {@link #save(Path, Map, Map)} in chunks of about {@code chunkBytes} bytes; {@code afterChunk} (may be null),
+     * a seam for tests, is called with the byte count written so far after each chunk of tensor data.
+     */
+    static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, long chunkBytes,
+                     LongConsumer afterChunk) throws IOException {
+        if (chunkBytes < 1) {
+            throw new IllegalArgumentException("safetensors: chunk size must be positive, got " + chunkBytes);
+        }
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -94,7 +133,7 @@ public final class SafeTensors {
                 throw new IllegalArgumentException("safetensors: '__metadata__' is not a valid tensor name");
             }
             Tensor t = e.getValue();
-            long bytes = t.numel() * t.dtype().byteSize();
+            long bytes = Math.multiplyExact(t.numel(), (long) t.dtype().byteSize());
             ObjectNode entry = header.putObject(e.getKey());
             entry.put("dtype", code(t.dtype()));
             var shape = entry.putArray("shape");
@@ -102,7 +141,7 @@ public final class SafeTensors {
                 shape.add(d);
             }
             entry.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
+            offset = Math.addExact(offset, bytes);
             order.add(t);
         }
         byte[] json = JSON.writeValueAsBytes(header);
@@ -110,9 +149,10 @@ public final class SafeTensors {
         int padded = (json.length + 7) / 8 * 8;
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        TempFiles.sweepStale(dir, file.getFileName().toString());
+        TempFiles.Temp tmp = TempFiles.create(dir, file.getFileName().toString());
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = tmp.channel(); Arena arena = Arena.ofConfined(); Grad off = Grad.disabled()) {
                 ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
                 head.putLong(padded).put(json);
                 while (head.hasRemaining()) {
@@ -120,18 +160,34 @@ public final class SafeTensors {
                 }
                 head.flip();
                 writeFully(ch, head);
+                long largest = 0;
                 for (Tensor t : order) {
-                    writeFully(ch, bytesOf(t));
+                    largest = Math.max(largest, t.numel() * t.dtype().byteSize());
+                }
+                MemorySegment buf = arena.allocate(Math.max(8, Math.min(largest, chunkBytes)), 8);
+                long[] written = {0};
+                for (Tensor t : order) {
+                    writeTensor(ch, t, buf, chunkBytes, written, afterChunk);
                 }
                 ch.force(true);
+                // renamed while still open and locked, so no sweeper can take it for a dead writer's file
+                try {
+                    Files.move(tmp.path(), file, StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp.path(), file, StandardCopyOption.REPLACE_EXISTING);
+                }
             }
+        } catch (Throwable failure) {
+            // any failure, an Error included: the temporary file goes, the previous file stays as it was
             try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(tmp.path());
+            } catch (IOException | RuntimeException cleanup) {
+                failure.addSuppressed(cleanup);
             }
+            throw failure;
         } finally {
-            Files.deleteIfExists(tmp);
+            tmp.done();
         }
     }
 
@@ -141,15 +197,45 @@ public final class SafeTensors {
         }
     }
 
-    private static ByteBuffer bytesOf(Tensor t) {
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(t.numel() * t.dtype().byteSize()))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        if (t.dtype() == DType.FLOAT32) {
-            b.asFloatBuffer().put(t.toFloatArray());
-        } else {
-            b.asDoubleBuffer().put(t.toDoubleArray());
+    /**
+     * Writes {@code t}'s elements, row-major little-endian, through {@code buf} in chunks of about
+     * {@code chunkBytes}, so no Java array is larger than a chunk.
+     */
+    private static void writeTensor(FileChannel ch, Tensor t, MemorySegment buf, long chunkBytes, long[] written,
+                                    LongConsumer afterChunk) throws IOException {
+        long numel = t.numel();
+        if (numel == 0) {
+            return;
         }
-        return b;
+        int size = t.dtype().byteSize();
+        int perChunk = (int) Math.max(1, Math.min(chunkBytes, buf.byteSize()) / size);
+        Tensor flat = t.reshape(numel);
+        try {
+            for (long start = 0; start < numel; start += perChunk) {
+                int n = (int) Math.min(perChunk, numel - start);
+                Tensor part = n == numel ? flat : flat.narrow(0, start, n);
+                try {
+                    if (t.dtype() == DType.FLOAT32) {
+                        MemorySegment.copy(part.toFloatArray(), 0, buf, F32_LE, 0, n);
+                    } else {
+                        MemorySegment.copy(part.toDoubleArray(), 0, buf, F64_LE, 0, n);
+                    }
+                } finally {
+                    if (part != flat) {
+                        part.close();
+                    }
+                }
+                writeFully(ch, buf.asSlice(0, (long) n * size).asByteBuffer());
+                written[0] += (long) n * size;
+                if (afterChunk != null) {
+                    afterChunk.accept(written[0]);
+                }
+            }
+        } finally {
+            if (flat != t) {
+                flat.close();
+            }
+        }
     }
 
     /**
@@ -157,6 +243,14 @@ public final class SafeTensors {
      * I32/I64 as float64).
      */
     public static Contents load(Path file) throws IOException {
+        return load(file, CHUNK_BYTES);
+    }
+
+    /** {@link #load(Path)}, reading tensor data in chunks of about {@code chunkBytes} bytes. */
+    static Contents load(Path file, long chunkBytes) throws IOException {
+        if (chunkBytes < 1) {
+            throw new IllegalArgumentException("safetensors: chunk size must be positive, got " + chunkBytes);
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -188,11 +282,23 @@ public final class SafeTensors {
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 var e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    if (!e.getValue().isObject()) {
+                        throw corrupt(file, "__metadata__ is not a JSON object of strings: " + clip(e.getValue()));
+                    }
+                    for (var m : e.getValue().properties()) {
+                        if (!m.getValue().isTextual()) {
+                            throw corrupt(file, "metadata entry '" + m.getKey() + "' is not a string: "
+                                    + clip(m.getValue()));
+                        }
+                        metadata.put(m.getKey(), m.getValue().asText());
+                    }
                     continue;
                 }
                 JsonNode n = e.getValue();
                 String name = e.getKey();
+                if (!n.isObject()) {
+                    throw corrupt(file, "tensor '" + name + "' is not a JSON object: " + clip(n));
+                }
                 Stored t = Stored.of(n.path("dtype").asText());
                 if (t == null) {
                     throw corrupt(file, "tensor '" + name + "' has unsupported dtype '" + n.path("dtype").asText()
@@ -209,19 +315,27 @@ public final class SafeTensors {
                 try {
                     for (int i = 0; i < shape.length; i++) {
                         JsonNode d = shapeNode.get(i);
-                        shape[i] = d.canConvertToExactIntegral() && d.canConvertToLong() ? d.asLong(-1) : -1;
+                        Long v = integral(d);
+                        shape[i] = v == null ? -1 : v;
                         if (shape[i] < 0) {
-                            throw corrupt(file, "tensor '" + name + "' has a negative or non-integer size");
+                            throw corrupt(file, "tensor '" + name + "' has a negative or non-integer size "
+                                    + clip(d) + " in its shape " + clip(shapeNode));
                         }
                         numel = Math.multiplyExact(numel, shape[i]);
                     }
                     nbytes = Math.multiplyExact(numel, (long) t.size);
                 } catch (ArithmeticException overflow) {
                     throw corrupt(file, "tensor '" + name + "' has an impossibly large shape "
-                            + shapeNode);
+                            + clip(shapeNode) + " (its byte size overflows a 64-bit count)");
                 }
-                long begin = offs.get(0).asLong(-1);
-                long end = offs.get(1).asLong(-1);
+                Long b = integral(offs.get(0));
+                Long en = integral(offs.get(1));
+                if (b == null || en == null) {
+                    throw corrupt(file, "tensor '" + name + "' has data_offsets " + clip(offs)
+                            + " that are not 64-bit integers");
+                }
+                long begin = b;
+                long end = en;
                 if (begin < 0 || end < begin || end > dataLen) {
                     throw corrupt(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end
                             + "] outside the " + dataLen + " data bytes (truncated file?)");
@@ -236,54 +350,127 @@ public final class SafeTensors {
             }
             checkCoverage(file, entries, dataLen);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (var e : entries.entrySet()) {
-                long[] range = e.getValue();
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(range[1] - range[0]))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, data, dataStart + range[0], file);
-                data.flip();
-                Stored t = types.get(e.getKey());
-                long[] shape = shapes.get(e.getKey());
-                int count = data.remaining() / t.size;
-                Tensor tensor;
-                if (t.as == DType.FLOAT32) {
-                    float[] f = new float[count];
-                    switch (t) {
-                        case F32 -> data.asFloatBuffer().get(f);
-                        case F16 -> {
-                            for (int i = 0; i < count; i++) {
-                                f[i] = Float.float16ToFloat(data.getShort());
-                            }
-                        }
-                        default -> { // BF16: the upper half of a float32
-                            for (int i = 0; i < count; i++) {
-                                f[i] = Float.intBitsToFloat((data.getShort() & 0xffff) << 16);
-                            }
-                        }
+            long largest = 0;
+            for (long[] r : entries.values()) {
+                largest = Math.max(largest, r[1] - r[0]);
+            }
+            boolean done = false;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(Math.max(8, Math.min(largest, chunkBytes)), 8);
+                for (var e : entries.entrySet()) {
+                    long[] range = e.getValue();
+                        Tensor t;
+                    try {
+                        t = readTensor(ch, file, dataStart + range[0], types.get(e.getKey()),
+                                shapes.get(e.getKey()), buf, chunkBytes);
+                    } catch (IllegalArgumentException | ArithmeticException bad) {
+                        throw corrupt(file, "tensor '" + e.getKey() + "' cannot be created: " + bad.getMessage());
                     }
-                    tensor = shape.length == 0 ? Tensor.scalar(f[0], t.as, Device.CPU) : Tensor.of(f, shape);
-                } else {
-                    double[] d = new double[count];
-                    switch (t) {
-                        case F64 -> data.asDoubleBuffer().get(d);
-                        case I64 -> {
-                            for (int i = 0; i < count; i++) {
-                                d[i] = data.getLong();
-                            }
-                        }
-                        default -> { // I32
-                            for (int i = 0; i < count; i++) {
-                                d[i] = data.getInt();
-                            }
-                        }
-                    }
-                    tensor = shape.length == 0 ? Tensor.scalar(d[0], t.as, Device.CPU)
-                            : Tensor.of(d, t.as, Device.CPU, shape);
+                    tensors.put(e.getKey(), t);
                 }
-                tensors.put(e.getKey(), tensor);
+                done = true;
+            } finally {
+                if (!done) {
+                    tensors.values().forEach(Tensor::close);
+                }
             }
             return new Contents(tensors, metadata);
         }
+    }
+
+    /**
+     * Reads one tensor of {@code shape} stored as {@code t} from byte {@code position}, in chunks of about
+     * {@code chunkBytes} through {@code buf}: a tensor that fits one chunk is built from an array; a larger one is
+     * allocated first and filled chunk by chunk, so no Java array is larger than a chunk.
+     */
+    private static Tensor readTensor(FileChannel ch, Path file, long position, Stored t, long[] shape,
+                                     MemorySegment buf, long chunkBytes) throws IOException {
+        long numel = 1;
+        for (long d : shape) {
+            numel *= d; // checked against the file size already: no overflow
+        }
+        int perChunk = (int) Math.max(1, Math.min(chunkBytes, buf.byteSize()) / t.size);
+        if (numel <= perChunk) {
+            int n = (int) numel;
+            read(ch, file, position, buf, (long) n * t.size);
+            if (t.as == DType.FLOAT32) {
+                float[] f = floats(buf, t, n);
+                return shape.length == 0 ? Tensor.scalar(f[0], t.as, Device.CPU) : Tensor.of(f, shape);
+            }
+            double[] d = doubles(buf, t, n);
+            return shape.length == 0 ? Tensor.scalar(d[0], t.as, Device.CPU) : Tensor.of(d, t.as, Device.CPU, shape);
+        }
+        Tensor out = Tensor.empty(t.as, Device.CPU, shape);
+        try (Grad off = Grad.disabled()) {
+            Tensor flat = out.view(numel);
+            try {
+                for (long start = 0; start < numel; start += perChunk) {
+                    int n = (int) Math.min(perChunk, numel - start);
+                    read(ch, file, position + start * t.size, buf, (long) n * t.size);
+                    Tensor src = t.as == DType.FLOAT32 ? Tensor.of(floats(buf, t, n))
+                            : Tensor.of(doubles(buf, t, n), t.as, Device.CPU, n);
+                    Tensor part = flat.narrow(0, start, n);
+                    try {
+                        part.copy_(src);
+                    } finally {
+                        part.close();
+                        src.close();
+                    }
+                }
+            } finally {
+                if (flat != out) {
+                    flat.close();
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /** Fills the first {@code bytes} of {@code buf} from the file at {@code position}. */
+    private static void read(FileChannel ch, Path file, long position, MemorySegment buf, long bytes)
+            throws IOException {
+        readFully(ch, buf.asSlice(0, bytes).asByteBuffer(), position, file);
+    }
+
+    /** The first {@code n} elements of {@code buf} (F32, F16 or BF16, little-endian) as floats. */
+    private static float[] floats(MemorySegment buf, Stored t, int n) {
+        float[] f = new float[n];
+        switch (t) {
+            case F32 -> MemorySegment.copy(buf, F32_LE, 0, f, 0, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    f[i] = Float.float16ToFloat(buf.getAtIndex(I16_LE, i));
+                }
+            }
+            default -> { // BF16: the upper half of a float32
+                for (int i = 0; i < n; i++) {
+                    f[i] = Float.intBitsToFloat((buf.getAtIndex(I16_LE, i) & 0xffff) << 16);
+                }
+            }
+        }
+        return f;
+    }
+
+    /** The first {@code n} elements of {@code buf} (F64, I64 or I32, little-endian) as doubles. */
+    private static double[] doubles(MemorySegment buf, Stored t, int n) {
+        double[] d = new double[n];
+        switch (t) {
+            case F64 -> MemorySegment.copy(buf, F64_LE, 0, d, 0, n);
+            case I64 -> {
+                for (int i = 0; i < n; i++) {
+                    d[i] = buf.getAtIndex(I64_LE, i);
+                }
+            }
+            default -> { // I32
+                for (int i = 0; i < n; i++) {
+                    d[i] = buf.getAtIndex(I32_LE, i);
+                }
+            }
+        }
+        return d;
     }
 
     /** The data region must be covered exactly: no overlaps, no gaps, no trailing bytes. */
@@ -312,6 +499,23 @@ public final class SafeTensors {
             }
             pos += n;
         }
+    }
+
+    /**
+     * A JSON number with an integral value that fits a {@code long} (so {@code 3} or {@code 3.0}), else null: a
+     * fractional, textual or too large value (which Jackson's {@code asLong} would truncate to a wrong number).
+     */
+    private static Long integral(JsonNode d) {
+        if (d == null || !d.isNumber() || !d.canConvertToExactIntegral() || !d.canConvertToLong()) {
+            return null;
+        }
+        return d.asLong();
+    }
+
+    /** A JSON value for a message, shortened (a hostile header can hold megabytes in one value). */
+    private static String clip(JsonNode n) {
+        String s = String.valueOf(n);
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     private static IOException corrupt(Path file, String problem) {

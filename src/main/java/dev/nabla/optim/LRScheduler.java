@@ -158,12 +158,41 @@ public abstract class LRScheduler {
 
     /**
      * Restores counters saved by {@link #stateDict()} into a schedule of the same kind over an optimizer with as
-     * many groups. Everything is checked before anything changes.
+     * many groups. Everything is checked before anything changes: the keys, and the values ({@code last_epoch} an
+     * integer {@code >= -1}, {@code _step_count} an integer {@code >= 0}, {@code base_lrs} finite and
+     * {@code >= 0}, {@code _last_lr} finite).
      *
-     * @throws IllegalArgumentException naming a missing or unexpected key
+     * @throws IllegalArgumentException naming a missing or unexpected key, or a key and its invalid value
      */
     public void loadStateDict(Map<String, Double> state) {
-        checkKeys(getClass().getSimpleName(), counters().keySet(), state);
+        checkState(state);
+        applyCounters(state);
+    }
+
+    /** Throws {@link IllegalArgumentException} unless {@code state} would load; changes nothing. */
+    void checkState(Map<String, Double> state) {
+        String who = getClass().getSimpleName();
+        checkKeys(who, counters().keySet(), state);
+        checkCounters(who, "", state);
+    }
+
+    /**
+     * Checks the values of this class's counters in {@code state}, whose keys carry {@code prefix} in messages.
+     * {@code last_epoch} may be -1: a schedule inside a {@link SequentialLR} that has not started yet has it.
+     */
+    final void checkCounters(String who, String prefix, Map<String, Double> state) {
+        integer(who, prefix, "last_epoch", state.get("last_epoch"), -1);
+        integer(who, prefix, "_step_count", state.get("_step_count"), 0);
+        for (int i = 0; i < baseLrs.length; i++) {
+            finite(who, prefix, "base_lrs." + i, state.get("base_lrs." + i), true);
+        }
+        for (int i = 0; i < lastLr.length; i++) {
+            finite(who, prefix, "_last_lr." + i, state.get("_last_lr." + i), false);
+        }
+    }
+
+    /** Sets the counters from a {@code state} that {@link #checkCounters} accepted. */
+    final void applyCounters(Map<String, Double> state) {
         lastEpoch = (int) (double) state.get("last_epoch");
         stepCount = (int) (double) state.get("_step_count");
         for (int i = 0; i < baseLrs.length; i++) {
@@ -171,6 +200,22 @@ public abstract class LRScheduler {
         }
         for (int i = 0; i < lastLr.length; i++) {
             lastLr[i] = state.get("_last_lr." + i);
+        }
+    }
+
+    /** Throws unless {@code value} is an integer in {@code [min, Integer.MAX_VALUE]} (a counter held as an int). */
+    static void integer(String who, String prefix, String key, double value, int min) {
+        if (!(value >= min && value <= Integer.MAX_VALUE && value == Math.rint(value))) {
+            throw new IllegalArgumentException(who + ".loadStateDict: '" + prefix + key + "' must be an integer "
+                    + "counter >= " + min + ", got " + value);
+        }
+    }
+
+    /** Throws unless {@code value} is finite (and {@code >= 0} when {@code nonNegative}). */
+    static void finite(String who, String prefix, String key, double value, boolean nonNegative) {
+        if (!Double.isFinite(value) || nonNegative && value < 0) {
+            throw new IllegalArgumentException(who + ".loadStateDict: '" + prefix + key + "' must be a finite "
+                    + (nonNegative ? "number >= 0" : "number") + ", got " + value);
         }
     }
 

@@ -156,36 +156,61 @@ public abstract class Optimizer implements AutoCloseable {
 
     /**
      * Restores state saved by {@link #stateDict()} into an optimizer built over the same parameters. Everything is
-     * validated before anything changes.
+     * validated before anything changes: the keys (parameter and group indices in range, buffer indices the
+     * update rule has), each step count (a one-element tensor holding an integer in {@code [0, 2^53]}), each
+     * group option (a finite number that this optimizer's own checks accept, e.g. {@code 0 <= beta < 1}) and each
+     * buffer's shape.
+     *
+     * @throws IllegalArgumentException naming the key and the value or shape that does not fit
      */
     public void loadStateDict(Map<String, Tensor> saved) {
         List<Tensor> params = new ArrayList<>();
-        List<ParamGroup> owners = new ArrayList<>();
-        for (ParamGroup g : groups) {
-            for (Tensor p : g.params()) {
+        List<Integer> owners = new ArrayList<>();
+        for (int gi = 0; gi < groups.size(); gi++) {
+            for (Tensor p : groups.get(gi).params()) {
                 params.add(p);
-                owners.add(g);
+                owners.add(gi);
             }
+        }
+        // the groups' options as they will be: the current ones overridden by the saved ones
+        List<Map<String, Double>> options = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            options.add(new LinkedHashMap<>(g.options()));
         }
         Map<Integer, Long> steps = new LinkedHashMap<>();
         for (var e : saved.entrySet()) {
-            String[] k = e.getKey().split("\\.");
-            if (k.length == 3 && k[0].equals("state") && k[2].equals("step")) {
-                int i = Integer.parseInt(k[1]);
-                if (i < 0 || i >= params.size()) {
-                    throw new IllegalArgumentException("loadStateDict: state for parameter " + i + ", but the "
-                            + "optimizer has " + params.size());
+            String key = e.getKey();
+            String[] k = key.split("\\.", 3);
+            if (k.length == 3 && k[0].equals("param_groups")) {
+                int gi = index(key, k[1], groups.size(), "parameter group");
+                options.get(gi).put(k[2], finiteScalar(key, e.getValue()));
+            } else if (k.length == 3 && k[0].equals("state")) {
+                int i = index(key, k[1], params.size(), "parameter");
+                if (k[2].equals("step")) {
+                    steps.put(i, stepCount(key, e.getValue()));
+                } else if (!k[2].matches("[0-9]{1,9}")) {
+                    throw new IllegalArgumentException("loadStateDict: unexpected key '" + key + "'");
                 }
-                steps.put(i, (long) e.getValue().item());
-            } else if (!(k.length == 3 && (k[0].equals("state") || k[0].equals("param_groups")))) {
-                throw new IllegalArgumentException("loadStateDict: unexpected key '" + e.getKey() + "'");
+            } else {
+                throw new IllegalArgumentException("loadStateDict: unexpected key '" + key + "'");
             }
+        }
+        List<ParamGroup> candidates = new ArrayList<>();
+        for (int gi = 0; gi < groups.size(); gi++) {
+            ParamGroup c = new ParamGroup(groups.get(gi).params(), options.get(gi));
+            try {
+                validate(c);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("loadStateDict: the options of param_groups." + gi
+                        + " are invalid: " + e.getMessage(), e);
+            }
+            candidates.add(c);
         }
         Map<Integer, Tensor[]> buffers = new LinkedHashMap<>();
         for (var entry : steps.entrySet()) {
             int i = entry.getKey();
             Tensor p = params.get(i);
-            int n = rule(owners.get(i), entry.getValue()).stateCount();
+            int n = rule(candidates.get(owners.get(i)), Math.max(1, entry.getValue())).stateCount();
             Tensor[] bufs = new Tensor[n];
             for (int b = 0; b < n; b++) {
                 Tensor t = saved.get("state." + i + "." + b);
@@ -198,13 +223,22 @@ public abstract class Optimizer implements AutoCloseable {
             }
             buffers.put(i, bufs);
         }
+        for (String key : saved.keySet()) {
+            String[] k = key.split("\\.", 3);
+            if (k[0].equals("state") && !k[2].equals("step")) {
+                int i = Integer.parseInt(k[1]);
+                Tensor[] bufs = buffers.get(i);
+                if (bufs == null || Integer.parseInt(k[2]) >= bufs.length) {
+                    throw new IllegalArgumentException("loadStateDict: unexpected key '" + key + "' ("
+                            + (bufs == null ? "parameter " + i + " has no saved step count"
+                            : "the update rule keeps " + bufs.length + " buffers per parameter") + ")");
+                }
+            }
+        }
         try (Grad off = Grad.disabled()) {
             for (int gi = 0; gi < groups.size(); gi++) {
-                for (var e : saved.entrySet()) {
-                    String prefix = "param_groups." + gi + ".";
-                    if (e.getKey().startsWith(prefix)) {
-                        groups.get(gi).put(e.getKey().substring(prefix.length()), e.getValue().item());
-                    }
+                for (var e : options.get(gi).entrySet()) {
+                    groups.get(gi).put(e.getKey(), e.getValue());
                 }
             }
             for (var entry : buffers.entrySet()) {
@@ -224,6 +258,43 @@ public abstract class Optimizer implements AutoCloseable {
                 state.get(p).step = steps.get(i);
             }
         }
+    }
+
+    /** The index {@code text} in {@code key}, checked to be in {@code [0, count)}. */
+    private static int index(String key, String text, int count, String what) {
+        int i = text.matches("[0-9]{1,9}") ? Integer.parseInt(text) : -1;
+        if (i < 0 || i >= count) {
+            throw new IllegalArgumentException("loadStateDict: key '" + key + "' names " + what + " '" + text
+                    + "', but the optimizer has " + count + (what.equals("parameter") ? " parameters" : " groups"));
+        }
+        return i;
+    }
+
+    /** The value of a one-element tensor under {@code key}, checked to be finite. */
+    private static double finiteScalar(String key, Tensor t) {
+        double v = scalar(key, t);
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException("loadStateDict: '" + key + "' must be finite, got " + v);
+        }
+        return v;
+    }
+
+    /** A step count: an integer in {@code [0, 2^53]} (exact in the float64 it is saved as). */
+    private static long stepCount(String key, Tensor t) {
+        double v = scalar(key, t);
+        if (!(v >= 0 && v <= 0x1p53 && v == Math.rint(v))) {
+            throw new IllegalArgumentException("loadStateDict: '" + key + "' must be a non-negative integer step "
+                    + "count, got " + v);
+        }
+        return (long) v;
+    }
+
+    private static double scalar(String key, Tensor t) {
+        if (t == null || t.numel() != 1) {
+            throw new IllegalArgumentException("loadStateDict: '" + key + "' must be a one-element tensor, got "
+                    + (t == null ? "null" : "shape " + java.util.Arrays.toString(t.shape())));
+        }
+        return t.item();
     }
 
     /** Releases the state buffers. */

@@ -189,9 +189,25 @@ public final class ReduceLROnPlateau {
         return out;
     }
 
-    /** Restores counters saved by {@link #stateDict()}; everything is checked before anything changes. */
+    /**
+     * Restores counters saved by {@link #stateDict()}; everything is checked before anything changes: the keys,
+     * and the values ({@code best} not NaN, the counters integers {@code >= 0}, {@code _last_lr} finite).
+     *
+     * @throws IllegalArgumentException naming a missing or unexpected key, or a key and its invalid value
+     */
     public void loadStateDict(Map<String, Double> state) {
-        LRScheduler.checkKeys("ReduceLROnPlateau", stateDict().keySet(), state);
+        String who = "ReduceLROnPlateau";
+        LRScheduler.checkKeys(who, stateDict().keySet(), state);
+        if (Double.isNaN(state.get("best"))) {
+            // +-infinity is the starting value; NaN would make every later comparison false
+            throw new IllegalArgumentException(who + ".loadStateDict: 'best' must be a number, got NaN");
+        }
+        LRScheduler.integer(who, "", "num_bad_epochs", state.get("num_bad_epochs"), 0);
+        LRScheduler.integer(who, "", "cooldown_counter", state.get("cooldown_counter"), 0);
+        LRScheduler.integer(who, "", "last_epoch", state.get("last_epoch"), 0);
+        for (int i = 0; i < lastLr.length; i++) {
+            LRScheduler.finite(who, "", "_last_lr." + i, state.get("_last_lr." + i), false);
+        }
         best = state.get("best");
         numBadEpochs = (int) (double) state.get("num_bad_epochs");
         cooldownCounter = (int) (double) state.get("cooldown_counter");

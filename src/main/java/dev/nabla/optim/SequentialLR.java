@@ -114,27 +114,46 @@ public final class SequentialLR extends LRScheduler {
         return out;
     }
 
+    /**
+     * Restores its own counters and each scheduler's; every part is checked (keys and values, as
+     * {@link LRScheduler#loadStateDict} describes) before anything changes.
+     */
     @Override
     public void loadStateDict(Map<String, Double> state) {
-        checkKeys("SequentialLR", stateDict().keySet(), state);
-        Map<String, Double> own = new LinkedHashMap<>();
-        List<Map<String, Double>> subs = new java.util.ArrayList<>();
+        checkState(state);
+        List<Map<String, Double>> parts = split(state);
+        applyCounters(parts.get(0));
         for (int i = 0; i < schedulers.size(); i++) {
-            subs.add(new LinkedHashMap<>());
+            schedulers.get(i).applyCounters(parts.get(i + 1));
+        }
+    }
+
+    @Override
+    void checkState(Map<String, Double> state) {
+        checkKeys("SequentialLR", stateDict().keySet(), state);
+        List<Map<String, Double>> parts = split(state);
+        checkCounters("SequentialLR", "", parts.get(0));
+        for (int i = 0; i < schedulers.size(); i++) {
+            schedulers.get(i).checkCounters("SequentialLR", "_schedulers." + i + ".", parts.get(i + 1));
+        }
+    }
+
+    /** Its own entries, then each scheduler's (prefix removed); the keys have been checked. */
+    private List<Map<String, Double>> split(Map<String, Double> state) {
+        List<Map<String, Double>> parts = new java.util.ArrayList<>();
+        for (int i = 0; i <= schedulers.size(); i++) {
+            parts.add(new LinkedHashMap<>());
         }
         for (var e : state.entrySet()) {
             String k = e.getKey();
             if (k.startsWith("_schedulers.")) {
                 int dot = k.indexOf('.', "_schedulers.".length());
                 int i = Integer.parseInt(k.substring("_schedulers.".length(), dot));
-                subs.get(i).put(k.substring(dot + 1), e.getValue());
+                parts.get(i + 1).put(k.substring(dot + 1), e.getValue());
             } else {
-                own.put(k, e.getValue());
+                parts.get(0).put(k, e.getValue());
             }
         }
-        super.loadStateDict(own);
-        for (int i = 0; i < schedulers.size(); i++) {
-            schedulers.get(i).loadStateDict(subs.get(i));
-        }
+        return parts;
     }
 }

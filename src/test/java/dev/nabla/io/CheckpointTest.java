@@ -252,4 +252,127 @@ class CheckpointTest {
         Checkpoint.loadModel(f, b);
         assertSameValues(values(a), values(b));
     }
+
+    /** Rewrites checkpoint {@code from} as {@code name} with its tensors and metadata changed by {@code edit}. */
+    private Path edited(Path from, String name, java.util.function.BiConsumer<Map<String, Tensor>,
+            Map<String, String>> edit) throws IOException {
+        Path out = dir.resolve(name);
+        try (Scope s = Scope.open()) {
+            SafeTensors.Contents c = SafeTensors.load(from);
+            Map<String, Tensor> tensors = new LinkedHashMap<>(c.tensors());
+            Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+            edit.accept(tensors, meta);
+            SafeTensors.save(out, tensors, meta);
+        }
+        return out;
+    }
+
+    @Test
+    void invalidValuesAreRejectedAndLeaveEverythingUnchanged() throws IOException {
+        Generator genA = new Generator(7);
+        Module a = mlp(1, genA, 8, 3);
+        Optimizer optA = optimizer("adam", a);
+        StepLR schedA = new StepLR(optA, 2, 0.5);
+        train(a, optA, schedA, 3);
+        Path f = dir.resolve("ckpt.safetensors");
+        Checkpoint.save(f, a, optA, schedA, genA, null);
+
+        Generator genB = new Generator(3);
+        Module b = mlp(2, genB, 8, 3);
+        Optimizer optB = optimizer("adam", b);
+        StepLR schedB = new StepLR(optB, 2, 0.5);
+        Map<String, float[]> before = values(b);
+        long[] genBefore = genB.state();
+        Map<String, Double> schedBefore = schedB.stateDict();
+        double lrBefore = optB.paramGroups().get(0).lr();
+
+        List<Object[]> cases = List.of(
+                new Object[] {"sched-nan", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("scheduler.base_lrs.0", "NaN"), "'base_lrs.0'", "NaN"},
+                new Object[] {"sched-inf", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("scheduler._last_lr.0", "Infinity"), "'_last_lr.0'", "Infinity"},
+                new Object[] {"sched-epoch", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("scheduler.last_epoch", "-7.0"), "'last_epoch'", "-7.0"},
+                new Object[] {"sched-count", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("scheduler._step_count", "2.5"), "'_step_count'", "2.5"},
+                new Object[] {"adam-step", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> t.put("optimizer.state.1.step", Tensor.scalar(-3, DType.FLOAT64, Device.CPU)),
+                        "'state.1.step'", "-3.0"},
+                new Object[] {"adam-step-nan", (java.util.function.BiConsumer<Map<String, Tensor>,
+                        Map<String, String>>) (t, m) -> t.put("optimizer.state.0.step",
+                        Tensor.scalar(Double.NaN, DType.FLOAT64, Device.CPU)), "'state.0.step'", "NaN"},
+                new Object[] {"lr-nan", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> t.put("optimizer.param_groups.0.lr",
+                                Tensor.scalar(Double.NaN, DType.FLOAT64, Device.CPU)), "param_groups.0.lr", "NaN"},
+                new Object[] {"gen-zero", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("generator.state", "0,0,0,0,5,0,0"), "'generator.state'", "all-zero",
+                        "0,0,0,0,5,0,0"},
+                new Object[] {"gen-words", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("generator.state", "1,2,3"), "'generator.state'", "3 words"},
+                new Object[] {"gen-flag", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("generator.state", "1,2,3,4,5,7,0"), "'generator.state'", "flag 7"},
+                new Object[] {"gen-spare", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("generator.state", "1,2,3,4,5,1," + Double.doubleToLongBits(Double.NaN)),
+                        "'generator.state'", "non-finite normal NaN"},
+                new Object[] {"gen-text", (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>)
+                        (t, m) -> m.put("generator.state", "1,2,x"), "'generator.state'", "1,2,x"});
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            var edit = (java.util.function.BiConsumer<Map<String, Tensor>, Map<String, String>>) c[1];
+            Path bad = edited(f, c[0] + ".safetensors", edit);
+            IOException e = assertThrows(IOException.class, () -> Checkpoint.load(bad, b, optB, schedB, genB),
+                    (String) c[0]);
+            String m = e.getMessage();
+            assertTrue(m.contains(bad.toString()), c[0] + ": names the file: " + m);
+            for (int w = 2; w < c.length; w++) {
+                assertTrue(m.contains((String) c[w]), c[0] + ": expected '" + c[w] + "' in: " + m);
+            }
+            assertSameValues(before, values(b));
+            assertArrayEquals(genBefore, genB.state(), (String) c[0]);
+            assertEquals(schedBefore, schedB.stateDict(), (String) c[0]);
+            assertEquals(lrBefore, optB.paramGroups().get(0).lr(), (String) c[0]);
+            assertEquals(0, optB.stepCount(b.parameters().get(0)), (String) c[0]);
+        }
+        // the untouched checkpoint still loads
+        Checkpoint.load(f, b, optB, schedB, genB);
+        assertSameValues(values(a), values(b));
+        assertEquals(3, optB.stepCount(b.parameters().get(0)));
+    }
+
+    @Test
+    void aFailedCheckpointSaveKeepsThePreviousOneAndLeavesNoTempFile() throws IOException {
+        Module a = mlp(1, new Generator(0), 8, 3);
+        Path f = dir.resolve("ckpt.safetensors");
+        Checkpoint.save(f, a, null, null, null, Map.of("epoch", "1"));
+        byte[] before = Files.readAllBytes(f);
+        // a stale temp file from a save that was killed
+        Path stale = dir.resolve(".ckpt.safetensors.00112233445566ff.nabla-tmp");
+        Files.write(stale, new byte[1 << 16]);
+        Map<String, String> throwing = new java.util.AbstractMap<>() {
+            @Override
+            public java.util.Set<Map.Entry<String, String>> entrySet() {
+                throw new IllegalStateException("extra entries unavailable");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> Checkpoint.save(f, a, null, null, null, throwing));
+        assertArrayEquals(before, Files.readAllBytes(f));
+        assertEquals(List.of(".ckpt.safetensors.00112233445566ff.nabla-tmp", "ckpt.safetensors"), list(dir),
+                "failed before writing: only the killed save's temp file is there");
+        // an optimizer whose state was released: fails while the tensors are written (after the sweep)
+        Optimizer opt = optimizer("adam", a);
+        train(a, opt, new StepLR(opt, 2, 0.5), 1);
+        opt.stateDict().get("state.0.0").close();
+        assertThrows(IllegalStateException.class, () -> Checkpoint.save(f, a, opt, null, null, null));
+        assertArrayEquals(before, Files.readAllBytes(f));
+        assertEquals(List.of("ckpt.safetensors"), list(dir), "swept, and the failed save's own temp removed");
+        Checkpoint.save(f, a, null, null, null, Map.of("epoch", "2"));
+        assertEquals(List.of("ckpt.safetensors"), list(dir));
+        assertEquals(Map.of("epoch", "2"), Checkpoint.readExtra(f));
+    }
+
+    private static List<String> list(Path d) throws IOException {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
 }

@@ -297,4 +297,189 @@ class SafeTensorsTest {
         assertThrows(IOException.class, () -> SafeTensors.load(dir.resolve("none.safetensors")));
         assertFalse(Files.exists(dir.resolve("none.safetensors")));
     }
+
+    @Test
+    void rejectsHostileOffsetsShapesAndHeaders() throws IOException {
+        // offsets Jackson would truncate (2^64 reads as 0) or round (4.5) are not taken for valid ones
+        rejects("offset-2^64", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [1], "
+                + "\"data_offsets\": [18446744073709551616, 18446744073709551620]}}", 4), "'x'", "not 64-bit integers");
+        rejects("offset-fraction", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [1], "
+                + "\"data_offsets\": [0, 4.5]}}", 4), "'x'", "not 64-bit integers", "4.5");
+        rejects("offset-text", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [1], "
+                + "\"data_offsets\": [\"0\", \"4\"]}}", 4), "'x'", "not 64-bit integers");
+        rejects("offset-max", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [1], "
+                + "\"data_offsets\": [9223372036854775803, 9223372036854775807]}}", 4), "'x'", "outside");
+        rejects("offset-min", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [1], "
+                + "\"data_offsets\": [-9223372036854775808, 4]}}", 4), "'x'", "outside");
+        // numel fits a long, its byte count does not
+        rejects("bytes-overflow", file("{\"x\": {\"dtype\": \"F64\", \"shape\": [4611686018427387904], "
+                + "\"data_offsets\": [0, 8]}}", 8), "'x'", "impossibly large", "overflows");
+        rejects("size-2^64", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [18446744073709551616], "
+                + "\"data_offsets\": [0, 0]}}", 0), "'x'", "non-integer");
+        rejects("size-text", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [\"2\"], "
+                + "\"data_offsets\": [0, 8]}}", 8), "'x'", "non-integer", "\"2\"");
+        // a claim of a huge tensor the file does not hold is caught before anything is allocated
+        rejects("huge-claim", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [1073741824], "
+                + "\"data_offsets\": [0, 4294967296]}}", 16), "'x'", "outside the 16 data bytes");
+        rejects("dtype-mismatch", file("{\"x\": {\"dtype\": \"F16\", \"shape\": [2, 2], "
+                + "\"data_offsets\": [0, 16]}}", 16), "'x'", "needs 8 bytes", "span 16");
+        rejects("entry-not-object", file("{\"x\": 5}", 0), "'x'", "not a JSON object");
+        rejects("metadata-array", file("{\"__metadata__\": [1]}", 0), "__metadata__", "not a JSON object");
+        rejects("metadata-number", file("{\"__metadata__\": {\"epoch\": 3}}", 0), "'epoch'", "not a string");
+        rejects("duplicate", file("{\"x\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}, "
+                + "\"x\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", 8), "Duplicate", "'x'");
+        // header length past the end of the file by one byte, and far past it
+        String h = "{}      ";
+        rejects("header-one-past", file(h.length() + 1, h, 0), "header length " + (h.length() + 1),
+                "file of " + (8 + h.length()) + " bytes");
+        rejects("header-past", file(1L << 40, h, 0), "header length " + (1L << 40));
+    }
+
+    /** Tensors written and read in chunks of {@code chunk} bytes equal the originals, bit for bit. */
+    @Test
+    void chunkedWritesAndReadsMatchTheSinglePassOnes() throws IOException {
+        Map<String, Tensor> in = sample();
+        in.put("long", Tensor.arange(0, 1001, 1, DType.FLOAT32, Device.CPU).div(7));
+        in.put("long64", Tensor.arange(0, 777, 1, DType.FLOAT64, Device.CPU).reshape(7, 111).t().mul(-1.25));
+        Path whole = dir.resolve("whole.safetensors");
+        SafeTensors.save(whole, in, Map.of("k", "v"));
+        byte[] expected = Files.readAllBytes(whole);
+        for (long chunk : new long[] {1, 3, 8, 12, 100, 4096}) {
+            Path f = dir.resolve("chunk" + chunk + ".safetensors");
+            List<Long> progress = new java.util.ArrayList<>();
+            SafeTensors.save(f, in, Map.of("k", "v"), chunk, progress::add);
+            assertArrayEquals(expected, Files.readAllBytes(f), "chunk " + chunk);
+            assertTrue(progress.size() >= 1001 * 4 / Math.max(chunk, 8), "many chunks for chunk " + chunk);
+            SafeTensors.Contents c = SafeTensors.load(whole, chunk);
+            for (var e : in.entrySet()) {
+                Tensor got = c.tensors().get(e.getKey());
+                assertArrayEquals(e.getValue().shape(), got.shape(), e.getKey());
+                assertEquals(e.getValue().dtype(), got.dtype(), e.getKey());
+                assertArrayEquals(e.getValue().toDoubleArray(), got.toDoubleArray(), e.getKey() + " chunk " + chunk);
+            }
+        }
+    }
+
+    @Test
+    void chunkedReadsConvertHalfAndIntegerTypes() throws IOException {
+        int n = 37;
+        ByteBuffer data = ByteBuffer.allocate(n * (2 + 2 + 4 + 8)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] half = new float[n];
+        float[] bf = new float[n];
+        double[] i32 = new double[n];
+        double[] i64 = new double[n];
+        for (int i = 0; i < n; i++) {
+            half[i] = i * 0.5f - 3;
+            data.putShort(Float.floatToFloat16(half[i]));
+        }
+        for (int i = 0; i < n; i++) {
+            bf[i] = -i * 256f;
+            data.putShort((short) (Float.floatToRawIntBits(bf[i]) >>> 16));
+        }
+        for (int i = 0; i < n; i++) {
+            i32[i] = i * 1000003 - 7;
+            data.putInt((int) i32[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            i64[i] = (1L << 40) * i - 1;
+            data.putLong((long) i64[i]);
+        }
+        String header = "{\"h\": {\"dtype\": \"F16\", \"shape\": [37], \"data_offsets\": [0, 74]}, "
+                + "\"b\": {\"dtype\": \"BF16\", \"shape\": [37, 1], \"data_offsets\": [74, 148]}, "
+                + "\"i\": {\"dtype\": \"I32\", \"shape\": [1, 37], \"data_offsets\": [148, 296]}, "
+                + "\"l\": {\"dtype\": \"I64\", \"shape\": [37], \"data_offsets\": [296, 592]}}";
+        Path f = dir.resolve("types.safetensors");
+        Files.write(f, file(header, 0));
+        byte[] head = Files.readAllBytes(f);
+        byte[] all = Arrays.copyOf(head, head.length + data.capacity());
+        System.arraycopy(data.array(), 0, all, head.length, data.capacity());
+        Files.write(f, all);
+        for (long chunk : new long[] {1, 6, 16, SafeTensors.CHUNK_BYTES}) {
+            Map<String, Tensor> t = SafeTensors.load(f, chunk).tensors();
+            assertArrayEquals(half, t.get("h").toFloatArray(), "F16, chunk " + chunk);
+            assertArrayEquals(bf, t.get("b").toFloatArray(), "BF16, chunk " + chunk);
+            assertArrayEquals(i32, t.get("i").toDoubleArray(), "I32, chunk " + chunk);
+            assertArrayEquals(i64, t.get("l").toDoubleArray(), "I64, chunk " + chunk);
+        }
+    }
+
+    // ------------------------------------------------------------------ temporary files
+
+    private static String tempName(String target, String hex) {
+        return "." + target + "." + hex + ".nabla-tmp";
+    }
+
+    @Test
+    void theNextSaveSweepsTheTempFilesOfAKilledSaveAndNothingElse() throws IOException {
+        Path f = dir.resolve("ckpt.safetensors");
+        SafeTensors.save(f, Map.of("a", Tensor.of(new float[] {1, 2})), Map.of());
+        // what a process killed half-way through a save leaves: an unlocked temp file of our naming
+        Path stale = dir.resolve(tempName("ckpt.safetensors", "0123456789abcdef"));
+        Path stale2 = dir.resolve(tempName("ckpt.safetensors", "fedcba9876543210"));
+        Files.write(stale, new byte[4096]);
+        Files.write(stale2, new byte[10]);
+        // not ours, or not for this target: never touched
+        List<String> foreign = List.of(tempName("ckpt.safetensors", "0123456789ABCDEF"),
+                tempName("ckpt.safetensors", "0123456789abcde"), tempName("ckpt.safetensors", "0123456789abcdef0"),
+                tempName("other.safetensors", "0123456789abcdef"), tempName("ckpt", "0123456789abcdef"),
+                "ckpt.safetensors0123456789.tmp", ".ckpt.safetensors.0123456789abcdef.nabla-tmp.bak",
+                "ckpt.safetensors.0123456789abcdef.nabla-tmp");
+        for (String name : foreign) {
+            Files.write(dir.resolve(name), new byte[] {1});
+        }
+        // a temp file a live writer holds (its lock) is left alone too
+        Path live = dir.resolve(tempName("ckpt.safetensors", "00000000000000aa"));
+        try (var ch = java.nio.channels.FileChannel.open(live, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE); var lock = ch.lock()) {
+            // (the sweep runs in this JVM, which holds the lock, so it must see it held through its own table)
+            SafeTensors.save(f, Map.of("a", Tensor.of(new float[] {3, 4, 5})), Map.of("n", "2"));
+            assertTrue(Files.exists(live), "a locked temp file is in use");
+        }
+        assertFalse(Files.exists(stale));
+        assertFalse(Files.exists(stale2));
+        for (String name : foreign) {
+            assertTrue(Files.exists(dir.resolve(name)), name);
+        }
+        SafeTensors.Contents c = SafeTensors.load(f);
+        assertArrayEquals(new float[] {3, 4, 5}, c.tensors().get("a").toFloatArray());
+        assertEquals(Map.of("n", "2"), c.metadata());
+        // once its writer is gone, the next save removes it
+        SafeTensors.save(f, Map.of("a", Tensor.of(new float[] {6})), Map.of());
+        assertFalse(Files.exists(live));
+        assertTrue(TempFiles.isTempFor(tempName("x", "0123456789abcdef"), "x"));
+        assertFalse(TempFiles.isTempFor(tempName("x", "0123456789abcdeg"), "x"));
+    }
+
+    @Test
+    void aSaveThatFailsWithAnErrorLeavesNoTempFileAndTheOldCheckpoint() throws IOException {
+        Path f = dir.resolve("ckpt.safetensors");
+        SafeTensors.save(f, Map.of("a", Tensor.of(new float[] {1, 2})), Map.of());
+        byte[] before = Files.readAllBytes(f);
+        Map<String, Tensor> big = new LinkedHashMap<>();
+        big.put("w", Tensor.arange(0, 4096, 1, DType.FLOAT32, Device.CPU));
+        big.put("v", Tensor.arange(0, 4096, 1, DType.FLOAT64, Device.CPU));
+        for (Throwable boom : new Throwable[] {new OutOfMemoryError("simulated"), new IllegalStateException("x"),
+                new StackOverflowError()}) {
+            Throwable thrown = assertThrows(boom.getClass(), () -> SafeTensors.save(f, big, Map.of(), 1024,
+                    written -> {
+                        if (written > 5000) {
+                            if (boom instanceof Error e) {
+                                throw e;
+                            }
+                            throw (RuntimeException) boom;
+                        }
+                    }));
+            assertEquals(boom, thrown);
+            assertEquals(List.of("ckpt.safetensors"), files(), "no temp file after " + boom);
+            assertArrayEquals(before, Files.readAllBytes(f));
+        }
+        // a closed tensor part-way through the map: the same
+        Tensor dead = Tensor.of(new float[] {9});
+        dead.close();
+        Map<String, Tensor> failing = new LinkedHashMap<>(big);
+        failing.put("dead", dead);
+        assertThrows(IllegalStateException.class, () -> SafeTensors.save(f, failing, Map.of(), 1024, null));
+        assertEquals(List.of("ckpt.safetensors"), files());
+        assertArrayEquals(before, Files.readAllBytes(f));
+    }
 }
