@@ -34,15 +34,17 @@ public final class Tensor implements AutoCloseable {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final long id = IDS.incrementAndGet();
-    private final Storage storage;
-    private final Lease lease;
+    // storage, lease, device, strides, offset and version change only in moveDataTo (Module.to moving a parameter
+    // in place, as PyTorch's param.data = ...); everything else treats them as fixed.
+    private Storage storage;
+    private Lease lease;
     private final DType dtype;
-    private final Device device;
+    private Device device;
     private final long[] shape;
-    private final long[] strides;
-    private final long offset;
+    private long[] strides;
+    private long offset;
     /** In-place modification count, shared by every view of the same storage. */
-    private final long[] version;
+    private long[] version;
     private boolean requiresGrad;
     /** Written under this tensor's lock (accumulation, setGrad); volatile so any thread reads the latest. */
     private volatile Tensor grad;
@@ -910,7 +912,10 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** Sets every element to {@code value}; returns this. */
+    /**
+     * Sets every element to {@code value}; returns this. Allowed on a tensor whose elements repeat memory (an
+     * {@link #expand}ed one), as in PyTorch: every write stores the same value.
+     */
     public Tensor fill_(double value) {
         checkInPlace("fill_");
         try (InFlight pins = InFlight.pin("fill_", this)) {
@@ -925,7 +930,12 @@ public final class Tensor implements AutoCloseable {
         return fill_(0.0);
     }
 
-    /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor; returns this. */
+    /**
+     * Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor; returns this.
+     *
+     * @throws IllegalArgumentException if this tensor repeats memory (an {@link #expand}ed view), or if {@code src}
+     *     shares memory with it without being the same view (as {@code x.copy_(x.t())}); clone one of them first
+     */
     public Tensor copy_(Tensor src) {
         checkInPlace("copy_");
         src.checkAlive("copy_");
@@ -938,6 +948,8 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("copy_: source shape " + Shapes.str(src.shape)
                     + " cannot be broadcast to " + Shapes.str(shape));
         }
+        MemoryOverlap.checkInternal("copy_", this);
+        MemoryOverlap.checkPartial("copy_", this, src, true);
         try (InFlight pins = InFlight.pin("copy_", this, src)) {
             backend().copy(src.dtype, src.stridedAs(shape), dtype, strided());
         }
@@ -953,6 +965,8 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException(op + ": result shape " + Shapes.str(s)
                     + " does not match the in-place target " + describe());
         }
+        MemoryOverlap.checkInternal(op, this);
+        MemoryOverlap.checkPartial(op, this, other, true);
         try (InFlight pins = InFlight.pin(op, this, other)) {
             backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
         }
@@ -962,6 +976,7 @@ public final class Tensor implements AutoCloseable {
 
     private Tensor unaryInPlace(String op, UnaryOp kind, double a) {
         checkInPlace(op);
+        MemoryOverlap.checkInternal(op, this);
         try (InFlight pins = InFlight.pin(op, this)) {
             backend().unary(kind, dtype, strided(), strided(), a, 0);
         }
@@ -969,32 +984,60 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
-    /** {@code this += other} (other broadcast to this shape); returns this. */
+    /**
+     * {@code this += other} (other broadcast to this shape); returns this.
+     *
+     * @throws IllegalArgumentException if this tensor repeats memory (an {@link #expand}ed view), or if {@code other}
+     *     shares memory with it without being the same view; the same tensor ({@code x.add_(x)}) is allowed
+     */
     public Tensor add_(Tensor other) {
         return binaryInPlace("add_", BinaryOp.ADD, other);
     }
 
-    /** {@code this += value}; returns this. */
+    /**
+     * {@code this += value}; returns this.
+     *
+     * @throws IllegalArgumentException if this tensor repeats memory (an {@link #expand}ed view)
+     */
     public Tensor add_(double value) {
         return unaryInPlace("add_", UnaryOp.ADD_SCALAR, value);
     }
 
-    /** {@code this -= other}; returns this. */
+    /**
+     * {@code this -= other}; returns this.
+     *
+     * @throws IllegalArgumentException if this tensor repeats memory (an {@link #expand}ed view), or if {@code other}
+     *     shares memory with it without being the same view; the same tensor ({@code x.sub_(x)}) is allowed
+     */
     public Tensor sub_(Tensor other) {
         return binaryInPlace("sub_", BinaryOp.SUB, other);
     }
 
-    /** {@code this *= other}; returns this. */
+    /**
+     * {@code this *= other}; returns this.
+     *
+     * @throws IllegalArgumentException if this tensor repeats memory (an {@link #expand}ed view), or if {@code other}
+     *     shares memory with it without being the same view; the same tensor ({@code x.mul_(x)}) is allowed
+     */
     public Tensor mul_(Tensor other) {
         return binaryInPlace("mul_", BinaryOp.MUL, other);
     }
 
-    /** {@code this *= value}; returns this. */
+    /**
+     * {@code this *= value}; returns this.
+     *
+     * @throws IllegalArgumentException if this tensor repeats memory (an {@link #expand}ed view)
+     */
     public Tensor mul_(double value) {
         return unaryInPlace("mul_", UnaryOp.MUL_SCALAR, value);
     }
 
-    /** {@code this /= other}; returns this. */
+    /**
+     * {@code this /= other}; returns this.
+     *
+     * @throws IllegalArgumentException if this tensor repeats memory (an {@link #expand}ed view), or if {@code other}
+     *     shares memory with it without being the same view; the same tensor ({@code x.div_(x)}) is allowed
+     */
     public Tensor div_(Tensor other) {
         return binaryInPlace("div_", BinaryOp.DIV, other);
     }
@@ -1003,7 +1046,9 @@ public final class Tensor implements AutoCloseable {
      * Applies one optimizer update to this parameter in place, in a single fused pass over this tensor,
      * {@code grad} and the rule's state buffers (what optimizers call; not recorded by autograd).
      *
-     * @throws IllegalArgumentException if an operand's shape, dtype, device or layout does not match
+     * @throws IllegalArgumentException if an operand's shape, dtype, device or layout does not match, or if
+     *     operands share memory (except {@code grad} being this very tensor): each state buffer and this tensor are
+     *     written to
      */
     public Tensor fusedUpdate_(dev.nabla.backend.UpdateRule rule, Tensor grad, Tensor... state) {
         checkInPlace("fusedUpdate_"); // like every in-place op on a parameter: only outside recording
@@ -1027,7 +1072,15 @@ public final class Tensor implements AutoCloseable {
         if (!isContiguous()) {
             throw new IllegalArgumentException("fusedUpdate_: " + describe() + " must be contiguous");
         }
-        try (InFlight pins = InFlight.pin("fusedUpdate_", all)) {
+        for (int i = 0; i < all.length - 1; i++) { // this and every state buffer are written to
+            MemoryOverlap.checkPartial("fusedUpdate_", this, all[i], i == 0);
+            for (int j = 1; j < all.length - 1; j++) {
+                if (j != i) {
+                    MemoryOverlap.checkPartial("fusedUpdate_", all[j], all[i], false);
+                }
+            }
+        }
+        try (InFlight pins = InFlight.pin("fusedUpdate_", all)) { // grad, the state buffers and this
             for (int i = 0; i < state.length; i++) {
                 st[i] = state[i].strided();
             }
@@ -1383,6 +1436,83 @@ public final class Tensor implements AutoCloseable {
                 Tensor host = empty(dtype, Device.CPU, shape);
                 backend().copyToHost(src.storage.segment(), srcOff, host.storage.segment(), bytes);
                 target.backend().copyFromHost(host.storage.segment(), out.storage.segment(), 0, bytes);
+            }
+        }
+    }
+
+    /**
+     * Moves this tensor's data to {@code target} in place, keeping the object: what {@code Module.to} does to
+     * parameters and buffers, and optimizers to their state, so that references held elsewhere (an optimizer's
+     * parameter list) see the moved data, as PyTorch's {@code param.data = param.data.to(device)} keeps the
+     * Parameter. Reached from other packages only through {@link dev.nabla.internal.InPlaceMove}; not API.
+     *
+     * <p>The tensor keeps its identity, dtype, shape and {@code requiresGrad}; it gets a contiguous copy on
+     * {@code target} and releases its hold on the old memory now (views taken before the move keep the old memory
+     * alive and no longer share memory with this tensor). Its gradient moves too (in place, keeping the gradient
+     * object, unless it was recorded with {@code createGraph}). Its version counter steps past
+     * the old one, so a graph that saved this tensor before the move refuses to run backward instead of mixing
+     * devices. Nothing changes if the copy fails.
+     *
+     * @throws IllegalStateException if the tensor was closed, is not a leaf, or is owned by a scope rather than by
+     *     a module or optimizer
+     */
+    void moveDataTo(Device target) {
+        checkAlive("to");
+        if (target == null) {
+            throw new IllegalArgumentException("to: device must not be null");
+        }
+        if (target == device) {
+            return;
+        }
+        if (gradFn != null) {
+            throw new IllegalStateException("to: " + describe() + " is the result of " + gradFn.name()
+                    + "; only a leaf (a parameter, buffer or optimizer state) is moved in place");
+        }
+        if (lease.owner != null) {
+            throw new IllegalStateException("to: " + describe() + " belongs to a scope; only tensors owned by a "
+                    + "module or optimizer are moved in place");
+        }
+        // a gradient the engine accumulated (a leaf owned by no scope) moves in place too, as PyTorch keeps the
+        // .grad object; one recorded with createGraph is replaced by a copy
+        boolean gradInPlace = grad != null && grad.gradFn == null && grad.lease.owner == null;
+        Tensor data;
+        Tensor movedGrad = null;
+        try (Grad off = Grad.disabled()) {
+            data = Scope.detached(() -> to(target));
+            if (grad != null && !gradInPlace && grad.device != target) {
+                Tensor g = grad;
+                try {
+                    movedGrad = Scope.detached(() -> g.to(target));
+                } catch (RuntimeException e) {
+                    data.close();
+                    throw e;
+                }
+            }
+        }
+        Lease old = lease;
+        data.storage.retain();
+        Lease fresh = new Lease(data.storage);
+        storage = data.storage;
+        device = target;
+        strides = data.strides.clone();
+        offset = data.offset;
+        version = new long[] {version[0] + 1};
+        lease = fresh;
+        fresh.ownByCollector(this);
+        old.release();
+        data.close();
+        if (movedGrad != null) {
+            Tensor oldGrad = grad;
+            grad = movedGrad;
+            oldGrad.close();
+        } else if (gradInPlace) {
+            try {
+                grad.moveDataTo(target);
+            } catch (RuntimeException e) { // never leave a gradient on another device than its tensor
+                Tensor oldGrad = grad;
+                grad = null;
+                oldGrad.close();
+                throw e;
             }
         }
     }

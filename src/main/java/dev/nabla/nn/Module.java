@@ -4,6 +4,7 @@ import dev.nabla.Device;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.internal.InPlaceMove;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,8 +18,8 @@ import java.util.Map;
  *
  * <p>Parameters and buffers are owned by the module, not by a {@link Scope}: registering copies them out of
  * any open scope, so a model built inside a training step survives it. {@link #close()} releases them.
- * Subclasses read their tensors with {@link #param(String)} / {@link #buffer(String)} on each forward, so
- * {@link #to(Device)} and {@link #loadStateDict} can replace them.
+ * Subclasses read their tensors with {@link #param(String)} / {@link #buffer(String)} on each forward.
+ * {@link #to(Device)} and {@link #loadStateDict} keep the tensor objects and change their data.
  */
 public abstract class Module implements AutoCloseable {
     private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
@@ -170,40 +171,24 @@ public abstract class Module implements AutoCloseable {
         }
     }
 
-    /** Moves every parameter and buffer to {@code device} (a copy when it changes); returns this. */
+    /**
+     * Moves every parameter (with its gradient) and buffer to {@code device}; returns this. Like PyTorch's
+     * {@code module.to}, the tensors stay the same objects and get the moved data, so an optimizer built before the
+     * move keeps training this module (it moves its own state on its next step), and a parameter obtained earlier
+     * reads the moved values. The memory on the old device is released now, unless a view taken earlier still
+     * uses it (such a view no longer shares memory with the parameter).
+     */
     public Module to(Device device) {
-        replaceAll(t -> t.device() == device ? t : t.to(device));
-        return this;
-    }
-
-    private void replaceAll(java.util.function.UnaryOperator<Tensor> f) {
-        for (var e : parameters.entrySet()) {
-            Tensor old = e.getValue();
-            Tensor moved;
-            try (Grad off = Grad.disabled()) {
-                moved = Scope.detached(() -> f.apply(old.detach()));
-            }
-            if (moved != old) {
-                Tensor fresh = own(moved);
-                fresh.requiresGrad_(true);
-                e.setValue(fresh);
-                old.close();
-            }
+        for (Tensor p : parameters.values()) {
+            InPlaceMove.moveTo(p, device);
         }
-        for (var e : buffers.entrySet()) {
-            Tensor old = e.getValue();
-            Tensor moved;
-            try (Grad off = Grad.disabled()) {
-                moved = Scope.detached(() -> f.apply(old));
-            }
-            if (moved != old) {
-                e.setValue(own(moved));
-                old.close();
-            }
+        for (Tensor b : buffers.values()) {
+            InPlaceMove.moveTo(b, device);
         }
         for (Module c : children.values()) {
-            c.replaceAll(f);
+            c.to(device);
         }
+        return this;
     }
 
     /** Parameters and buffers by dotted name (the live tensors, not copies), like PyTorch's {@code state_dict()}. */

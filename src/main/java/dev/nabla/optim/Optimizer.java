@@ -4,6 +4,7 @@ import dev.nabla.Grad;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.backend.UpdateRule;
+import dev.nabla.internal.InPlaceMove;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -15,7 +16,9 @@ import java.util.Map;
  * per-parameter state, and a {@link #step()} that runs one fused native update per parameter (no temporaries, no
  * autograd recording).
  *
- * <p>State tensors are owned by the optimizer (outside any scope) and released by {@link #close()}.
+ * <p>State tensors are owned by the optimizer (outside any scope) and released by {@link #close()}. State is made on
+ * a parameter's first update; when the parameter has moved to another device since ({@code Module.to}), the next
+ * {@link #step()} moves its state along before updating.
  */
 public abstract class Optimizer implements AutoCloseable {
     private final List<ParamGroup> groups = new ArrayList<>();
@@ -100,6 +103,7 @@ public abstract class Optimizer implements AutoCloseable {
                         state.put(p, st);
                     }
                     st.step = step;
+                    followDevice(p, st.buffers);
                     apply(p, grad, rule, st.buffers);
                 }
             }
@@ -112,6 +116,18 @@ public abstract class Optimizer implements AutoCloseable {
             out[i] = Scope.detached(() -> Tensor.zerosLike(p));
         }
         return out;
+    }
+
+    /**
+     * Moves state buffers made before their parameter moved ({@code Module.to} after some steps) to the parameter's
+     * device, keeping the buffer objects ({@link #stateDict()} hands out the live ones).
+     */
+    private static void followDevice(Tensor p, Tensor[] buffers) {
+        for (Tensor b : buffers) {
+            if (b.device() != p.device()) {
+                InPlaceMove.moveTo(b, p.device());
+            }
+        }
     }
 
     private static void apply(Tensor p, Tensor grad, UpdateRule rule, Tensor[] buffers) {
