@@ -205,6 +205,7 @@ public final class SafeTensors {
                 }
                 long[] shape = new long[shapeNode.size()];
                 long numel = 1;
+                long extent = 1; // product of max(size, 1): Nabla's rule for an addressable shape
                 long nbytes;
                 try {
                     for (int i = 0; i < shape.length; i++) {
@@ -214,14 +215,16 @@ public final class SafeTensors {
                             throw corrupt(file, "tensor '" + name + "' has a negative or non-integer size");
                         }
                         numel = Math.multiplyExact(numel, shape[i]);
+                        extent = Math.multiplyExact(extent, Math.max(shape[i], 1));
                     }
                     nbytes = Math.multiplyExact(numel, (long) t.size);
                 } catch (ArithmeticException overflow) {
                     throw corrupt(file, "tensor '" + name + "' has an impossibly large shape "
                             + shapeNode);
                 }
-                long begin = offs.get(0).asLong(-1);
-                long end = offs.get(1).asLong(-1);
+                // exact integers only: asLong would truncate 1.5 and wrap integers beyond 2^63 - 1
+                long begin = exactLong(offs.get(0));
+                long end = exactLong(offs.get(1));
                 if (begin < 0 || end < begin || end > dataLen) {
                     throw corrupt(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end
                             + "] outside the " + dataLen + " data bytes (truncated file?)");
@@ -238,7 +241,11 @@ public final class SafeTensors {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (var e : entries.entrySet()) {
                 long[] range = e.getValue();
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(range[1] - range[0]))
+                if (range[1] - range[0] > Integer.MAX_VALUE - 8) {
+                    throw new IOException("safetensors file " + file + ": tensor '" + e.getKey() + "' has "
+                            + (range[1] - range[0]) + " bytes; Nabla reads tensors of at most 2 GiB");
+                }
+                ByteBuffer data = ByteBuffer.allocate((int) (range[1] - range[0]))
                         .order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, data, dataStart + range[0], file);
                 data.flip();
@@ -312,6 +319,10 @@ public final class SafeTensors {
             }
             pos += n;
         }
+    }
+
+    private static long exactLong(JsonNode n) {
+        return n.canConvertToExactIntegral() && n.canConvertToLong() ? n.asLong(-1) : -1;
     }
 
     private static IOException corrupt(Path file, String problem) {
