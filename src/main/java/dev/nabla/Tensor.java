@@ -466,6 +466,9 @@ public final class Tensor implements AutoCloseable {
         checkAlive("transpose");
         int a = Shapes.dim("transpose", dim0, shape.length);
         int b = Shapes.dim("transpose", dim1, shape.length);
+        if (shape.length == 0) {
+            return reshaped(view("transpose", shape, strides, offset)); // like PyTorch: a 0-d tensor is its transpose
+        }
         long[] s = shape.clone();
         long[] st = strides.clone();
         s[a] = shape[b];
