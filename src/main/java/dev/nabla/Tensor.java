@@ -75,8 +75,12 @@ public final class Tensor implements AutoCloseable {
     public static Tensor empty(DType dtype, Device device, long... shape) {
         long[] s = Shapes.check("empty", shape);
         requireNonNull("empty", dtype, device);
-        long bytes = Shapes.mul("empty", Shapes.numel(s), dtype.byteSize(), "the byte size of shape " + Shapes.str(s)
-                + " " + dtype);
+        long numel = Shapes.numel(s);
+        long bytes = numel * dtype.byteSize();
+        if (Math.multiplyHigh(numel, dtype.byteSize()) != 0 || bytes < 0) {
+            throw new IllegalArgumentException("empty: the byte size of shape " + Shapes.str(s) + " " + dtype + " ("
+                    + numel + " * " + dtype.byteSize() + ") overflows a long");
+        }
         Storage storage = device.backend().pool().allocate(bytes);
         return new Tensor("empty", null, storage, false, dtype, device, s, Strided.contiguousStrides(s), 0,
                 new long[1]);
@@ -389,8 +393,14 @@ public final class Tensor implements AutoCloseable {
 
     /** The storage offset of index {@code i} of dimension {@code d}, overflow-checked. */
     private long offsetAt(String op, int d, long i) {
-        return Shapes.add(op, offset, Shapes.mul(op, i, strides[d], "index " + i + " * stride of dimension " + d
-                + " of " + describe()), "storage offset of " + describe());
+        long step = i * strides[d];
+        long at = offset + step;
+        if (i < 0 || strides[d] < 0 || Math.multiplyHigh(i, strides[d]) != 0 || step < 0 || at < 0) {
+            // the message is built only here: this runs on every narrow/slice/select
+            throw new IllegalArgumentException(op + ": storage offset " + offset + " + index " + i + " * stride "
+                    + strides[d] + " of dimension " + d + " overflows a long for " + describe());
+        }
+        return at;
     }
 
     /** A view of this tensor's storage; the constructor checks that it lies inside the storage. */

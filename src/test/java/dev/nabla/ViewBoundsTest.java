@@ -172,7 +172,8 @@ class ViewBoundsTest extends ScopedTest {
     void catRejectsASumOfSizesThatOverflows() {
         Tensor a = Tensor.ones(1).expand(MAX - 1);
         Tensor b = Tensor.ones(1).expand(2);
-        assertMessage(IllegalArgumentException.class, () -> Tensor.cat(0, a, b), "cat", "dimension 0");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.cat(0, a, b), "cat", "concatenated dimension",
+                String.valueOf(MAX - 1));
     }
 
     @Test
