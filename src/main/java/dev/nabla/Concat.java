@@ -35,7 +35,7 @@ final class Concat extends Node {
                 }
             }
             sizes[i] = s[d];
-            outShape[d] += s[d];
+            outShape[d] = Shapes.add("cat", outShape[d], s[d], "the size of the concatenated dimension");
         }
         Tensor out = Tensor.empty(first.dtype(), first.device(), outShape);
         try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {

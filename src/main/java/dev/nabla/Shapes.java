@@ -11,24 +11,61 @@ final class Shapes {
         return Arrays.toString(shape);
     }
 
-    /** Validates a requested shape: no negative sizes. Returns a defensive copy. */
+    /**
+     * Validates a requested shape: no negative sizes, and addressable (see {@link #extentOverflows}). Returns a
+     * defensive copy.
+     */
     static long[] check(String op, long[] shape) {
         if (shape == null) {
             throw new IllegalArgumentException(op + ": shape is null");
         }
-        for (int d = 0; d < shape.length; d++) {
-            if (shape[d] < 0) {
-                throw new IllegalArgumentException(op + ": negative size " + shape[d] + " in dimension " + d
-                        + " of shape " + str(shape));
-            }
-        }
-        numel(op, shape);
+        checkSizes(op, shape, null);
         return shape.clone();
     }
 
-    /** Number of elements, with overflow checked. */
+    /**
+     * Throws {@link IllegalArgumentException} naming {@code op} (and {@code of}, a tensor description, when not
+     * null) unless every size is non-negative and the shape is addressable.
+     */
+    static void checkSizes(String op, long[] shape, String of) {
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] < 0) {
+                throw new IllegalArgumentException(op + ": negative size " + shape[d] + " in dimension " + d
+                        + " of shape " + str(shape) + (of == null ? "" : " for " + of));
+            }
+        }
+        if (extentOverflows(shape)) {
+            throw new IllegalArgumentException(op + ": shape " + str(shape) + (of == null ? "" : " for " + of)
+                    + " is too large: the product of its nonzero sizes exceeds 2^63 - 1 elements");
+        }
+    }
+
+    /**
+     * True if the product of {@code max(size, 1)} over the non-negative sizes of {@code shape} does not fit in a
+     * long. Nabla's rule for a valid shape is that this product fits: then the element count and every row-major
+     * stride fit too, even for a shape with a zero size.
+     */
+    static boolean extentOverflows(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            if (s > 1) {
+                if (Math.multiplyHigh(n, s) != 0 || n * s < 0) {
+                    return true;
+                }
+                n *= s;
+            }
+        }
+        return false;
+    }
+
+    /** Number of elements, with overflow checked: an overflow throws {@link IllegalArgumentException}. */
     static long numel(String op, long[] shape) {
         long n = 1;
+        for (long s : shape) {
+            if (s == 0) {
+                return 0;
+            }
+        }
         try {
             for (long s : shape) {
                 n = Math.multiplyExact(n, s);
@@ -39,12 +76,124 @@ final class Shapes {
         return n;
     }
 
+    /**
+     * Number of elements of a shape that is already valid (every tensor's shape is checked when the tensor is
+     * made); still overflow-checked, so a wrong count can never come back silently.
+     */
     static long numel(long[] shape) {
         long n = 1;
         for (long s : shape) {
+            if (s == 0) {
+                return 0;
+            }
+            if (Math.multiplyHigh(n, s) != 0 || n * s < 0) {
+                return numel("numel", shape); // an overflow (impossible for a checked shape): throws naming it
+            }
             n *= s;
         }
         return n;
+    }
+
+    /** {@code a * b} for non-negative operands, or {@link IllegalArgumentException} naming the op on overflow. */
+    static long mul(String op, long a, long b, String what) {
+        long r = a * b;
+        if (Math.multiplyHigh(a, b) != 0 || r < 0) {
+            throw new IllegalArgumentException(op + ": " + what + " (" + a + " * " + b + ") overflows a long");
+        }
+        return r;
+    }
+
+    /** {@code a + b} for non-negative operands, or {@link IllegalArgumentException} naming the op on overflow. */
+    static long add(String op, long a, long b, String what) {
+        long r = a + b;
+        if (r < 0) {
+            throw new IllegalArgumentException(op + ": " + what + " (" + a + " + " + b + ") overflows a long");
+        }
+        return r;
+    }
+
+    /**
+     * A number of elements as a Java array length, or {@link IllegalStateException} naming the op when the
+     * elements cannot fit in one Java array.
+     */
+    static int arrayLength(String op, long numel, String of) {
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(op + ": " + of + " has " + numel
+                    + " elements, more than a Java array can hold");
+        }
+        return (int) numel;
+    }
+
+    /**
+     * Like {@link #arrayLength} for a requested shape (an argument, so {@link IllegalArgumentException}): ops that
+     * make their values on the heap first.
+     */
+    static int heapLength(String op, long[] shape) {
+        long numel = numel(op, shape);
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(op + ": shape " + str(shape) + " has " + numel
+                    + " elements, more than a Java array can hold (the values are made on the heap)");
+        }
+        return (int) numel;
+    }
+
+    /**
+     * The safety net under every tensor: throws unless the view ({@code shape}, {@code strides}, {@code offset})
+     * lies inside a storage of {@code capacity} elements. Sizes must be valid ({@link #checkSizes}); a view with
+     * no elements is always in bounds; otherwise the offset and strides must be non-negative (Nabla has no
+     * negative strides) and the last reachable element {@code offset + sum((size - 1) * stride)} must be below
+     * {@code capacity}. Overflow-safe, allocation-free, one pass over the dimensions.
+     */
+    static void checkInBounds(String op, long[] shape, long[] strides, long offset, long capacity, Object source) {
+        if (shape.length != strides.length) {
+            throw new IllegalStateException(op + ": view of shape " + str(shape) + " has " + strides.length
+                    + " strides" + sourceText(source));
+        }
+        long extent = 1;
+        long last = offset;
+        boolean empty = false;
+        boolean overflow = false;
+        boolean negative = offset < 0;
+        for (int d = 0; d < shape.length; d++) {
+            long s = shape[d];
+            long st = strides[d];
+            if (s < 0) {
+                throw new IllegalArgumentException(op + ": negative size " + s + " in dimension " + d + " of shape "
+                        + str(shape) + sourceText(source));
+            }
+            if (s == 0) {
+                empty = true;
+            } else if (s > 1) {
+                if (Math.multiplyHigh(extent, s) != 0 || extent * s < 0) {
+                    throw new IllegalArgumentException(op + ": shape " + str(shape) + sourceText(source)
+                            + " is too large: the product of its nonzero sizes exceeds 2^63 - 1 elements");
+                }
+                extent *= s;
+                long span = (s - 1) * st;
+                if (st < 0) {
+                    negative = true;
+                } else if (Math.multiplyHigh(s - 1, st) != 0 || span < 0 || last + span < 0) {
+                    overflow = true;
+                } else {
+                    last += span;
+                }
+            } else if (st < 0) {
+                negative = true;
+            }
+        }
+        if (empty) {
+            return;
+        }
+        if (negative || overflow || last >= capacity) {
+            throw new IndexOutOfBoundsException(op + ": view of shape " + str(shape) + ", strides " + str(strides)
+                    + " and offset " + offset + (negative ? " has a negative stride or offset"
+                    : overflow ? " reaches beyond 2^63 - 1" : " reaches element " + last)
+                    + ", outside the storage of " + capacity + " elements" + sourceText(source));
+        }
+    }
+
+    private static String sourceText(Object source) {
+        return source == null ? "" : " of " + (source instanceof Tensor t ? t.describe() : source);
     }
 
     /** Normalises a possibly negative dimension index for a tensor of {@code rank} dimensions. */
@@ -89,8 +238,18 @@ final class Shapes {
                 infer = d;
             } else if (out[d] < 0) {
                 throw new IllegalArgumentException(op + ": invalid size " + out[d] + " in " + str(to));
-            } else {
-                known *= out[d];
+            } else if (known != 0) {
+                known = out[d] == 0 ? 0 : (Math.multiplyHigh(known, out[d]) != 0 || known * out[d] < 0)
+                        ? -1 : known * out[d];
+                if (known == -1) {
+                    throw new IllegalArgumentException(op + ": shape " + str(to) + " has more than 2^63 - 1 elements"
+                            + " and is invalid for input of shape " + str(from));
+                }
+            }
+        }
+        for (int d = 0; d < out.length; d++) {
+            if (out[d] == 0) {
+                known = 0; // a zero anywhere makes the product zero, even after a size that would overflow
             }
         }
         long n = numel(from);
@@ -104,6 +263,7 @@ final class Shapes {
             throw new IllegalArgumentException(op + ": shape " + str(to) + " is invalid for input of shape "
                     + str(from) + " (" + n + " elements)");
         }
+        checkSizes(op, out, "input of shape " + str(from));
         return out;
     }
 

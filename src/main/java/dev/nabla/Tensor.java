@@ -50,8 +50,14 @@ public final class Tensor implements AutoCloseable {
     private volatile Tensor grad;
     private Node gradFn;
 
-    private Tensor(Storage storage, boolean retain, DType dtype, Device device, long[] shape, long[] strides,
-                   long offset, long[] version) {
+    /**
+     * The one way a tensor comes to exist. Before anything is retained it checks, overflow-safe, that the view lies
+     * inside the storage ({@link Shapes#checkInBounds}); {@code op} and {@code source} (the tensor viewed, or null
+     * for a fresh allocation) name the culprit if not.
+     */
+    private Tensor(String op, Tensor source, Storage storage, boolean retain, DType dtype, Device device,
+                   long[] shape, long[] strides, long offset, long[] version) {
+        Shapes.checkInBounds(op, shape, strides, offset, storage.byteSize() / dtype.byteSize(), source);
         if (retain) {
             storage.retain();
         }
@@ -72,9 +78,15 @@ public final class Tensor implements AutoCloseable {
     public static Tensor empty(DType dtype, Device device, long... shape) {
         long[] s = Shapes.check("empty", shape);
         requireNonNull("empty", dtype, device);
-        long bytes = Math.multiplyExact(Shapes.numel(s), (long) dtype.byteSize());
+        long numel = Shapes.numel(s);
+        long bytes = numel * dtype.byteSize();
+        if (Math.multiplyHigh(numel, dtype.byteSize()) != 0 || bytes < 0) {
+            throw new IllegalArgumentException("empty: the byte size of shape " + Shapes.str(s) + " " + dtype + " ("
+                    + numel + " * " + dtype.byteSize() + ") overflows a long");
+        }
         Storage storage = device.backend().pool().allocate(bytes);
-        return new Tensor(storage, false, dtype, device, s, Strided.contiguousStrides(s), 0, new long[1]);
+        return new Tensor("empty", null, storage, false, dtype, device, s, Strided.contiguousStrides(s), 0,
+                new long[1]);
     }
 
     private static void requireNonNull(String op, DType dtype, Device device) {
@@ -157,8 +169,13 @@ public final class Tensor implements AutoCloseable {
         if (step == 0 || (end - start) * step < 0) {
             throw new IllegalArgumentException("arange: step " + step + " cannot go from " + start + " to " + end);
         }
-        long n = (long) Math.ceil((end - start) / step);
-        double[] values = new double[Math.toIntExact(n)];
+        double count = Math.ceil((end - start) / step);
+        if (!(count <= Integer.MAX_VALUE - 8)) {
+            throw new IllegalArgumentException("arange: " + start + " to " + end + " by " + step + " gives " + count
+                    + " elements, more than a Java array can hold");
+        }
+        long n = (long) count;
+        double[] values = new double[(int) n];
         for (int i = 0; i < n; i++) {
             values[i] = start + i * step;
         }
@@ -174,7 +191,8 @@ public final class Tensor implements AutoCloseable {
     public static Tensor eye(long n, DType dtype, Device device) {
         Tensor t = zeros(dtype, device, n, n);
         // the diagonal is a view with stride n + 1
-        Tensor diag = new Tensor(t.storage, true, dtype, device, new long[] {n}, new long[] {n + 1}, 0, t.version);
+        Tensor diag = new Tensor("eye", t, t.storage, true, dtype, device, new long[] {n}, new long[] {n + 1}, 0,
+                t.version);
         t.backend().fill(dtype, diag.strided(), 1.0);
         diag.close();
         return t;
@@ -197,7 +215,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("uniform: need finite lo <= hi, got [" + lo + ", " + hi + ")");
         }
         long[] s = Shapes.check("uniform", shape);
-        double[] values = new double[Math.toIntExact(Shapes.numel(s))];
+        double[] values = new double[Shapes.heapLength("uniform", s)];
         generator.fillUniform(values, lo, hi);
         if (lo < hi) {
             // rounding to the dtype can carry a value just below hi up to hi (1 - 2^-53 becomes 1.0f): keep [lo, hi)
@@ -221,7 +239,7 @@ public final class Tensor implements AutoCloseable {
                     + std);
         }
         long[] s = Shapes.check("normal", shape);
-        double[] values = new double[Math.toIntExact(Shapes.numel(s))];
+        double[] values = new double[Shapes.heapLength("normal", s)];
         generator.fillNormal(values, mean, std);
         return fromDoubles(values, dtype, device, s);
     }
@@ -376,8 +394,21 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ views
 
-    private Tensor view(long[] newShape, long[] newStrides, long newOffset) {
-        return new Tensor(storage, true, dtype, device, newShape, newStrides, newOffset, version);
+    /** The storage offset of index {@code i} of dimension {@code d}, overflow-checked. */
+    private long offsetAt(String op, int d, long i) {
+        long step = i * strides[d];
+        long at = offset + step;
+        if (i < 0 || strides[d] < 0 || Math.multiplyHigh(i, strides[d]) != 0 || step < 0 || at < 0) {
+            // the message is built only here: this runs on every narrow/slice/select
+            throw new IllegalArgumentException(op + ": storage offset " + offset + " + index " + i + " * stride "
+                    + strides[d] + " of dimension " + d + " overflows a long for " + describe());
+        }
+        return at;
+    }
+
+    /** A view of this tensor's storage; the constructor checks that it lies inside the storage. */
+    private Tensor view(String op, long[] newShape, long[] newStrides, long newOffset) {
+        return new Tensor(op, this, storage, true, dtype, device, newShape, newStrides, newOffset, version);
     }
 
     private Tensor reshaped(Tensor out) {
@@ -404,7 +435,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("view: " + describe() + " with strides " + Shapes.str(strides)
                     + " cannot be viewed as " + Shapes.str(to) + " without a copy; use reshape()");
         }
-        return reshaped(view(to, s, offset));
+        return reshaped(view("view", to, s, offset));
     }
 
     /** Another shape (one size may be -1): a view when the layout allows, else a copy. */
@@ -412,7 +443,7 @@ public final class Tensor implements AutoCloseable {
         checkAlive("reshape");
         long[] to = Shapes.inferReshape("reshape", shape, newShape);
         long[] s = Shapes.viewStrides(shape, strides, to);
-        return s != null ? reshaped(view(to, s, offset)) : contiguous().view(to);
+        return s != null ? reshaped(view("reshape", to, s, offset)) : contiguous().view(to);
     }
 
     /** All dimensions merged into one. */
@@ -448,6 +479,9 @@ public final class Tensor implements AutoCloseable {
         checkAlive("transpose");
         int a = Shapes.dim("transpose", dim0, shape.length);
         int b = Shapes.dim("transpose", dim1, shape.length);
+        if (shape.length == 0) {
+            return reshaped(view("transpose", shape, strides, offset)); // like PyTorch: a 0-d tensor is its transpose
+        }
         long[] s = shape.clone();
         long[] st = strides.clone();
         s[a] = shape[b];
@@ -460,7 +494,7 @@ public final class Tensor implements AutoCloseable {
         }
         perm[a] = b;
         perm[b] = a;
-        return permuted(view(s, st, offset), perm);
+        return permuted(view("transpose", s, st, offset), perm);
     }
 
     /** The transpose of a matrix (a view); a 0- or 1-dimensional tensor is returned as a view of itself. */
@@ -470,7 +504,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("t: expects a tensor of at most 2 dimensions, got " + describe()
                     + "; use transpose(dim0, dim1)");
         }
-        return shape.length < 2 ? reshaped(view(shape.clone(), strides.clone(), offset)) : transpose(0, 1);
+        return shape.length < 2 ? reshaped(view("t", shape.clone(), strides.clone(), offset)) : transpose(0, 1);
     }
 
     /** Reorders dimensions: result dimension {@code i} is this tensor's dimension {@code dims[i]} (a view). */
@@ -495,7 +529,7 @@ public final class Tensor implements AutoCloseable {
             s[i] = shape[d];
             st[i] = strides[d];
         }
-        return permuted(view(s, st, offset), perm);
+        return permuted(view("permute", s, st, offset), perm);
     }
 
     /** Removes every dimension of size 1 (a view). */
@@ -516,7 +550,7 @@ public final class Tensor implements AutoCloseable {
                 st[j++] = strides[d];
             }
         }
-        return reshaped(view(s, st, offset));
+        return reshaped(view("squeeze", s, st, offset));
     }
 
     /** Removes dimension {@code dim} if its size is 1; otherwise returns a view of the same shape. */
@@ -524,9 +558,9 @@ public final class Tensor implements AutoCloseable {
         checkAlive("squeeze");
         int d = Shapes.dim("squeeze", dim, shape.length);
         if (shape.length == 0 || shape[d] != 1) {
-            return reshaped(view(shape.clone(), strides.clone(), offset));
+            return reshaped(view("squeeze", shape.clone(), strides.clone(), offset));
         }
-        return reshaped(view(remove(shape, d), remove(strides, d), offset));
+        return reshaped(view("squeeze", remove(shape, d), remove(strides, d), offset));
     }
 
     private static long[] remove(long[] a, int i) {
@@ -545,13 +579,17 @@ public final class Tensor implements AutoCloseable {
         for (int i = 0, j = 0; i < s.length; i++) {
             if (i == d) {
                 s[i] = 1;
-                st[i] = d < shape.length ? shape[d] * strides[d] : 1;
+                // like PyTorch: the stride a size-1 dimension would have here (any stride is valid for size 1;
+                // 1 where the product would overflow, which only a tensor without elements can reach)
+                long p = d < shape.length ? shape[d] * strides[d] : 1;
+                st[i] = d < shape.length && (strides[d] < 0 || Math.multiplyHigh(shape[d], strides[d]) != 0 || p < 0)
+                        ? 1 : p;
             } else {
                 s[i] = shape[j];
                 st[i] = strides[j++];
             }
         }
-        return reshaped(view(s, st, offset));
+        return reshaped(view("unsqueeze", s, st, offset));
     }
 
     /** Elements {@code start .. start+length-1} of dimension {@code dim} (a view). */
@@ -561,15 +599,25 @@ public final class Tensor implements AutoCloseable {
         if (shape.length == 0) {
             throw new IllegalArgumentException("narrow: cannot narrow a 0-dimensional tensor");
         }
-        long st = start < 0 ? start + shape[d] : start;
-        if (st < 0 || length < 0 || st + length > shape[d]) {
-            throw new IndexOutOfBoundsException("narrow: start " + start + " and length " + length
-                    + " exceed dimension " + d + " of size " + shape[d] + " in " + describe());
+        long n = shape[d];
+        if (start < -n || start > n) {
+            throw new IndexOutOfBoundsException("narrow: start " + start + " is out of range for dimension " + d
+                    + " of size " + n + " (expected " + -n + ".." + n + ") of " + describe());
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("narrow: length " + length + " must be non-negative (dimension " + d
+                    + " of " + describe() + ")");
+        }
+        long st = start < 0 ? start + n : start;
+        if (length > n - st) { // never st + length: that sum can overflow
+            throw new IndexOutOfBoundsException("narrow: start " + start + " + length " + length
+                    + " exceeds dimension " + d + " of size " + n + " of " + describe());
         }
         long[] s = shape.clone();
         s[d] = length;
         long from = st;
-        return subview(view(s, strides.clone(), offset + st * strides[d]), t -> t.narrow(d, from, length));
+        long at = length == 0 ? offset : offsetAt("narrow", d, st);
+        return subview(view("narrow", s, strides.clone(), at), t -> t.narrow(d, from, length));
     }
 
     /** Python's {@code t[..., start:end:step, ...]} on dimension {@code dim}; indices are clamped like Python's. */
@@ -583,13 +631,22 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("slice: step must be positive, got " + step);
         }
         long n = shape[d];
+        // start + n and end + n are only formed for negative start/end and n >= 0, so they cannot overflow
         long s0 = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
         long e0 = Math.min(Math.max(end < 0 ? end + n : end, s0), n);
         long[] s = shape.clone();
         long[] st = strides.clone();
-        s[d] = (e0 - s0 + step - 1) / step;
-        st[d] = strides[d] * step;
-        return subview(view(s, st, offset + s0 * strides[d]), t -> t.slice(d, s0, e0, step));
+        long len = e0 == s0 ? 0 : (e0 - s0 - 1) / step + 1; // not (e0 - s0 + step - 1) / step: that can overflow
+        s[d] = len;
+        long stepped = strides[d] * step;
+        boolean fits = strides[d] >= 0 && Math.multiplyHigh(strides[d], step) == 0 && stepped >= 0;
+        if (!fits && len > 1) {
+            throw new IllegalArgumentException("slice: stride " + strides[d] + " * step " + step + " of dimension "
+                    + d + " overflows a long for " + describe());
+        }
+        st[d] = fits ? stepped : strides[d]; // a dimension of size 0 or 1 never uses its stride
+        long at = len == 0 ? offset : offsetAt("slice", d, s0);
+        return subview(view("slice", s, st, at), t -> t.slice(d, s0, e0, step));
     }
 
     /** Index {@code index} of dimension {@code dim}, removing that dimension (a view). */
@@ -599,12 +656,13 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("select: cannot index a 0-dimensional tensor");
         }
         int d = Shapes.dim("select", dim, shape.length);
-        long i = index < 0 ? index + shape[d] : index;
+        long i = index < 0 ? index + shape[d] : index; // cannot overflow: shape[d] >= 0
         if (i < 0 || i >= shape[d]) {
             throw new IndexOutOfBoundsException("select: index " + index + " is out of range for dimension " + d
                     + " of size " + shape[d] + " in " + describe());
         }
-        return subview(view(remove(shape, d), remove(strides, d), offset + i * strides[d]), t -> t.select(d, i));
+        return subview(view("select", remove(shape, d), remove(strides, d), offsetAt("select", d, i)),
+                t -> t.select(d, i));
     }
 
     /**
@@ -642,7 +700,8 @@ public final class Tensor implements AutoCloseable {
                         + Shapes.str(newShape) + " (dimension " + d + ": " + have + " vs " + want + ")");
             }
         }
-        Tensor out = view(s, st, offset);
+        Shapes.checkSizes("expand", s, describe());
+        Tensor out = view("expand", s, st, offset);
         return Node.needed(this) ? new ShapeOps.Expand(this).record(out) : out;
     }
 
@@ -1330,7 +1389,7 @@ public final class Tensor implements AutoCloseable {
     /** A view of the same memory that is cut from the graph (a leaf that does not require grad). */
     public Tensor detach() {
         checkAlive("detach");
-        return view(shape.clone(), strides.clone(), offset);
+        return view("detach", shape.clone(), strides.clone(), offset);
     }
 
     void setGradFn(Node node) {
@@ -1424,7 +1483,9 @@ public final class Tensor implements AutoCloseable {
 
     /** Copies {@code bytes} of {@code src} (pinned by the caller) into the fresh {@code out} on {@code target}. */
     private void copyBytes(Tensor src, long srcOff, Tensor out, Device target, long bytes) {
-        if (device.isHost() && target.isHost()) {
+        if (bytes == 0) {
+            // nothing to copy (the offset of a tensor without elements may lie anywhere)
+        } else if (device.isHost() && target.isHost()) {
             MemorySegment.copy(src.storage.segment(), srcOff, out.storage.segment(), 0, bytes);
         } else if (device.isHost()) {
             target.backend().copyFromHost(src.storage.segment().asSlice(srcOff, bytes), out.storage.segment(), 0, bytes);
@@ -1533,9 +1594,12 @@ public final class Tensor implements AutoCloseable {
     /** The elements in row-major order, converted to float. */
     public float[] toFloatArray() {
         checkAlive("toFloatArray");
+        float[] out = new float[Shapes.arrayLength("toFloatArray", numel(), describe())];
+        if (out.length == 0) {
+            return out; // nothing to copy (the offset of a tensor without elements may lie anywhere)
+        }
         Tensor c = to(DType.FLOAT32).contiguous();
         try (InFlight pins = InFlight.pin("toFloatArray", c)) {
-            float[] out = new float[Math.toIntExact(numel())];
             backend().copyToHost(c.storage.segment(), c.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
             return out;
         } finally {
@@ -1548,9 +1612,12 @@ public final class Tensor implements AutoCloseable {
     /** The elements in row-major order, converted to double. */
     public double[] toDoubleArray() {
         checkAlive("toDoubleArray");
+        double[] out = new double[Shapes.arrayLength("toDoubleArray", numel(), describe())];
+        if (out.length == 0) {
+            return out; // nothing to copy (the offset of a tensor without elements may lie anywhere)
+        }
         Tensor c = to(DType.FLOAT64).contiguous();
         try (InFlight pins = InFlight.pin("toDoubleArray", c)) {
-            double[] out = new double[Math.toIntExact(numel())];
             backend().copyToHost(c.storage.segment(), c.offset * 8, MemorySegment.ofArray(out), out.length * 8L);
             return out;
         } finally {

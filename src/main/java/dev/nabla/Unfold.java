@@ -50,7 +50,9 @@ public final class Unfold {
                         + g.dilationH() + "x" + g.dilationW() + ", padding " + g.padH() + "x" + g.padW()
                         + ") does not fit the " + s[2] + "x" + s[3] + " input of " + x.describe());
             }
-            Tensor cols = Tensor.empty(x.dtype(), x.device(), s[0], s[1] * g.kernelH() * g.kernelW(), oh * ow);
+            long rows = Shapes.mul("unfold", Shapes.mul("unfold", s[1], g.kernelH(), "channels * kernel height"),
+                    g.kernelW(), "channels * kernel area");
+            Tensor cols = Tensor.empty(x.dtype(), x.device(), s[0], rows, Shapes.mul("unfold", oh, ow, "output area"));
             try (InFlight pins = InFlight.pin("unfold", x)) {
                 x.backend().im2col(x.dtype(), x.strided(), g, padValue, cols.strided());
             }
@@ -79,8 +81,15 @@ public final class Unfold {
         static Tensor apply(Tensor cols, ConvGeometry g, long channels, long h, long w) {
             cols.checkAlive("fold");
             long[] s = cols.rawShape();
-            long rows = channels * g.kernelH() * g.kernelW();
-            long l = g.outH(h) * g.outW(w);
+            if (channels < 0 || h < 0 || w < 0) {
+                throw new IllegalArgumentException("fold: negative size: " + channels + " channels of " + h + "x" + w
+                        + " for " + cols.describe());
+            }
+            long rows = Shapes.mul("fold", Shapes.mul("fold", channels, g.kernelH(), "channels * kernel height"),
+                    g.kernelW(), "channels * kernel area");
+            long oh = g.outH(h);
+            long ow = g.outW(w);
+            long l = oh <= 0 || ow <= 0 ? -1 : Shapes.mul("fold", oh, ow, "output area");
             if (s.length != 3 || s[1] != rows || s[2] != l) {
                 throw new IllegalArgumentException("fold: columns " + cols.describe() + " do not match [N, " + rows
                         + ", " + l + "] for " + channels + " channels of " + h + "x" + w);

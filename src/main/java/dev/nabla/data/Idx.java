@@ -26,10 +26,19 @@ public final class Idx {
      * @param data  the unsigned bytes, row-major
      */
     public record Array(int[] shape, byte[] data) {
-        /** Number of elements. */
+        /** Number of elements (the sizes are non-negative ints, at most 8 of them: checked against overflow). */
         public long numel() {
             long n = 1;
             for (int s : shape) {
+                if (s == 0) {
+                    return 0;
+                }
+            }
+            for (int s : shape) {
+                if (s < 0 || Math.multiplyHigh(n, s) != 0 || n * s < 0) {
+                    throw new IllegalStateException("Idx.Array: shape " + Arrays.toString(shape)
+                            + " has a negative size or more than 2^63 - 1 elements");
+                }
                 n *= s;
             }
             return n;
@@ -92,9 +101,24 @@ public final class Idx {
             if (shape[d] < 0) {
                 throw new IOException("IDX file " + name + " is corrupt: negative size in dimension " + d);
             }
+        }
+        // overflow-checked (65536^4 must not wrap to 0), and a zero size anywhere makes the count zero
+        boolean hasZero = Arrays.stream(shape).anyMatch(x -> x == 0);
+        for (int d = 0; d < dims && !hasZero; d++) {
+            if (Math.multiplyHigh(numel, shape[d]) != 0 || numel * shape[d] < 0) {
+                numel = -1; // more elements than any file can hold
+                break;
+            }
             numel *= shape[d];
         }
+        if (hasZero) {
+            numel = 0;
+        }
         long have = raw.length - (long) headerLen;
+        if (numel < 0) {
+            throw new IOException("IDX file " + name + " is corrupt: header " + Arrays.toString(shape)
+                    + " announces more than 2^63 - 1 bytes of data, the file has " + have);
+        }
         if (have != numel) {
             throw new IOException("IDX file " + name + " is corrupt: header " + Arrays.toString(shape) + " announces "
                     + numel + " bytes of data, the file has " + have

@@ -311,6 +311,7 @@ public final class SafeTensors {
                 }
                 long[] shape = new long[shapeNode.size()];
                 long numel = 1;
+                long extent = 1; // product of max(size, 1): Nabla's rule for an addressable shape
                 long nbytes;
                 try {
                     for (int i = 0; i < shape.length; i++) {
@@ -322,6 +323,7 @@ public final class SafeTensors {
                                     + clip(d) + " in its shape " + clip(shapeNode));
                         }
                         numel = Math.multiplyExact(numel, shape[i]);
+                        extent = Math.multiplyExact(extent, Math.max(shape[i], 1));
                     }
                     nbytes = Math.multiplyExact(numel, (long) t.size);
                 } catch (ArithmeticException overflow) {
