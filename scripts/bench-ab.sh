@@ -5,7 +5,7 @@
 #
 #   scripts/bench-ab.sh A.jar B.jar [ROUNDS] [JMH regexp and options...]
 #   scripts/bench-ab.sh /tmp/before.jar benchmarks/target/benchmarks.jar 3 \
-#       'CallOverheadBenchmark.(matmulApi|addApi)|TrainingStepBenchmark.step$' -p n=1 -p model=seed,mlp -p device=cpu
+#       'CallOverheadBenchmark.(matmulApi|addApi)|TrainingStepBenchmark.nabla$' -p n=1 -p model=seed,mlp -p device=cpu
 #
 # Build A from the old commit with `make benchmarks-build` and copy benchmarks/target/benchmarks.jar aside first.
 # Runs without the environment's OpenBLAS core override, like `make bench`.
@@ -13,7 +13,7 @@ set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,10p' "$0"; exit 2; }
 A=$1 B=$2 ROUNDS=${3:-3}
 shift $(( $# >= 3 ? 3 : 2 ))
-[ $# -gt 0 ] || set -- 'CallOverheadBenchmark.matmulApi|TrainingStepBenchmark.step$' -p n=1 -p model=seed,mlp \
+[ $# -gt 0 ] || set -- 'CallOverheadBenchmark.matmulApi|TrainingStepBenchmark.nabla$' -p n=1 -p model=seed,mlp \
     -p device=cpu
 JAVA_HOME=${JAVA_HOME:-$("$(dirname "$0")/find-jdk.sh")}
 OUT=$(mktemp -d)
