@@ -3,7 +3,7 @@ package dev.nabla;
 import dev.nabla.memory.Storage;
 
 /**
- * The storages one kernel call touches, pinned for the length of the call (try-with-resources). Another thread may
+ * The storages one kernel call touches, pinned for the length of the call. Another thread may
  * close an operand at any moment; a pinned block stays intact until {@link #close()} and only then goes back to the
  * pool, so a kernel never reads or writes memory that now belongs to another tensor. Pinning a tensor that is already
  * closed throws the usual use-after-close {@link IllegalStateException}.
@@ -16,6 +16,10 @@ import dev.nabla.memory.Storage;
  *     backend.binary(BinaryOp.ADD, dtype, x.strided(), y.strided(), out.strided());
  * }
  * }</pre>
+ */
+/*
+ * The hot paths (element-wise, reductions, GEMM, in-place ops) use the allocation-free pair pinStorage/unpin in
+ * try/finally; the others the try-with-resources object.
  */
 final class InFlight implements AutoCloseable {
     private final Storage first;
@@ -30,14 +34,14 @@ final class InFlight implements AutoCloseable {
 
     /** Pins one tensor's storage. */
     static InFlight pin(String op, Tensor a) {
-        return new InFlight(pinOne(op, a), null, null);
+        return new InFlight(pinStorage(op, a), null, null);
     }
 
     /** Pins two tensors' storages (either may be null). */
     static InFlight pin(String op, Tensor a, Tensor b) {
-        Storage sa = pinOne(op, a);
+        Storage sa = pinStorage(op, a);
         try {
-            return new InFlight(sa, pinOne(op, b), null);
+            return new InFlight(sa, pinStorage(op, b), null);
         } catch (RuntimeException e) {
             unpin(sa);
             throw e;
@@ -49,7 +53,7 @@ final class InFlight implements AutoCloseable {
         Storage[] pinned = new Storage[tensors.length];
         try {
             for (int i = 0; i < tensors.length; i++) {
-                pinned[i] = pinOne(op, tensors[i]);
+                pinned[i] = pinStorage(op, tensors[i]);
             }
         } catch (RuntimeException e) {
             for (Storage s : pinned) {
@@ -60,7 +64,12 @@ final class InFlight implements AutoCloseable {
         return new InFlight(null, null, pinned);
     }
 
-    private static Storage pinOne(String op, Tensor t) {
+    /**
+     * Pins one tensor's storage without allocating; pair it with {@link #unpin} in a {@code finally}.
+     *
+     * @return the pinned storage, or null for a null tensor
+     */
+    static Storage pinStorage(String op, Tensor t) {
         if (t == null) {
             return null;
         }
@@ -76,7 +85,8 @@ final class InFlight implements AutoCloseable {
         return s;
     }
 
-    private static void unpin(Storage s) {
+    /** Ends a pin from {@link #pinStorage} (null does nothing). */
+    static void unpin(Storage s) {
         if (s != null) {
             s.unpin();
         }

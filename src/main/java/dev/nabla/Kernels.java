@@ -3,6 +3,7 @@ package dev.nabla;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.memory.Storage;
 
 /**
  * Tensor-level kernel calls that record nothing: check operands, allocate the output, call the backend once.
@@ -26,20 +27,31 @@ final class Kernels {
     }
 
     static Tensor unary(String op, UnaryOp kind, Tensor x, double a, double b) {
-        try (InFlight pins = InFlight.pin(op, x)) {
+        Storage px = InFlight.pinStorage(op, x);
+        try {
             Tensor out = Tensor.empty(x.dtype(), x.device(), x.rawShape());
             x.backend().unary(kind, x.dtype(), x.strided(), out.strided(), a, b);
             return out;
+        } finally {
+            InFlight.unpin(px);
         }
     }
 
     static Tensor binary(String op, BinaryOp kind, Tensor x, Tensor y) {
         checkCompatible(op, x, y);
         long[] s = Shapes.broadcast(op, x.rawShape(), y.rawShape());
-        try (InFlight pins = InFlight.pin(op, x, y)) {
-            Tensor out = Tensor.empty(x.dtype(), x.device(), s);
-            x.backend().binary(kind, x.dtype(), x.stridedAs(s), y.stridedAs(s), out.strided());
-            return out;
+        Storage px = InFlight.pinStorage(op, x);
+        try {
+            Storage py = InFlight.pinStorage(op, y);
+            try {
+                Tensor out = Tensor.empty(x.dtype(), x.device(), s);
+                x.backend().binary(kind, x.dtype(), x.stridedAs(s), y.stridedAs(s), out.strided());
+                return out;
+            } finally {
+                InFlight.unpin(py);
+            }
+        } finally {
+            InFlight.unpin(px);
         }
     }
 
@@ -98,11 +110,14 @@ final class Kernels {
         }
         long[] kept = keptShape(shape, dims);
         Tensor out = Tensor.empty(x.dtype(), x.device(), kept);
-        try (InFlight pins = InFlight.pin(op, x)) {
+        Storage px = InFlight.pinStorage(op, x);
+        try {
             x.backend().reduce(kind, x.dtype(), x.strided(), out.strided());
         } catch (RuntimeException e) {
             out.close();
             throw e;
+        } finally {
+            InFlight.unpin(px);
         }
         if (keepdim || dims.length == 0 || shape.length == 0) {
             return out;

@@ -1,5 +1,6 @@
 package dev.nabla;
 
+import dev.nabla.memory.Storage;
 import java.util.Arrays;
 
 /**
@@ -179,10 +180,18 @@ final class MatMul {
      * tensor the caller just allocated (not visible to other threads, so only a and b are pinned).
      */
     static void gemm(Tensor a, Operand oa, Tensor b, Operand ob, long m, long n, long k, double beta, Tensor out) {
-        try (InFlight pins = InFlight.pin("matmul", a, b)) {
-            a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
-                    a.storage().segment(), a.storageOffset(), oa.ld(), b.storage().segment(), b.storageOffset(),
-                    ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
+        Storage pa = InFlight.pinStorage("matmul", a);
+        try {
+            Storage pb = InFlight.pinStorage("matmul", b);
+            try {
+                a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                        pa.segment(), a.storageOffset(), oa.ld(), pb.segment(), b.storageOffset(),
+                        ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
+            } finally {
+                InFlight.unpin(pb);
+            }
+        } finally {
+            InFlight.unpin(pa);
         }
     }
 

@@ -57,7 +57,9 @@ public final class Tensor implements AutoCloseable {
      */
     private Tensor(String op, Tensor source, Storage storage, boolean retain, DType dtype, Device device,
                    long[] shape, long[] strides, long offset, long[] version) {
-        Shapes.checkInBounds(op, shape, strides, offset, storage.byteSize() / dtype.byteSize(), source);
+        // element sizes are powers of two: a shift, not a division, on this path that every tensor takes
+        Shapes.checkInBounds(op, shape, strides, offset,
+                storage.byteSize() >>> Integer.numberOfTrailingZeros(dtype.byteSize()), source);
         if (retain) {
             storage.retain();
         }
@@ -1026,8 +1028,16 @@ public final class Tensor implements AutoCloseable {
         }
         MemoryOverlap.checkInternal(op, this);
         MemoryOverlap.checkPartial(op, this, other, true);
-        try (InFlight pins = InFlight.pin(op, this, other)) {
-            backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
+        Storage pinned = InFlight.pinStorage(op, this);
+        try {
+            Storage pinnedOther = InFlight.pinStorage(op, other);
+            try {
+                backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
+            } finally {
+                InFlight.unpin(pinnedOther);
+            }
+        } finally {
+            InFlight.unpin(pinned);
         }
         bump();
         return this;
@@ -1036,8 +1046,11 @@ public final class Tensor implements AutoCloseable {
     private Tensor unaryInPlace(String op, UnaryOp kind, double a) {
         checkInPlace(op);
         MemoryOverlap.checkInternal(op, this);
-        try (InFlight pins = InFlight.pin(op, this)) {
+        Storage pinned = InFlight.pinStorage(op, this);
+        try {
             backend().unary(kind, dtype, strided(), strided(), a, 0);
+        } finally {
+            InFlight.unpin(pinned);
         }
         bump();
         return this;

@@ -2,8 +2,6 @@ package dev.nabla.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * A caching allocator: freed blocks go back to a per-size free list, not to the OS, so a training step that
@@ -22,6 +20,10 @@ import java.util.Map;
  */
 public final class MemoryPool {
     private static final long MIN_BLOCK = 512;
+    /** Four size classes per power of two from 2^9 (MIN_BLOCK) to 2^63. */
+    private static final int SIZE_CLASSES = 4 * (64 - 9);
+    /** The largest request: its size class still fits a long. */
+    private static final long MAX_BYTES = 1L << 62;
     private static final MemoryPool HOST = new MemoryPool("host", new HostAllocator());
 
     /** Where a pool's blocks come from: the host heap, or a device's memory. */
@@ -47,7 +49,9 @@ public final class MemoryPool {
 
     private final String name;
     private final Allocator allocator;
-    private final Map<Long, ArrayDeque<MemorySegment>> free = new HashMap<>();
+    /** Free blocks per size class ({@link #sizeClass}): an array, so the hot path neither boxes nor hashes. */
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<MemorySegment>[] free = new ArrayDeque[SIZE_CLASSES];
     private long maxCachedBytes = 4L << 30;
     private long bytesInUse;
     private long bytesCached;
@@ -79,9 +83,18 @@ public final class MemoryPool {
         if (bytes <= MIN_BLOCK) {
             return MIN_BLOCK;
         }
-        long high = Long.highestOneBit(bytes);
-        long step = high >>> 2;
-        return (bytes + step - 1) / step * step;
+        int shift = 61 - Long.numberOfLeadingZeros(bytes); // log2 of a quarter of the highest power of two
+        return ((bytes - 1) >>> shift) + 1 << shift; // bytes rounded up to a multiple of that quarter
+    }
+
+    /**
+     * The index of a size class: a block size {@code 2^e * (1 + q/4)} ({@link #blockSize} makes no other) is class
+     * {@code 4 * (e - 9) + q}.
+     */
+    static int sizeClass(long blockSize) {
+        int e = 63 - Long.numberOfLeadingZeros(blockSize);
+        int q = (int) (blockSize >>> (e - 2)) & 3;
+        return 4 * (e - 9) + q;
     }
 
     /**
@@ -90,14 +103,15 @@ public final class MemoryPool {
      * @throws IllegalArgumentException if {@code bytes} is negative
      */
     public Storage allocate(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("allocate: negative size " + bytes);
+        if (bytes < 0 || bytes > MAX_BYTES) {
+            throw new IllegalArgumentException("allocate: " + bytes + " bytes is "
+                    + (bytes < 0 ? "a negative size" : "more than any device holds (at most 2^62)"));
         }
         long size = blockSize(bytes);
         MemorySegment block;
         synchronized (this) {
             allocations++;
-            ArrayDeque<MemorySegment> list = free.get(size);
+            ArrayDeque<MemorySegment> list = free[sizeClass(size)];
             block = list == null ? null : list.pollLast();
             if (block != null) {
                 cacheHits++;
@@ -139,7 +153,11 @@ public final class MemoryPool {
             if (toAllocator) {
                 nativeFrees++;
             } else {
-                free.computeIfAbsent(size, k -> new ArrayDeque<>()).addLast(block);
+                int c = sizeClass(size);
+                if (free[c] == null) {
+                    free[c] = new ArrayDeque<>();
+                }
+                free[c].addLast(block);
                 bytesCached += size;
             }
         }
@@ -152,10 +170,12 @@ public final class MemoryPool {
     public void emptyCache() {
         java.util.List<MemorySegment> blocks = new java.util.ArrayList<>();
         synchronized (this) {
-            for (ArrayDeque<MemorySegment> list : free.values()) {
-                blocks.addAll(list);
+            for (ArrayDeque<MemorySegment> list : free) {
+                if (list != null) {
+                    blocks.addAll(list);
+                    list.clear();
+                }
             }
-            free.clear();
             nativeFrees += blocks.size();
             bytesCached = 0;
         }

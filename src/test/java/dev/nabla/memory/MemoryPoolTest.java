@@ -67,6 +67,23 @@ class MemoryPoolTest {
     }
 
     @Test
+    void eachBlockSizeHasItsOwnSizeClassIndex() {
+        java.util.Map<Integer, Long> seen = new java.util.HashMap<>();
+        SplittableRandom r = new SplittableRandom(2);
+        for (int i = 0; i < 200_000; i++) {
+            long b = i < 100_000 ? r.nextLong(0, 1 << 20) : r.nextLong(0, (1L << 62) + 1);
+            long s = MemoryPool.blockSize(b);
+            int c = MemoryPool.sizeClass(s);
+            assertTrue(c >= 0 && c < 4 * 55, "class " + c + " of block " + s);
+            Long other = seen.putIfAbsent(c, s);
+            assertTrue(other == null || other == s, "blocks " + s + " and " + other + " share class " + c);
+        }
+        assertEquals(0, MemoryPool.sizeClass(512));
+        assertEquals(4 * 53 + 0, MemoryPool.sizeClass(MemoryPool.blockSize(1L << 62)));
+        assertThrows(IllegalArgumentException.class, () -> MemoryPool.host().allocate((1L << 62) + 1));
+    }
+
+    @Test
     void fewSizeClassesPerPowerOfTwo() {
         java.util.Set<Long> classes = new java.util.HashSet<>();
         for (long b = 1025; b <= 2048; b++) {
