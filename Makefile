@@ -106,10 +106,10 @@ lib-test:
 	$(MVN_VERBOSE) $(LIB) surefire:test
 
 # The safety suites for long: the concurrency stress suite for SOAK_SECONDS per device and test, the seeded fuzz suites
-# for SOAK_CASES cases, and the tests that need a large file or allocation (nabla.soak). About 15 minutes by default.
+# for SOAK_CASES cases, and the tests that need a large file or allocation (nabla.soak). About 8 minutes by default.
 SOAK_SECONDS ?= 120
 SOAK_CASES ?= 1000000
-SOAK_TESTS := ConcurrencyStressTest,StorageLifetimeTest,*FuzzTest,*SoakTest
+SOAK_TESTS := ConcurrencyStressTest,StorageLifetimeTest,*FuzzTest,LargeAndKilledSaveTest
 soak:
 	$(MVN) $(LIB) test-compile
 	$(MVN_VERBOSE) $(LIB) surefire:test -Dtest='$(SOAK_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false \
