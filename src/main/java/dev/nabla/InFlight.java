@@ -16,10 +16,9 @@ import dev.nabla.memory.Storage;
  *     backend.binary(BinaryOp.ADD, dtype, x.strided(), y.strided(), out.strided());
  * }
  * }</pre>
- */
-/*
- * The hot paths (element-wise, reductions, GEMM, in-place ops) use the allocation-free pair pinStorage/unpin in
- * try/finally; the others the try-with-resources object.
+ *
+ * <p>The hot paths (element-wise, reductions, GEMM, in-place ops) use the allocation-free pair
+ * {@link #pinStorage}/{@link #unpin} in try/finally instead; the other paths use this try-with-resources object.
  */
 final class InFlight implements AutoCloseable {
     private final Storage first;
