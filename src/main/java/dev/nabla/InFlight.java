@@ -39,12 +39,7 @@ final class InFlight implements AutoCloseable {
     /** Pins two tensors' storages (either may be null). */
     static InFlight pin(String op, Tensor a, Tensor b) {
         Storage sa = pinStorage(op, a);
-        try {
-            return new InFlight(sa, pinStorage(op, b), null);
-        } catch (RuntimeException e) {
-            unpin(sa);
-            throw e;
-        }
+        return new InFlight(sa, pinAlso(op, b, sa), null);
     }
 
     /** Pins several tensors' storages (nulls are skipped). */
@@ -82,6 +77,19 @@ final class InFlight implements AutoCloseable {
             t.checkAlive(op);
         }
         return s;
+    }
+
+    /**
+     * Pins a second operand after {@code first} was pinned; if that fails, unpins {@code first} before throwing, so
+     * the caller's try/finally can start after both pins.
+     */
+    static Storage pinAlso(String op, Tensor t, Storage first) {
+        try {
+            return pinStorage(op, t);
+        } catch (RuntimeException e) {
+            unpin(first);
+            throw e;
+        }
     }
 
     /** Ends a pin from {@link #pinStorage} (null does nothing). */

@@ -41,16 +41,13 @@ final class Kernels {
         checkCompatible(op, x, y);
         long[] s = Shapes.broadcast(op, x.rawShape(), y.rawShape());
         Storage px = InFlight.pinStorage(op, x);
+        Storage py = InFlight.pinAlso(op, y, px);
         try {
-            Storage py = InFlight.pinStorage(op, y);
-            try {
-                Tensor out = Tensor.empty(x.dtype(), x.device(), s);
-                x.backend().binary(kind, x.dtype(), x.stridedAs(s), y.stridedAs(s), out.strided());
-                return out;
-            } finally {
-                InFlight.unpin(py);
-            }
+            Tensor out = Tensor.empty(x.dtype(), x.device(), s);
+            x.backend().binary(kind, x.dtype(), x.stridedAs(s), y.stridedAs(s), out.strided());
+            return out;
         } finally {
+            InFlight.unpin(py);
             InFlight.unpin(px);
         }
     }

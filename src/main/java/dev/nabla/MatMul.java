@@ -181,16 +181,13 @@ final class MatMul {
      */
     static void gemm(Tensor a, Operand oa, Tensor b, Operand ob, long m, long n, long k, double beta, Tensor out) {
         Storage pa = InFlight.pinStorage("matmul", a);
+        Storage pb = InFlight.pinAlso("matmul", b, pa);
         try {
-            Storage pb = InFlight.pinStorage("matmul", b);
-            try {
-                a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
-                        pa.segment(), a.storageOffset(), oa.ld(), pb.segment(), b.storageOffset(),
-                        ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
-            } finally {
-                InFlight.unpin(pb);
-            }
+            a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                    pa.segment(), a.storageOffset(), oa.ld(), pb.segment(), b.storageOffset(),
+                    ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
         } finally {
+            InFlight.unpin(pb);
             InFlight.unpin(pa);
         }
     }

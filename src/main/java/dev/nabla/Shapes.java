@@ -49,7 +49,7 @@ final class Shapes {
         long n = 1;
         for (long s : shape) {
             if (s > 1) {
-                if (Math.multiplyHigh(n, s) != 0 || n * s < 0) {
+                if (productOverflows(n, s)) {
                     return true;
                 }
                 n *= s;
@@ -86,7 +86,7 @@ final class Shapes {
             if (s == 0) {
                 return 0;
             }
-            if (Math.multiplyHigh(n, s) != 0 || n * s < 0) {
+            if (productOverflows(n, s)) {
                 return numel("numel", shape); // an overflow (impossible for a checked shape): throws naming it
             }
             n *= s;
@@ -94,13 +94,17 @@ final class Shapes {
         return n;
     }
 
+    /** True if {@code a * b} of two non-negative longs exceeds {@code Long.MAX_VALUE}. */
+    static boolean productOverflows(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0;
+    }
+
     /** {@code a * b} for non-negative operands, or {@link IllegalArgumentException} naming the op on overflow. */
     static long mul(String op, long a, long b, String what) {
-        long r = a * b;
-        if (Math.multiplyHigh(a, b) != 0 || r < 0) {
+        if (productOverflows(a, b)) {
             throw new IllegalArgumentException(op + ": " + what + " (" + a + " * " + b + ") overflows a long");
         }
-        return r;
+        return a * b;
     }
 
     /** {@code a + b} for non-negative operands, or {@link IllegalArgumentException} naming the op on overflow. */
@@ -164,7 +168,7 @@ final class Shapes {
             if (s == 0) {
                 empty = true;
             } else if (s > 1) {
-                if (Math.multiplyHigh(extent, s) != 0 || extent * s < 0) {
+                if (productOverflows(extent, s)) {
                     throw new IllegalArgumentException(op + ": shape " + str(shape) + sourceText(source)
                             + " is too large: the product of its nonzero sizes exceeds 2^63 - 1 elements");
                 }
@@ -172,7 +176,7 @@ final class Shapes {
                 long span = (s - 1) * st;
                 if (st < 0) {
                     negative = true;
-                } else if (Math.multiplyHigh(s - 1, st) != 0 || span < 0 || last + span < 0) {
+                } else if (productOverflows(s - 1, st) || last + span < 0) {
                     overflow = true;
                 } else {
                     last += span;
@@ -238,18 +242,11 @@ final class Shapes {
                 infer = d;
             } else if (out[d] < 0) {
                 throw new IllegalArgumentException(op + ": invalid size " + out[d] + " in " + str(to));
-            } else if (known != 0) {
-                known = out[d] == 0 ? 0 : (Math.multiplyHigh(known, out[d]) != 0 || known * out[d] < 0)
-                        ? -1 : known * out[d];
-                if (known == -1) {
-                    throw new IllegalArgumentException(op + ": shape " + str(to) + " has more than 2^63 - 1 elements"
-                            + " and is invalid for input of shape " + str(from));
-                }
-            }
-        }
-        for (int d = 0; d < out.length; d++) {
-            if (out[d] == 0) {
-                known = 0; // a zero anywhere makes the product zero, even after a size that would overflow
+            } else if (productOverflows(known, out[d])) {
+                throw new IllegalArgumentException(op + ": shape " + str(to) + " has more than 2^63 - 1 elements"
+                        + " and is invalid for input of shape " + str(from));
+            } else {
+                known *= out[d];
             }
         }
         long n = numel(from);

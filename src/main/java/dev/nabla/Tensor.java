@@ -81,12 +81,11 @@ public final class Tensor implements AutoCloseable {
         long[] s = Shapes.check("empty", shape);
         requireNonNull("empty", dtype, device);
         long numel = Shapes.numel(s);
-        long bytes = numel * dtype.byteSize();
-        if (Math.multiplyHigh(numel, dtype.byteSize()) != 0 || bytes < 0) {
+        if (Shapes.productOverflows(numel, dtype.byteSize())) {
             throw new IllegalArgumentException("empty: the byte size of shape " + Shapes.str(s) + " " + dtype + " ("
                     + numel + " * " + dtype.byteSize() + ") overflows a long");
         }
-        Storage storage = device.backend().pool().allocate(bytes);
+        Storage storage = device.backend().pool().allocate(numel * dtype.byteSize());
         return new Tensor("empty", null, storage, false, dtype, device, s, Strided.contiguousStrides(s), 0,
                 new long[1]);
     }
@@ -398,9 +397,8 @@ public final class Tensor implements AutoCloseable {
 
     /** The storage offset of index {@code i} of dimension {@code d}, overflow-checked. */
     private long offsetAt(String op, int d, long i) {
-        long step = i * strides[d];
-        long at = offset + step;
-        if (i < 0 || strides[d] < 0 || Math.multiplyHigh(i, strides[d]) != 0 || step < 0 || at < 0) {
+        long at = offset + i * strides[d];
+        if (i < 0 || strides[d] < 0 || Shapes.productOverflows(i, strides[d]) || at < 0) {
             // the message is built only here: this runs on every narrow/slice/select
             throw new IllegalArgumentException(op + ": storage offset " + offset + " + index " + i + " * stride "
                     + strides[d] + " of dimension " + d + " overflows a long for " + describe());
@@ -583,9 +581,8 @@ public final class Tensor implements AutoCloseable {
                 s[i] = 1;
                 // like PyTorch: the stride a size-1 dimension would have here (any stride is valid for size 1;
                 // 1 where the product would overflow, which only a tensor without elements can reach)
-                long p = d < shape.length ? shape[d] * strides[d] : 1;
-                st[i] = d < shape.length && (strides[d] < 0 || Math.multiplyHigh(shape[d], strides[d]) != 0 || p < 0)
-                        ? 1 : p;
+                st[i] = d == shape.length || strides[d] < 0 || Shapes.productOverflows(shape[d], strides[d])
+                        ? 1 : shape[d] * strides[d];
             } else {
                 s[i] = shape[j];
                 st[i] = strides[j++];
@@ -640,13 +637,12 @@ public final class Tensor implements AutoCloseable {
         long[] st = strides.clone();
         long len = e0 == s0 ? 0 : (e0 - s0 - 1) / step + 1; // not (e0 - s0 + step - 1) / step: that can overflow
         s[d] = len;
-        long stepped = strides[d] * step;
-        boolean fits = strides[d] >= 0 && Math.multiplyHigh(strides[d], step) == 0 && stepped >= 0;
+        boolean fits = strides[d] >= 0 && !Shapes.productOverflows(strides[d], step);
         if (!fits && len > 1) {
             throw new IllegalArgumentException("slice: stride " + strides[d] + " * step " + step + " of dimension "
                     + d + " overflows a long for " + describe());
         }
-        st[d] = fits ? stepped : strides[d]; // a dimension of size 0 or 1 never uses its stride
+        st[d] = fits ? strides[d] * step : strides[d]; // a dimension of size 0 or 1 never uses its stride
         long at = len == 0 ? offset : offsetAt("slice", d, s0);
         return subview(view("slice", s, st, at), t -> t.slice(d, s0, e0, step));
     }
@@ -1029,14 +1025,11 @@ public final class Tensor implements AutoCloseable {
         MemoryOverlap.checkInternal(op, this);
         MemoryOverlap.checkPartial(op, this, other, true);
         Storage pinned = InFlight.pinStorage(op, this);
+        Storage pinnedOther = InFlight.pinAlso(op, other, pinned);
         try {
-            Storage pinnedOther = InFlight.pinStorage(op, other);
-            try {
-                backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
-            } finally {
-                InFlight.unpin(pinnedOther);
-            }
+            backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
         } finally {
+            InFlight.unpin(pinnedOther);
             InFlight.unpin(pinned);
         }
         bump();
@@ -1128,12 +1121,11 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("fusedUpdate_: " + rule.getClass().getSimpleName() + " needs "
                     + rule.stateCount() + " state buffers, got " + state.length);
         }
-        Tensor[] all = new Tensor[state.length + 2];
+        Tensor[] all = new Tensor[state.length + 1];
         all[0] = grad;
         System.arraycopy(state, 0, all, 1, state.length);
-        all[state.length + 1] = this;
         dev.nabla.backend.Strided[] st = new dev.nabla.backend.Strided[state.length];
-        for (int i = 0; i < all.length - 1; i++) {
+        for (int i = 0; i < all.length; i++) {
             Tensor t = all[i];
             Kernels.checkCompatible("fusedUpdate_", this, t);
             if (!Arrays.equals(t.shape, shape) || !t.isContiguous()) {
@@ -1144,15 +1136,16 @@ public final class Tensor implements AutoCloseable {
         if (!isContiguous()) {
             throw new IllegalArgumentException("fusedUpdate_: " + describe() + " must be contiguous");
         }
-        for (int i = 0; i < all.length - 1; i++) { // this and every state buffer are written to
+        for (int i = 0; i < all.length; i++) { // this and every state buffer are written to
             MemoryOverlap.checkPartial("fusedUpdate_", this, all[i], i == 0);
-            for (int j = 1; j < all.length - 1; j++) {
+            for (int j = 1; j < all.length; j++) {
                 if (j != i) {
                     MemoryOverlap.checkPartial("fusedUpdate_", all[j], all[i], false);
                 }
             }
         }
-        try (InFlight pins = InFlight.pin("fusedUpdate_", all)) { // grad, the state buffers and this
+        try (InFlight self = InFlight.pin("fusedUpdate_", this);
+             InFlight operands = InFlight.pin("fusedUpdate_", all)) {
             for (int i = 0; i < state.length; i++) {
                 st[i] = state[i].strided();
             }
@@ -1611,15 +1604,8 @@ public final class Tensor implements AutoCloseable {
         if (out.length == 0) {
             return out; // nothing to copy (the offset of a tensor without elements may lie anywhere)
         }
-        Tensor c = to(DType.FLOAT32).contiguous();
-        try (InFlight pins = InFlight.pin("toFloatArray", c)) {
-            backend().copyToHost(c.storage.segment(), c.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
-            return out;
-        } finally {
-            if (c != this) {
-                c.close();
-            }
-        }
+        copyOut("toFloatArray", DType.FLOAT32, MemorySegment.ofArray(out));
+        return out;
     }
 
     /** The elements in row-major order, converted to double. */
@@ -1629,10 +1615,15 @@ public final class Tensor implements AutoCloseable {
         if (out.length == 0) {
             return out; // nothing to copy (the offset of a tensor without elements may lie anywhere)
         }
-        Tensor c = to(DType.FLOAT64).contiguous();
-        try (InFlight pins = InFlight.pin("toDoubleArray", c)) {
-            backend().copyToHost(c.storage.segment(), c.offset * 8, MemorySegment.ofArray(out), out.length * 8L);
-            return out;
+        copyOut("toDoubleArray", DType.FLOAT64, MemorySegment.ofArray(out));
+        return out;
+    }
+
+    /** Copies every element, converted to {@code as}, in row-major order into the host array {@code out}. */
+    private void copyOut(String op, DType as, MemorySegment out) {
+        Tensor c = to(as).contiguous();
+        try (InFlight pins = InFlight.pin(op, c)) {
+            backend().copyToHost(c.storage.segment(), c.offset * as.byteSize(), out, out.byteSize());
         } finally {
             if (c != this) {
                 c.close();

@@ -108,7 +108,7 @@ public final class Checkpoint {
                     }
                 } catch (NumberFormatException ex) {
                     throw new IOException("checkpoint " + file + " has a malformed metadata entry '" + e.getKey()
-                            + "': '" + clip(e.getValue()) + "'", ex);
+                            + "': '" + SafeTensors.clip(e.getValue()) + "'", ex);
                 }
             }
             if (generator != null && genState == null) {
@@ -167,12 +167,8 @@ public final class Checkpoint {
         }
         if (problem != null) {
             throw new IOException("checkpoint " + file + " has an invalid 'generator.state' (" + problem + "): '"
-                    + clip(text) + "'");
+                    + SafeTensors.clip(text) + "'");
         }
-    }
-
-    private static String clip(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     /** The {@code extra} entries of a checkpoint written by {@link #save}, without loading it into anything. */

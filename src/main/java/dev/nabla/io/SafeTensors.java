@@ -420,9 +420,7 @@ public final class SafeTensors {
                     }
                 }
             } finally {
-                if (flat != out) {
-                    flat.close();
-                }
+                flat.close(); // a view: out keeps the memory
             }
         } catch (IOException | RuntimeException | Error e) {
             out.close();
@@ -516,7 +514,11 @@ public final class SafeTensors {
 
     /** A JSON value for a message, shortened (a hostile header can hold megabytes in one value). */
     private static String clip(JsonNode n) {
-        String s = String.valueOf(n);
+        return clip(String.valueOf(n));
+    }
+
+    /** A value from a file, shortened for a message (a hostile file can hold megabytes in one value). */
+    static String clip(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 

@@ -33,7 +33,6 @@ public final class Storage {
     private final MemorySegment block;
     private final long byteSize;
     /** owners << 32 | pins; 0 means the block went back to the pool. Accessed through {@link #STATE}. */
-    @SuppressWarnings("unused")
     private volatile long state = ONE_OWNER;
 
     Storage(MemoryPool pool, MemorySegment block, long byteSize) {
