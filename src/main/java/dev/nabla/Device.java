@@ -1,7 +1,9 @@
 package dev.nabla;
 
 import dev.nabla.backend.Backend;
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.cpu.KernelThreads;
+import dev.nabla.nativelib.OpenBlas;
+import dev.nabla.backend.registry.Backends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -92,8 +94,68 @@ public final class Device {
         return kind != Kind.CUDA;
     }
 
-    /** The kernels that run on this device. */
-    public Backend backend() {
+    /**
+     * The caching memory pool's counters for this device (the host devices {@link #CPU} and {@link #JAVA} share one
+     * pool), like {@code torch.cuda.memory_stats()}.
+     */
+    public MemoryStats memoryStats() {
+        return MemoryStats.of(backend().pool().stats());
+    }
+
+    /** Returns this device's cached free blocks to the system (blocks in use stay), like {@code torch.cuda.empty_cache()}. */
+    public void emptyCache() {
+        backend().pool().emptyCache();
+    }
+
+    /** Starts {@link MemoryStats#peakBytesInUse()} again from the bytes in use now. */
+    public void resetPeakMemoryStats() {
+        backend().pool().resetPeak();
+    }
+
+    /**
+     * Caps the bytes of free blocks this device's pool keeps for reuse; releases beyond it go back to the system.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public void setMaxCachedBytes(long bytes) {
+        backend().pool().setMaxCachedBytes(bytes);
+    }
+
+    /**
+     * What runs this device's kernels, for logs: e.g. {@code "OpenBLAS 0.3.31 (...)"} for {@link #CPU}, or the pure-Java
+     * kernels (with or without the Vector API) when OpenBLAS could not be loaded.
+     */
+    public String description() {
+        return switch (kind) {
+            case CPU -> Backends.cpuIsNative() ? OpenBlas.require().toString()
+                    : "pure-Java fallback (OpenBLAS not found: " + String.join("; ", OpenBlas.attempts()) + ")";
+            case JAVA -> "pure-Java kernels, " + backend().name();
+            case CUDA -> backend().toString();
+        };
+    }
+
+    /** True if the kernels run in a native library: CUDA, or {@link #CPU} on OpenBLAS (not its pure-Java fallback). */
+    public boolean isNative() {
+        return kind == Kind.CUDA || (kind == Kind.CPU && Backends.cpuIsNative());
+    }
+
+    /** The number of threads a CPU kernel call may use, the caller included (like {@code torch.get_num_threads()}). */
+    public static int cpuThreads() {
+        return KernelThreads.threads();
+    }
+
+    /**
+     * Sets the number of threads a CPU kernel call may use, the caller included (like {@code torch.set_num_threads});
+     * it also caps OpenBLAS's threads. The default is the number of available processors.
+     *
+     * @throws IllegalArgumentException if {@code n} is not in {@code [1, 1024]}
+     */
+    public static void setCpuThreads(int n) {
+        KernelThreads.setThreads(n);
+    }
+
+    /** The kernels that run on this device (not API: reached from other packages through {@code Internals}). */
+    Backend backend() {
         return switch (kind) {
             case CPU -> Backends.cpu();
             case JAVA -> Backends.java();

@@ -1115,7 +1115,7 @@ public final class Tensor implements AutoCloseable {
      *     operands share memory (except {@code grad} being this very tensor): each state buffer and this tensor are
      *     written to
      */
-    public Tensor fusedUpdate_(dev.nabla.backend.UpdateRule rule, Tensor grad, Tensor... state) {
+    Tensor fusedUpdate_(dev.nabla.backend.UpdateRule rule, Tensor grad, Tensor... state) {
         checkInPlace("fusedUpdate_"); // like every in-place op on a parameter: only outside recording
         if (state.length != rule.stateCount()) {
             throw new IllegalArgumentException("fusedUpdate_: " + rule.getClass().getSimpleName() + " needs "
@@ -1511,7 +1511,7 @@ public final class Tensor implements AutoCloseable {
      * Moves this tensor's data to {@code target} in place, keeping the object: what {@code Module.to} does to
      * parameters and buffers, and optimizers to their state, so that references held elsewhere (an optimizer's
      * parameter list) see the moved data, as PyTorch's {@code param.data = param.data.to(device)} keeps the
-     * Parameter. Reached from other packages only through {@link dev.nabla.internal.InPlaceMove}; not API.
+     * Parameter. Reached from other packages only through {@link dev.nabla.internal.Internals}; not API.
      *
      * <p>The tensor keeps its identity, dtype, shape and {@code requiresGrad}; it gets a contiguous copy on
      * {@code target} and releases its hold on the old memory now (views taken before the move keep the old memory

@@ -6,7 +6,7 @@ import dev.nabla.backend.ConvGeometry;
  * Differentiable im2col / col2im ({@code torch.nn.functional.unfold} / {@code fold}): the primitive under
  * convolution (unfold, then one GEMM) and pooling (unfold, then a reduction over each window).
  */
-public final class Unfold {
+final class Unfold {
     private Unfold() {
     }
 
@@ -14,12 +14,12 @@ public final class Unfold {
      * Sliding windows of {@code x} ({@code [N, C, H, W]}) as columns {@code [N, C*kh*kw, outH*outW]}; padded
      * positions read {@code padValue} (0 for convolution, -inf for max pooling).
      */
-    public static Tensor unfold(Tensor x, ConvGeometry geometry, double padValue) {
+    static Tensor unfold(Tensor x, ConvGeometry geometry, double padValue) {
         return UnfoldOp.apply(x, geometry, padValue);
     }
 
     /** The adjoint of {@link #unfold}: sums columns {@code [N, C*kh*kw, L]} back into {@code [N, C, h, w]}. */
-    public static Tensor fold(Tensor cols, ConvGeometry geometry, long channels, long h, long w) {
+    static Tensor fold(Tensor cols, ConvGeometry geometry, long channels, long h, long w) {
         return FoldOp.apply(cols, geometry, channels, h, w);
     }
 

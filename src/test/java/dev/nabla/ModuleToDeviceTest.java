@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nabla.internal.InPlaceMove;
+import dev.nabla.internal.Internals;
 import dev.nabla.memory.MemoryPool;
 import dev.nabla.memory.Storage;
 import dev.nabla.nn.Linear;
@@ -186,9 +186,9 @@ class ModuleToDeviceTest {
             Tensor r = Tensor.ones(2).requiresGrad_(true).mul(2);
             assertThrows(IllegalStateException.class, () -> r.moveDataTo(Device.JAVA));
         }
-        // this test class is in dev.nabla; InPlaceMove only checks the caller's package
+        // this test class is in dev.nabla; Internals only checks the caller's package
         Tensor leaf = Scope.detached(() -> Tensor.ones(2));
-        InPlaceMove.moveTo(leaf, Device.JAVA);
+        Internals.moveTo(leaf, Device.JAVA);
         assertSame(Device.JAVA, leaf.device());
         leaf.close();
     }

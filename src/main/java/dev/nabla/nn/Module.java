@@ -4,7 +4,7 @@ import dev.nabla.Device;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.internal.InPlaceMove;
+import dev.nabla.internal.Internals;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -180,10 +180,10 @@ public abstract class Module implements AutoCloseable {
      */
     public Module to(Device device) {
         for (Tensor p : parameters.values()) {
-            InPlaceMove.moveTo(p, device);
+            Internals.moveTo(p, device);
         }
         for (Tensor b : buffers.values()) {
-            InPlaceMove.moveTo(b, device);
+            Internals.moveTo(b, device);
         }
         for (Module c : children.values()) {
             c.to(device);

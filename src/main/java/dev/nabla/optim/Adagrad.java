@@ -57,7 +57,7 @@ public final class Adagrad extends Optimizer {
     }
 
     @Override
-    protected UpdateRule rule(ParamGroup g, long step) {
+    UpdateRule rule(ParamGroup g, long step) {
         return new UpdateRule.Adagrad(g.lr(), g.get("lr_decay"), g.get("weight_decay"), g.get("eps"), step);
     }
 }

@@ -59,7 +59,7 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected UpdateRule rule(ParamGroup g, long step) {
+    UpdateRule rule(ParamGroup g, long step) {
         return new UpdateRule.Adam(g.lr(), g.get("beta1"), g.get("beta2"), g.get("eps"), g.get("weight_decay"),
                 false, g.flag("amsgrad"), step);
     }

@@ -45,7 +45,7 @@ public final class AdamW extends Optimizer {
     }
 
     @Override
-    protected UpdateRule rule(ParamGroup g, long step) {
+    UpdateRule rule(ParamGroup g, long step) {
         return new UpdateRule.Adam(g.lr(), g.get("beta1"), g.get("beta2"), g.get("eps"), g.get("weight_decay"),
                 true, g.flag("amsgrad"), step);
     }

@@ -4,7 +4,7 @@ import dev.nabla.Grad;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.backend.UpdateRule;
-import dev.nabla.internal.InPlaceMove;
+import dev.nabla.internal.Internals;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -62,7 +62,7 @@ public abstract class Optimizer implements AutoCloseable {
     protected abstract void validate(ParamGroup group);
 
     /** The update for one parameter at its {@code step} (1-based), with the group's options. */
-    protected abstract UpdateRule rule(ParamGroup group, long step);
+    abstract UpdateRule rule(ParamGroup group, long step);
 
     /**
      * Fills a parameter's new state buffers before its first update; they start at zero, which is what every rule
@@ -125,13 +125,13 @@ public abstract class Optimizer implements AutoCloseable {
     private static void followDevice(Tensor p, Tensor[] buffers) {
         for (Tensor b : buffers) {
             if (b.device() != p.device()) {
-                InPlaceMove.moveTo(b, p.device());
+                Internals.moveTo(b, p.device());
             }
         }
     }
 
     private static void apply(Tensor p, Tensor grad, UpdateRule rule, Tensor[] buffers) {
-        p.fusedUpdate_(rule, grad, buffers);
+        Internals.fusedUpdate(p, rule, grad, buffers);
     }
 
     /** The step count of {@code p} (0 before its first update). */

@@ -51,7 +51,7 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
-    protected UpdateRule rule(ParamGroup g, long step) {
+    UpdateRule rule(ParamGroup g, long step) {
         return new UpdateRule.RmsProp(g.lr(), g.get("alpha"), g.get("eps"), g.get("weight_decay"),
                 g.get("momentum"), g.flag("centered"));
     }

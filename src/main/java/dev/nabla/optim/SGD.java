@@ -51,7 +51,7 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected UpdateRule rule(ParamGroup g, long step) {
+    UpdateRule rule(ParamGroup g, long step) {
         return new UpdateRule.Sgd(g.lr(), g.get("momentum"), g.get("dampening"), g.get("weight_decay"),
                 g.flag("nesterov"), step == 1);
     }

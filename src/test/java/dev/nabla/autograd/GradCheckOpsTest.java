@@ -15,7 +15,7 @@ import dev.nabla.GradCheck;
 import dev.nabla.Reduction;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.Unfold;
+import dev.nabla.internal.Internals;
 import dev.nabla.backend.ConvGeometry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -460,9 +460,9 @@ class GradCheckOpsTest {
 
         ConvGeometry g = new ConvGeometry(2, 3, 1, 2, 1, 1, 1, 1);
         add(cases, "unfold 2x3 stride (1, 2) padding 1", r -> new Tensor[] {r.normal(1, 2, 3, 5)},
-                in -> Unfold.unfold(in[0], g, 0.0));
+                in -> Internals.unfold(in[0], g, 0.0));
         add(cases, "fold 2x3 stride (1, 2) padding 1", r -> new Tensor[] {r.normal(1, 12, 12)},
-                in -> Unfold.fold(in[0], g, 2, 3, 5));
+                in -> Internals.fold(in[0], g, 2, 3, 5));
 
         add(cases, "maxPool2d 2/2", r -> new Tensor[] {r.distinct(1, 2, 5, 5)}, in -> F.maxPool2d(in[0], 2, 2));
         add(cases, "maxPool2d 3/1 padding 1", r -> new Tensor[] {r.distinct(2, 1, 4, 4)},

@@ -1,5 +1,7 @@
 package dev.nabla.backend;
 
+import dev.nabla.backend.registry.Backends;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 

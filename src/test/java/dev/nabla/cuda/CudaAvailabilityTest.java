@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nabla.Device;
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cuda.CudaRuntime;
 import dev.nabla.nativelib.CudaLibraries;
 import dev.nabla.nativelib.NativeLibraryException;

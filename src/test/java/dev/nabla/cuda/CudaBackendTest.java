@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nabla.DType;
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;

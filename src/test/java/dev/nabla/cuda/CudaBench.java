@@ -6,7 +6,7 @@ import dev.nabla.F;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cuda.CudaBackend;
 import dev.nabla.backend.cuda.CudaRuntime;
 import dev.nabla.memory.Storage;

@@ -11,8 +11,9 @@ import dev.nabla.F;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cuda.CudaBackend;
+import dev.nabla.internal.Internals;
 import dev.nabla.memory.PoolStats;
 import dev.nabla.nn.Conv2d;
 import dev.nabla.nn.Flatten;
@@ -42,7 +43,7 @@ class CudaTrainingTest {
     static void requireGpu() {
         assumeTrue(Backends.cudaDeviceCount() > 0, "no CUDA device: " + Backends.cudaUnavailableReason());
         gpu = Device.cuda(0);
-        cuda = (CudaBackend) gpu.backend();
+        cuda = (CudaBackend) Internals.backend(gpu);
     }
 
     private static Module mlp(DType t) {

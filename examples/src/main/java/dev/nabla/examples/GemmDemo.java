@@ -5,9 +5,6 @@ import dev.nabla.Device;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.backend.Backends;
-import dev.nabla.memory.MemoryPool;
-import dev.nabla.nativelib.OpenBlas;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -87,9 +84,7 @@ public final class GemmDemo {
     static boolean run(int n, int iterations) {
         System.out.println("Nabla GEMM demo: [" + n + ", " + n + "] x [" + n + ", " + n + "] float32, "
                 + iterations + " timed products per device");
-        System.out.println("cpu device: " + (Backends.cpuIsNative()
-                ? OpenBlas.require().toString()
-                : "pure-Java fallback (OpenBLAS not found: " + String.join("; ", OpenBlas.attempts()) + ")"));
+        System.out.println("cpu device: " + Device.CPU.description());
 
         double flops = 2.0 * n * n * n;
         try (Scope demo = Scope.open()) {
@@ -112,12 +107,12 @@ public final class GemmDemo {
             double cpuGflops = flops / cpuSeconds / 1e9;
             double javaGflops = flops / javaSeconds / 1e9;
             System.out.printf(Locale.ROOT, "cpu  (%s): %9.3f ms  %8.2f GFLOP/s%n",
-                    Backends.cpuIsNative() ? "OpenBLAS" : "pure Java", cpuSeconds * 1e3, cpuGflops);
+                    Device.CPU.isNative() ? "OpenBLAS" : "pure Java", cpuSeconds * 1e3, cpuGflops);
             System.out.printf(Locale.ROOT, "java (pure Java): %9.3f ms  %8.2f GFLOP/s%n", javaSeconds * 1e3, javaGflops);
             System.out.printf(Locale.ROOT, "cpu / java speed ratio: %.1fx%n", cpuGflops / javaGflops);
             return agree;
         } finally {
-            System.out.println("host memory pool: " + MemoryPool.host().stats());
+            System.out.println("host memory pool: " + Device.CPU.memoryStats());
         }
     }
 

@@ -13,7 +13,6 @@ import dev.nabla.data.MnistDatasets;
 import dev.nabla.data.TensorDataset;
 import dev.nabla.data.Transforms;
 import dev.nabla.io.Checkpoint;
-import dev.nabla.memory.MemoryPool;
 import dev.nabla.nn.Module;
 import dev.nabla.optim.Adam;
 import dev.nabla.optim.AdamW;
@@ -146,7 +145,7 @@ public final class FashionMnistTrain implements Callable<Integer> {
         System.out.println("checkpoint: " + checkpoint.toAbsolutePath());
         System.out.println("history:    " + csv.toAbsolutePath());
         System.out.println("chart:      " + png.toAbsolutePath());
-        System.out.println("memory:     " + MemoryPool.host().stats());
+        System.out.println("memory:     " + Device.CPU.memoryStats());
         System.out.printf(Locale.ROOT, "final test accuracy: %.4f%n", accuracy);
         opt.close();
         net.close();

@@ -1,13 +1,16 @@
-package dev.nabla.backend;
+package dev.nabla.backend.registry;
 
+import dev.nabla.backend.Backend;
 import dev.nabla.backend.cpu.CpuBackend;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.nativelib.NativeLibraryException;
 import dev.nabla.nativelib.OpenBlas;
 
 /**
- * The backend instances, created once on first use. The {@code cpu} backend needs OpenBLAS; when it cannot be
- * loaded, {@link #cpu()} returns the pure-Java backend and logs one WARNING that says what was tried.
+ * The backend registry: the instances, created once on first use. It sits in a package of its own, above the
+ * implementations, so that the {@code backend} package (the interface) does not depend on them. The {@code cpu}
+ * backend needs OpenBLAS; when it cannot be loaded, {@link #cpu()} returns the pure-Java backend and logs one
+ * WARNING that says what was tried.
  */
 public final class Backends {
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());

@@ -1,0 +1,139 @@
+package dev.nabla.internal;
+
+import dev.nabla.Device;
+import dev.nabla.Tensor;
+import dev.nabla.backend.Backend;
+import dev.nabla.backend.ConvGeometry;
+import dev.nabla.backend.UpdateRule;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * Not API: the one accessor through which Nabla's own packages reach the tensor layer's internals, the
+ * package-private members of {@code dev.nabla} that take or return backend types:
+ * <ul>
+ *   <li>{@link #moveTo}: moves a tensor's data to another device while keeping the tensor object. {@code Module.to}
+ *       moves parameters and buffers this way, so an optimizer built before the move keeps updating the module's
+ *       parameters (PyTorch's {@code module.to} keeps its Parameter objects too), and optimizers move their state
+ *       after their parameters.</li>
+ *   <li>{@link #fusedUpdate}: one optimizer step on a parameter in a single fused kernel ({@code dev.nabla.optim}).</li>
+ *   <li>{@link #backend}: a device's kernels, for tests and benchmarks of the backends themselves.</li>
+ *   <li>{@link #unfold}/{@link #fold}: im2col and col2im with an explicit geometry (convolution and pooling).</li>
+ * </ul>
+ * Only classes of the {@code dev.nabla} packages may call it (checked on each call). The package is not exported by
+ * the module descriptor and is left out of the published javadoc. It looks the members up rather than having
+ * {@code dev.nabla} register them, so that {@code dev.nabla} does not depend on this package.
+ */
+public final class Internals {
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private static final MethodHandle MOVE;
+    private static final MethodHandle FUSED_UPDATE;
+    private static final MethodHandle BACKEND;
+    private static final MethodHandle UNFOLD;
+    private static final MethodHandle FOLD;
+
+    static {
+        try {
+            MethodHandles.Lookup tensor = MethodHandles.privateLookupIn(Tensor.class, MethodHandles.lookup());
+            MOVE = tensor.findVirtual(Tensor.class, "moveDataTo", MethodType.methodType(void.class, Device.class));
+            FUSED_UPDATE = tensor.findVirtual(Tensor.class, "fusedUpdate_",
+                    MethodType.methodType(Tensor.class, UpdateRule.class, Tensor.class, Tensor[].class));
+            BACKEND = MethodHandles.privateLookupIn(Device.class, MethodHandles.lookup())
+                    .findVirtual(Device.class, "backend", MethodType.methodType(Backend.class));
+            Class<?> unfold = Class.forName("dev.nabla.Unfold");
+            MethodHandles.Lookup u = MethodHandles.privateLookupIn(unfold, MethodHandles.lookup());
+            UNFOLD = u.findStatic(unfold, "unfold",
+                    MethodType.methodType(Tensor.class, Tensor.class, ConvGeometry.class, double.class));
+            FOLD = u.findStatic(unfold, "fold", MethodType.methodType(Tensor.class, Tensor.class, ConvGeometry.class,
+                    long.class, long.class, long.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private Internals() {
+    }
+
+    /**
+     * Moves {@code tensor}'s data to {@code target} in place (nothing happens if it is already there); its gradient
+     * moves with it.
+     *
+     * @throws IllegalStateException if the tensor was closed, is not a leaf or belongs to a scope
+     * @throws SecurityException if the caller is not a class of Nabla itself
+     */
+    public static void moveTo(Tensor tensor, Device target) {
+        checkCaller();
+        try {
+            MOVE.invokeExact(tensor, target);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Applies one optimizer update to {@code param} in place, in a single fused pass over it, {@code grad} and the
+     * rule's state buffers (not recorded by autograd).
+     *
+     * @throws IllegalArgumentException if an operand's shape, dtype, device or layout does not match, or operands
+     *     share memory (except {@code grad} being {@code param} itself)
+     */
+    public static Tensor fusedUpdate(Tensor param, UpdateRule rule, Tensor grad, Tensor... state) {
+        checkCaller();
+        try {
+            return (Tensor) FUSED_UPDATE.invokeExact(param, rule, grad, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The kernels that run on {@code device}. */
+    public static Backend backend(Device device) {
+        checkCaller();
+        try {
+            return (Backend) BACKEND.invokeExact(device);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** im2col: {@code [N, C, H, W]} to {@code [N, C*kh*kw, outH*outW]} columns (differentiable). */
+    public static Tensor unfold(Tensor x, ConvGeometry geometry, double padValue) {
+        checkCaller();
+        try {
+            return (Tensor) UNFOLD.invokeExact(x, geometry, padValue);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** col2im, the adjoint of {@link #unfold}: columns back to {@code [N, channels, h, w]}, overlaps summed. */
+    public static Tensor fold(Tensor cols, ConvGeometry geometry, long channels, long h, long w) {
+        checkCaller();
+        try {
+            return (Tensor) FOLD.invokeExact(cols, geometry, channels, h, w);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static void checkCaller() {
+        Class<?> caller = WALKER.walk(s -> s.map(StackWalker.StackFrame::getDeclaringClass)
+                .filter(c -> c != Internals.class).findFirst().orElseThrow());
+        String pkg = caller.getPackageName();
+        if (!pkg.equals("dev.nabla") && !pkg.startsWith("dev.nabla.")) {
+            throw new SecurityException("dev.nabla.internal is internal to Nabla (called from " + caller.getName()
+                    + "); use the public API (e.g. Tensor.to(Device), Module.to(Device))");
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}
