@@ -48,6 +48,7 @@ QUICK := -Dmaven.test.skip=true -Dmaven.javadoc.skip=true -Dmaven.source.skip=tr
 M2_REPO ?= $(HOME)/.m2/repository
 NABLA_VERSION := 0.1.0-SNAPSHOT
 M2_NABLA := $(M2_REPO)/dev/nabla/nabla/$(NABLA_VERSION)
+# The library's inputs: the DJL build below keeps a copy of the library jar (in its djl-lib), so it depends on them.
 LIB_INPUTS := $(ROOT)/pom.xml $(ROOT)/library/pom.xml \
     $(shell find $(ROOT)/src/main $(ROOT)/src/build $(ROOT)/bindings/src -type f 2>/dev/null)
 
