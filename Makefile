@@ -38,13 +38,19 @@ MVN := mvn -B -q
 MVN_VERBOSE := mvn -B -ntp
 BUILD_DIR ?= target
 BUILD_PATH := $(if $(filter /%,$(BUILD_DIR)),$(BUILD_DIR),$(ROOT)/$(BUILD_DIR))
-LIB := -f $(ROOT)/pom.xml -Dbuild.dir=$(BUILD_PATH)
+# One Maven reactor (pom.xml): modules library (the jar dev.nabla:nabla, sources in src/ and bindings/), examples and
+# benchmarks. The examples and benchmarks get the library from the reactor, never from ~/.m2.
+REACTOR := -f $(ROOT)/pom.xml -Dbuild.dir=$(BUILD_PATH)
+LIB := $(REACTOR) -pl library
+EXAMPLES := $(REACTOR) -pl examples -am
+BENCHMARKS := $(REACTOR) -pl benchmarks -am
 QUICK := -Dmaven.test.skip=true -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 M2_REPO ?= $(HOME)/.m2/repository
 NABLA_VERSION := 0.1.0-SNAPSHOT
 M2_NABLA := $(M2_REPO)/dev/nabla/nabla/$(NABLA_VERSION)
-LIB_JAR := $(M2_NABLA)/nabla-$(NABLA_VERSION).jar
-LIB_INPUTS := $(ROOT)/pom.xml $(shell find $(ROOT)/src/main $(ROOT)/bindings/src -type f 2>/dev/null)
+# The library's inputs: the DJL build below keeps a copy of the library jar (in its djl-lib), so it depends on them.
+LIB_INPUTS := $(ROOT)/pom.xml $(ROOT)/library/pom.xml \
+    $(shell find $(ROOT)/src/main $(ROOT)/src/build $(ROOT)/bindings/src -type f 2>/dev/null)
 
 JAVA_OPTS := --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector
 BENCH_OPTS := $(JAVA_OPTS) $(UNSAFE_OPT)
@@ -57,7 +63,7 @@ GEMM_C := $(ROOT)/benchmarks/target/gemm_bench
 # The DJL harness: the benchmarks' `djl` Maven profile, built into its own directory (DjlBench's javadoc).
 DJL_DIR := $(ROOT)/benchmarks/target-djl
 DJL_BUILT := $(DJL_DIR)/classes/dev/nabla/benchmarks/djl/DjlBench.class
-DJL_INPUTS := $(ROOT)/benchmarks/pom.xml $(shell find $(ROOT)/benchmarks/src -type f 2>/dev/null)
+DJL_INPUTS := $(ROOT)/benchmarks/pom.xml $(shell find $(ROOT)/benchmarks/src -type f 2>/dev/null) $(LIB_INPUTS)
 
 ARGS ?=
 JMH_ARGS ?=
@@ -65,18 +71,20 @@ GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
 .PHONY: help setup build test run run-gemm fixtures bench bench-gemm-c bench-compare bindings clean \
-        lib-test lib-install soak examples-build examples-test benchmarks-build smoke-examples smoke-benchmarks
+        verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
 help:
 	@echo "Nabla (JDK: $(JAVA_HOME))"
 	@echo ""
 	@echo "  make run           the main job: train an MLP on Fashion-MNIST on the cpu device (ARGS=\"--model cnn --epochs 5 ...\")"
 	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
-	@echo "  make test          the whole test suite: library and example tests, then smoke-run examples and benchmarks"
+	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
+	@echo "                     then smoke-run examples and benchmarks"
 	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
 	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
-	@echo "  make build         mvn install of the library: jar, sources and javadoc jars into ~/.m2"
+	@echo "  make build         mvn install of the library dev.nabla:nabla (jar, sources and javadoc jars) and its parent pom"
+	@echo "                     into ~/.m2, for projects that depend on it"
 	@echo "  make bench         JMH suite: GEMM (cpu/java/EJML), kernel GB/s vs copy, training steps, call overhead"
 	@echo "  make bench-gemm-c  Nabla vs a C program calling the same OpenBLAS, 1 and 2 threads (GEMM_ARGS=...)"
 	@echo "  make bench-compare Nabla vs C (same OpenBLAS) vs DJL vs PyTorch, ratio table into benchmarks/results/"
@@ -93,17 +101,17 @@ setup:
 
 # ---------------------------------------------------------------- library
 
+# -am installs the parent pom too: the library's pom names it, so users resolving dev.nabla:nabla need it.
 build:
-	$(MVN) $(LIB) install -Dmaven.test.skip=true
+	$(MVN) $(LIB) -am install -Dmaven.test.skip=true
 	@for f in nabla-$(NABLA_VERSION).jar nabla-$(NABLA_VERSION)-sources.jar nabla-$(NABLA_VERSION)-javadoc.jar; do \
 	    test -s "$(M2_NABLA)/$$f" || { echo "build: $(M2_NABLA)/$$f is missing" >&2; exit 1; }; \
 	done
 	@echo "build: installed $(M2_NABLA)/nabla-$(NABLA_VERSION){,-sources,-javadoc}.jar"
 
-# Compiles quietly, then runs surefire with its normal output (per-class lines and the summary).
-lib-test:
-	$(MVN) $(LIB) test-compile
-	$(MVN_VERBOSE) $(LIB) surefire:test
+# The reactor: library and example tests, the benchmarks jar. Without the javadoc and sources jars (make build's).
+verify:
+	$(MVN_VERBOSE) $(REACTOR) verify -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 
 # The safety suites for long: the concurrency stress suite for SOAK_SECONDS per device and test, the seeded fuzz suites
 # for SOAK_CASES cases, and the tests that need a large file or allocation (nabla.soak). About 8 minutes by default.
@@ -115,29 +123,16 @@ soak:
 	$(MVN_VERBOSE) $(LIB) surefire:test -Dtest='$(SOAK_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false \
 	    -Dsurefire.extra="-Dnabla.stress.millis=$$(( $(SOAK_SECONDS) * 1000 )) -Dnabla.fuzz.cases=$(SOAK_CASES) -Dnabla.soak=true"
 
-# Installs the library jar (no tests, sources or javadoc) into ~/.m2, where examples and benchmarks find it:
-# lib-install always (make test checks the tree as it is), $(LIB_JAR) only when the library's inputs changed.
-lib-install:
-	$(MVN) $(LIB) install $(QUICK)
-	@touch "$(LIB_JAR)"
-
-$(LIB_JAR): $(LIB_INPUTS)
-	$(MVN) $(LIB) install $(QUICK)
-	@touch "$@"
-
 # ---------------------------------------------------------------- examples and benchmarks
 
-examples-build: $(LIB_JAR)
-	$(MVN) -f $(ROOT)/examples/pom.xml package -DskipTests
+# Only what each needs (-am: the library, built from the tree as it is), without tests.
+examples-build:
+	$(MVN) $(EXAMPLES) package $(QUICK)
 
-# The same with the examples' own tests (examples/src/test).
-examples-test: $(LIB_JAR)
-	$(MVN) -f $(ROOT)/examples/pom.xml package
+benchmarks-build:
+	$(MVN) $(BENCHMARKS) package $(QUICK)
 
-benchmarks-build: $(LIB_JAR)
-	$(MVN) -f $(ROOT)/benchmarks/pom.xml package
-
-# Every example, on tiny inputs (after examples-build or examples-test). Add a line here for each new example.
+# Every example, on tiny inputs (after verify or examples-build). Add a line here for each new example.
 EXAMPLE = "$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples
 smoke-examples:
 	$(EXAMPLE).GemmDemo --size 64 --iterations 2
@@ -149,8 +144,9 @@ smoke-examples:
 	$(EXAMPLE).fashion.FashionMnistTrain --model cnn --epochs 1 --train-limit 64 --test-limit 64 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion-cnn
 
-# The JMH benchmark code, in-process (-f 0), one short iteration of the smallest shape.
-smoke-benchmarks: benchmarks-build
+# The JMH benchmark code, in-process (-f 0), one short iteration of the smallest shape (after verify or
+# benchmarks-build).
+smoke-benchmarks:
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmReport \
 	    -f 0 -wi 0 -i 1 -r 100ms -p shape=64,128x256x10 -foe true -v SILENT
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmVsC --help
@@ -165,7 +161,7 @@ smoke-benchmarks: benchmarks-build
 
 # ---------------------------------------------------------------- the front-door commands
 
-test: setup lib-test lib-install examples-test benchmarks-build smoke-examples smoke-benchmarks
+test: setup verify smoke-examples smoke-benchmarks
 	@echo "make test: all passed"
 
 run: setup examples-build
@@ -208,9 +204,9 @@ bench-compare: benchmarks-build
 	$(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --root $(ROOT) $(COMPARE_ARGS)
 
 # Best effort (DJL and libtorch come from Maven Central): on failure CompareRunner skips djl unless an older build is there.
-$(DJL_BUILT): $(DJL_INPUTS) $(LIB_JAR)
-	@$(MVN) -f $(ROOT)/benchmarks/pom.xml -Dbuild.dir=$(DJL_DIR) -P djl package && touch $@ \
-	    || echo "bench-compare: the DJL build failed (mvn -f benchmarks/pom.xml -Dbuild.dir=$(DJL_DIR) -P djl package)"
+$(DJL_BUILT): $(DJL_INPUTS)
+	@$(MVN) $(BENCHMARKS) -P djl -Dbenchmarks.build.dir=$(DJL_DIR) package $(QUICK) && touch $@ \
+	    || echo "bench-compare: the DJL build failed (mvn -pl benchmarks -am -P djl -Dbenchmarks.build.dir=$(DJL_DIR) package)"
 
 $(GEMM_C): $(ROOT)/benchmarks/c/gemm_bench.c
 	@command -v $(CC) >/dev/null 2>&1 || { echo "bench-gemm-c needs a C compiler: apt-get install gcc libc6-dev" >&2; exit 1; }

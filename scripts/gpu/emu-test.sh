@@ -23,5 +23,5 @@ if [ -z "${JAVA_HOME:-}" ]; then JAVA_HOME="$("$ROOT/scripts/find-jdk.sh")"; fi
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 export NABLA_CUDA_PATH="$EMU_DIR"
-mvn -B -ntp -f "$ROOT/pom.xml" -Dbuild.dir="$BUILD_DIR" test -Dtest="${1:-dev.nabla.cuda.*Test}" \
+mvn -B -ntp -f "$ROOT/pom.xml" -pl library -Dbuild.dir="$BUILD_DIR" test -Dtest="${1:-dev.nabla.cuda.*Test}" \
     -Dsurefire.failIfNoSpecifiedTests=false

@@ -22,13 +22,13 @@ CONSOLE_VERSION=1.14.1
 CONSOLE="$M2/org/junit/platform/junit-platform-console-standalone/$CONSOLE_VERSION/junit-platform-console-standalone-$CONSOLE_VERSION.jar"
 
 echo "gpu-bundle: compiling (Maven build dir $BUILD_DIR)"
-mvn -B -q -f "$ROOT/pom.xml" -Dbuild.dir="$BUILD_DIR" test-compile
+mvn -B -q -f "$ROOT/pom.xml" -pl library -Dbuild.dir="$BUILD_DIR" test-compile
 [ -f "$BUILD_DIR/classes/dev/nabla/cuda/nabla_kernels.ptx" ] || { echo "gpu-bundle: the PTX resource is missing (make ptx)" >&2; exit 1; }
 if [ ! -f "$CONSOLE" ]; then
     echo "gpu-bundle: fetching junit-platform-console-standalone $CONSOLE_VERSION from Maven Central"
     mvn -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:$CONSOLE_VERSION
 fi
-mvn -B -q -f "$ROOT/pom.xml" -Dbuild.dir="$BUILD_DIR" dependency:build-classpath -Dmdep.includeScope=runtime \
+mvn -B -q -f "$ROOT/pom.xml" -pl library -Dbuild.dir="$BUILD_DIR" dependency:build-classpath -Dmdep.includeScope=runtime \
     -Dmdep.outputFile="$BUILD_DIR/runtime-classpath.txt"
 
 rm -rf "$BUNDLE"

@@ -4,7 +4,7 @@ import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Generator;
 import dev.nabla.Tensor;
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.registry.Backends;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.Arena;

@@ -5,7 +5,7 @@ import dev.nabla.Device;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cpu.KernelThreads;
 import dev.nabla.nativelib.OpenBlas;
 import java.io.IOException;

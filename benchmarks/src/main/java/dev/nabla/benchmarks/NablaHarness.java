@@ -1,6 +1,6 @@
 package dev.nabla.benchmarks;
 
-import dev.nabla.backend.Backends;
+import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cpu.KernelThreads;
 import dev.nabla.backend.java.VectorSupport;
 import dev.nabla.benchmarks.Workloads.Workload;
