@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Nabla wrote ({@code fixtures/io/nabla_mlp.*}) is stable, and the script's {@code --verify} mode (run here when
  * {@code /usr/bin/python3} has torch) loads Nabla's file into PyTorch and reproduces Nabla's outputs.
  *
- * <p>To rewrite the Nabla-written fixture: {@code mvn test -Dtest=TorchInteropTest -Dnabla.writeIoFixtures=true}.
+ * <p>To rewrite the Nabla-written fixture: {@code mvn -pl library test-compile}, then
+ * {@code mvn -pl library surefire:test -Dtest=TorchInteropTest -Dsurefire.extra=-Dnabla.writeIoFixtures=true}.
  */
 class TorchInteropTest {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -402,7 +402,7 @@ public final class CompareRunner {
                     && Files.isDirectory(djlLib);
             list.add(new Harness("djl", djl, List.of("djl"), w -> true, djlBuilt ? null
                     : "not built: no DJL harness in " + options.djlDir
-                            + " (mvn -f benchmarks/pom.xml -Dbuild.dir=" + options.djlDir + " -P djl package)"));
+                            + " (mvn -pl benchmarks -am -P djl -Dbenchmarks.build.dir=" + options.djlDir + " package)"));
 
             List<String> torch = List.of(options.python.toString(), options.torchScript.toString());
             String torchMissing = !Files.isExecutable(options.python) ? "no Python at " + options.python

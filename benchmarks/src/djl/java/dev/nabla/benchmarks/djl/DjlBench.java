@@ -16,7 +16,7 @@ import java.util.Map;
  * <p>Build (only the {@code djl} profile compiles this package and copies DJL, libtorch included, into
  * {@code djl-lib}; nothing is downloaded when the local repository already holds the artifacts):
  * <pre>
- * mvn -o -q -B -f benchmarks/pom.xml -Dbuild.dir=$PWD/benchmarks/target-djl -P djl package
+ * mvn -o -q -B -pl benchmarks -am -P djl -Dbenchmarks.build.dir=$PWD/benchmarks/target-djl package
  * </pre>
  * Run (from the repository root; quote the class path so the shell leaves the {@code *} to Java):
  * <pre>
