@@ -2,6 +2,7 @@ package dev.nabla;
 
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.cpu.KernelThreads;
+import dev.nabla.backend.cuda.CudaBackend;
 import dev.nabla.nativelib.OpenBlas;
 import dev.nabla.backend.registry.Backends;
 import java.util.ArrayList;
@@ -152,6 +153,14 @@ public final class Device {
      */
     public static void setCpuThreads(int n) {
         KernelThreads.setThreads(n);
+    }
+
+    /**
+     * Lets CUDA matrix products use TF32 tensor cores (about 10 significant bits instead of float32's 24, much faster
+     * on Ampere and newer GPUs); off by default, like PyTorch's {@code torch.backends.cuda.matmul.allow_tf32}.
+     */
+    public static void setAllowTf32(boolean allow) {
+        CudaBackend.setAllowTf32(allow);
     }
 
     /** The kernels that run on this device (not API: reached from other packages through {@code Internals}). */

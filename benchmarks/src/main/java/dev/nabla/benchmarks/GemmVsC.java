@@ -6,7 +6,6 @@ import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.backend.registry.Backends;
-import dev.nabla.backend.cpu.KernelThreads;
 import dev.nabla.nativelib.OpenBlas;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  *      [--reps 21] [--warmup 3] [--min-flops 2e8] [--rounds 3]
  * </pre>
  *
- * Threads: C calls {@code openblas_set_num_threads(threads)}; Nabla gets {@code KernelThreads.setThreads(threads)},
+ * Threads: C calls {@code openblas_set_num_threads(threads)}; Nabla gets {@code Device.setCpuThreads(threads)},
  * the cap of the {@code cpu} backend, which picks OpenBLAS's thread count per GEMM (one thread for small ones) and
  * reports what it used.
  *
@@ -133,7 +132,7 @@ public final class GemmVsC {
             System.exit(1);
         }
         OpenBlas blas = OpenBlas.require();
-        int defaultThreads = KernelThreads.threads();
+        int defaultThreads = Device.cpuThreads();
         System.out.println("GEMM C = A B, Nabla Tensor.matmul (cpu device) vs C cblas_?gemm, same library, row-major");
         System.out.println("date:     " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         System.out.println("machine:  " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
@@ -150,8 +149,8 @@ public final class GemmVsC {
         for (DType dtype : settings.dtypes()) {
             for (int threads : settings.threads()) {
                 for (int n : settings.sizes()) {
-                    // The cpu backend sets OpenBLAS's threads per GEMM (1 for small ones), capped by KernelThreads.
-                    KernelThreads.setThreads(threads);
+                    // The cpu backend sets OpenBLAS's threads per GEMM (1 for small ones), capped by Device.setCpuThreads.
+                    Device.setCpuThreads(threads);
                     double[] nabla = new double[settings.rounds()];
                     double[] c = new double[settings.rounds()];
                     double[] ratio = new double[settings.rounds()];
@@ -182,7 +181,7 @@ public final class GemmVsC {
                 }
             }
         }
-        KernelThreads.setThreads(defaultThreads);
+        Device.setCpuThreads(defaultThreads);
 
         System.out.println();
         System.out.println("| n | dtype | threads | Nabla's OpenBLAS threads | C GFLOP/s | Nabla GFLOP/s | Nabla/C"
@@ -194,7 +193,7 @@ public final class GemmVsC {
         System.out.println();
         System.out.println("(medians over " + settings.rounds() + " rounds; a round is one Nabla then one C measurement;"
                 + " the range is the lowest and highest per-round ratio. `threads` is C's OpenBLAS thread count and"
-                + " Nabla's cap, KernelThreads.setThreads; Nabla runs small GEMMs on one thread.)");
+                + " Nabla's cap, Device.setCpuThreads; Nabla runs small GEMMs on one thread.)");
         if (failed) {
             System.exit(1);
         }
