@@ -116,6 +116,8 @@ UNARY = {
     "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), randn(3, 5, scale=2.0)),
     "softplus": (F.softplus, randn(3, 5, scale=3.0)),
     "silu": (F.silu, randn(3, 5, scale=2.0)),
+    "hardswish": (F.hardswish, randn(3, 5, scale=3.0)),  # both kinks (+-3) inside the range
+    "mish": (F.mish, randn(3, 5, scale=2.0)),
 }
 for op, (fn, maker) in UNARY.items():
     case(op, op, [P("x", maker)], lambda x, fn=fn: fn(x))

@@ -13,6 +13,15 @@
 
 typedef long long i64;
 
+// Op codes of the element-wise ops added after the numeric labels below; value = the Java enum constant's ordinal
+// (dev.nabla.backend.UnaryOp). The build's generated NABLA_UNARY_* names take over where they exist.
+#ifndef NABLA_UNARY_HARDSWISH
+#define NABLA_UNARY_HARDSWISH 28
+#endif
+#ifndef NABLA_UNARY_MISH
+#define NABLA_UNARY_MISH 29
+#endif
+
 #define MAXR 8
 
 // Up to three operands that share one shape (rank <= MAXR after the host collapsed mergeable dimensions).
@@ -150,6 +159,8 @@ __device__ double unary_op(int op, double x, double a, double b) {
         case 25: return x > a ? 1.0 : 0.0;                         // GT_SCALAR
         case 26: return x < a ? 1.0 : 0.0;                         // LT_SCALAR
         case 27: return x == a ? 1.0 : 0.0;                        // EQ_SCALAR
+        case NABLA_UNARY_HARDSWISH: return x * (jmin(jmax(x + 3.0, 0.0), 6.0) / 6.0);
+        case NABLA_UNARY_MISH: return x * tanh(jmax(x, 0.0) + log1p(exp(-fabs(x))));
         default: return nan("");
     }
 }

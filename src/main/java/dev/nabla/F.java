@@ -44,6 +44,16 @@ public final class F {
         return x.relu();
     }
 
+    /** {@code x * relu6(x + 3) / 6}, like {@code torch.nn.functional.hardswish}. */
+    public static Tensor hardswish(Tensor x) {
+        return x.hardswish();
+    }
+
+    /** {@code x * tanh(softplus(x))}, like {@code torch.nn.functional.mish}. */
+    public static Tensor mish(Tensor x) {
+        return x.mish();
+    }
+
     /** Softmax along {@code dim}. */
     public static Tensor softmax(Tensor x, int dim) {
         return x.softmax(dim);

@@ -193,31 +193,27 @@ final class Pointwise {
     }
 
     /**
-     * Element-wise functions of one tensor. The derivative of each is expressed through the input {@code x} and/or
-     * the output {@code y}; only the one the rule uses is saved.
+     * Every element-wise function of one tensor: the forward is the op's kernel, the backward its rule in
+     * {@link UnaryGradients}, which also says whether the input, the output or nothing is saved.
      */
     static final class Unary extends Node {
         private final UnaryOp op;
+        private final UnaryGradients.Rule rule;
         private final double p1;
         private final double p2;
-        private final SavedTensor x;
-        private final SavedTensor y;
+        private final SavedTensor saved;
 
         private Unary(UnaryOp op, Tensor x, Tensor y, double p1, double p2) {
             super(x);
             this.op = op;
+            this.rule = UnaryGradients.of(op);
             this.p1 = p1;
             this.p2 = p2;
-            boolean usesOutput = switch (op) {
-                case EXP, SQRT, RSQRT, RECIPROCAL, SIGMOID, TANH, RELU -> true;
-                default -> false;
+            this.saved = switch (rule.saves()) {
+                case INPUT -> save(x);
+                case OUTPUT -> save(y);
+                case NOTHING -> null;
             };
-            boolean usesInput = switch (op) {
-                case NEG, ADD_SCALAR, MUL_SCALAR, RSUB_SCALAR -> false;
-                default -> !usesOutput;
-            };
-            this.x = usesInput ? save(x) : null;
-            this.y = usesOutput ? save(y) : null;
         }
 
         static Tensor apply(String name, UnaryOp op, Tensor x, double p1, double p2) {
@@ -232,67 +228,7 @@ final class Pointwise {
 
         @Override
         protected Tensor[] backward(Tensor g) {
-            return new Tensor[] {derivative(g)};
-        }
-
-        private Tensor derivative(Tensor g) {
-            return switch (op) {
-                case NEG -> g.neg();
-                case ADD_SCALAR -> g;
-                case MUL_SCALAR -> g.mul(p1);
-                case RSUB_SCALAR -> g.neg();
-                case RDIV_SCALAR -> g.mul(x.get().pow(-2.0)).mul(-p1);
-                case EXP -> g.mul(y.get());
-                case LOG -> g.div(x.get());
-                case SQRT -> g.div(y.get().mul(2.0));
-                case RSQRT -> g.mul(y.get().pow(3.0)).mul(-0.5);
-                case ABS -> g.mul(x.get().sign());
-                case SIGN, GT_SCALAR, LT_SCALAR, EQ_SCALAR -> g.mul(0.0);
-                case SQUARE -> g.mul(x.get()).mul(2.0);
-                case RECIPROCAL -> g.mul(y.get().square()).neg();
-                case POW_SCALAR -> p1 == 0 ? g.mul(0.0) : g.mul(x.get().pow(p1 - 1)).mul(p1);
-                case CLAMP -> {
-                    Tensor xv = x.get();
-                    // passes where min <= x <= max, like PyTorch
-                    Tensor inside = xv.lt(p1).add(xv.gt(p2)).rsub(1.0);
-                    yield g.mul(inside);
-                }
-                case RELU -> g.mul(y.get().gt(0.0));
-                case LEAKY_RELU -> g.mul(x.get().gt(0.0).mul(1.0 - p1).add(p1));
-                case ELU -> {
-                    Tensor xv = x.get();
-                    Tensor pos = xv.gt(0.0);
-                    // x > 0: 1; else alpha * e^x
-                    yield g.mul(pos.add(pos.rsub(1.0).mul(xv.exp().mul(p1))));
-                }
-                case SIGMOID -> {
-                    Tensor s = y.get();
-                    yield g.mul(s.mul(s.rsub(1.0)));
-                }
-                case TANH -> g.mul(y.get().square().rsub(1.0));
-                case GELU_ERF -> {
-                    Tensor xv = x.get();
-                    Tensor cdf = xv.mul(1.0 / Math.sqrt(2.0)).erf().add(1.0).mul(0.5);
-                    Tensor pdf = xv.square().mul(-0.5).exp().mul(1.0 / Math.sqrt(2.0 * Math.PI));
-                    yield g.mul(cdf.add(xv.mul(pdf)));
-                }
-                case GELU_TANH -> {
-                    Tensor xv = x.get();
-                    double k = Math.sqrt(2.0 / Math.PI);
-                    Tensor x2 = xv.square();
-                    Tensor t = xv.add(xv.mul(x2).mul(0.044715)).mul(k).tanh();
-                    Tensor left = t.add(1.0).mul(0.5);
-                    Tensor right = xv.mul(0.5).mul(t.square().rsub(1.0)).mul(x2.mul(3 * 0.044715).add(1.0).mul(k));
-                    yield g.mul(left.add(right));
-                }
-                case SOFTPLUS -> g.mul(x.get().sigmoid());
-                case SILU -> {
-                    Tensor xv = x.get();
-                    Tensor s = xv.sigmoid();
-                    yield g.mul(s.mul(xv.mul(s.rsub(1.0)).add(1.0)));
-                }
-                case ERF -> g.mul(x.get().square().neg().exp().mul(2.0 / Math.sqrt(Math.PI)));
-            };
+            return new Tensor[] {rule.gradient().of(g, saved == null ? null : saved.get(), p1, p2)};
         }
     }
 }

@@ -954,6 +954,16 @@ public final class Tensor implements AutoCloseable {
         return unary("erf", UnaryOp.ERF, 0, 0);
     }
 
+    /** {@code this * min(max(this + 3, 0), 6) / 6} (hard swish, as in MobileNetV3). */
+    public Tensor hardswish() {
+        return unary("hardswish", UnaryOp.HARDSWISH, 0, 0);
+    }
+
+    /** {@code this * tanh(softplus(this))}. */
+    public Tensor mish() {
+        return unary("mish", UnaryOp.MISH, 0, 0);
+    }
+
     // ------------------------------------------------------------------ in place
 
     private void bump() {

@@ -115,6 +115,9 @@ class ElementwiseTest extends ScopedTest {
                 x -> 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))), -4, 4, false));
         c.add(new UnaryCase("softplus", Tensor::softplus, x -> Math.log1p(Math.exp(x)), -10, 10, false));
         c.add(new UnaryCase("silu", Tensor::silu, x -> x / (1 + Math.exp(-x)), -8, 8, false));
+        c.add(new UnaryCase("hardswish", Tensor::hardswish, x -> x * (Math.min(Math.max(x + 3, 0), 6) / 6), -5, 5,
+                false));
+        c.add(new UnaryCase("mish", Tensor::mish, x -> x * Math.tanh(Math.log1p(Math.exp(x))), -8, 8, false));
         c.add(new UnaryCase("erf", Tensor::erf, TestSupport::erf, -4, 4, false));
         c.add(new UnaryCase("add(0.75)", x -> x.add(0.75), x -> x + 0.75, -4, 4, true));
         c.add(new UnaryCase("sub(0.75)", x -> x.sub(0.75), x -> x - 0.75, -4, 4, true));

@@ -1,8 +1,9 @@
 package dev.nabla.backend;
 
 /**
- * The element functions behind {@link UnaryOp} and {@link BinaryOp}, in double precision. The pure-Java
- * reference kernels apply them element by element; faster kernels must agree with them.
+ * The element functions behind {@link UnaryOp} and {@link BinaryOp}, in double precision: each op's formula (in its
+ * enum) and the helpers those formulas share. The pure-Java reference kernels apply them element by element; faster
+ * kernels must agree with them.
  */
 public final class ScalarMath {
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
@@ -12,56 +13,14 @@ public final class ScalarMath {
     private ScalarMath() {
     }
 
-    /** {@code op(x)} with the op's scalar parameters {@code a}, {@code b}. */
+    /** {@code op(x)} with the op's scalar parameters {@code a}, {@code b}: the formula in {@link UnaryOp}'s table. */
     public static double unary(UnaryOp op, double x, double a, double b) {
-        return switch (op) {
-            case NEG -> -x;
-            case EXP -> Math.exp(x);
-            case LOG -> Math.log(x);
-            case SQRT -> Math.sqrt(x);
-            case RSQRT -> 1.0 / Math.sqrt(x);
-            case ABS -> Math.abs(x);
-            case SIGN -> x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x;
-            case SQUARE -> x * x;
-            case RECIPROCAL -> 1.0 / x;
-            case POW_SCALAR -> Math.pow(x, a);
-            case ADD_SCALAR -> x + a;
-            case MUL_SCALAR -> x * a;
-            case RSUB_SCALAR -> a - x;
-            case RDIV_SCALAR -> a / x;
-            case CLAMP -> Double.isNaN(x) ? x : Math.min(Math.max(x, a), b);
-            case RELU -> x > 0 ? x : (Double.isNaN(x) ? x : 0.0);
-            case LEAKY_RELU -> x >= 0 ? x : a * x;
-            case ELU -> x > 0 ? x : a * Math.expm1(x);
-            case SIGMOID -> sigmoid(x);
-            case TANH -> Math.tanh(x);
-            case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
-            case GELU_ERF -> 0.5 * x * (1.0 + erf(x * INV_SQRT_2));
-            case SOFTPLUS -> softplus(x);
-            case SILU -> x * sigmoid(x);
-            case ERF -> erf(x);
-            case GT_SCALAR -> x > a ? 1.0 : 0.0;
-            case LT_SCALAR -> x < a ? 1.0 : 0.0;
-            case EQ_SCALAR -> x == a ? 1.0 : 0.0;
-        };
+        return op.apply(x, a, b);
     }
 
-    /** {@code op(x, y)}. */
+    /** {@code op(x, y)}: the formula in {@link BinaryOp}'s table. */
     public static double binary(BinaryOp op, double x, double y) {
-        return switch (op) {
-            case ADD -> x + y;
-            case SUB -> x - y;
-            case MUL -> x * y;
-            case DIV -> x / y;
-            case POW -> Math.pow(x, y);
-            case MAXIMUM -> Math.max(x, y);
-            case MINIMUM -> Math.min(x, y);
-            case EQ -> x == y ? 1.0 : 0.0;
-            case GT -> x > y ? 1.0 : 0.0;
-            case GE -> x >= y ? 1.0 : 0.0;
-            case LT -> x < y ? 1.0 : 0.0;
-            case LE -> x <= y ? 1.0 : 0.0;
-        };
+        return op.apply(x, y);
     }
 
     /** The logistic function, stable for large |x|. */
@@ -71,6 +30,16 @@ public final class ScalarMath {
         }
         double e = Math.exp(x);
         return e / (1.0 + e);
+    }
+
+    /** GELU's tanh approximation, {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
+    public static double geluTanh(double x) {
+        return 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+    }
+
+    /** Exact GELU, {@code x Phi(x) = 0.5 x (1 + erf(x / sqrt 2))}. */
+    public static double geluErf(double x) {
+        return 0.5 * x * (1.0 + erf(x * INV_SQRT_2));
     }
 
     /** {@code log(1 + e^x)} without overflow. */

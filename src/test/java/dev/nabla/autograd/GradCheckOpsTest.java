@@ -233,6 +233,9 @@ class GradCheckOpsTest {
         unary(cases, "geluTanh", WIDE, Tensor::geluTanh);
         unary(cases, "softplus", WIDE, Tensor::softplus);
         unary(cases, "silu", WIDE, Tensor::silu);
+        unary(cases, "hardswish", (r, shape) -> r.avoiding(-5, 5, 0.05, new double[] {-3, 3}, shape),
+                Tensor::hardswish);
+        unary(cases, "mish", WIDE, Tensor::mish);
         unary(cases, "erf", WIDE, Tensor::erf);
         unary(cases, "square", ANY, Tensor::square);
         unary(cases, "reciprocal", (r, shape) -> r.away(0.3, 2, shape), Tensor::reciprocal);

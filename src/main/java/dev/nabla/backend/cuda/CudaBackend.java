@@ -633,6 +633,8 @@ public final class CudaBackend implements Backend {
             case GT_SCALAR -> 25;
             case LT_SCALAR -> 26;
             case EQ_SCALAR -> 27;
+            case HARDSWISH -> 28;
+            case MISH -> 29;
             default -> throw new UnsupportedOperationException("cuda: unary op " + op + " has no CUDA kernel yet");
         };
     }

@@ -4,8 +4,6 @@ import dev.nabla.backend.ScalarMath;
 
 /** Element functions shared by the scalar loops, written exactly as {@link ScalarMath} computes them. */
 final class ScalarFns {
-    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
-
     private ScalarFns() {
     }
 
@@ -17,10 +15,5 @@ final class ScalarFns {
     /** {@code max(v, 0)} with NaN kept and -0.0 giving 0.0. */
     static double relu(double v) {
         return v > 0 ? v : (Double.isNaN(v) ? v : 0.0);
-    }
-
-    /** The tanh approximation of GELU, the reference's formula. */
-    static double geluTanh(double v) {
-        return 0.5 * v * (1.0 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
     }
 }

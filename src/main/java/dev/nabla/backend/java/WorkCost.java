@@ -1,6 +1,7 @@
 package dev.nabla.backend.java;
 
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.ElementCost;
 import dev.nabla.backend.UnaryOp;
 
 /**
@@ -14,21 +15,21 @@ final class WorkCost {
     }
 
     static long unary(UnaryOp op, boolean vec) {
-        return switch (op) {
-            case POW_SCALAR -> 120;
-            case ERF, GELU_ERF -> 300;
-            case EXP, LOG, TANH, SIGMOID, ELU, SILU -> vec ? 6 : 80;
-            case GELU_TANH, SOFTPLUS -> vec ? 12 : 120;
-            case SQRT, RSQRT, RECIPROCAL, RDIV_SCALAR -> vec ? 4 : 8;
-            default -> vec ? 2 : 6;
-        };
+        return element(op.cost(), vec);
     }
 
     static long binary(BinaryOp op, boolean vec) {
-        return switch (op) {
+        return element(op.cost(), vec);
+    }
+
+    private static long element(ElementCost cost, boolean vec) {
+        return switch (cost) {
+            case ARITHMETIC -> vec ? 2 : 6;
+            case DIVISION -> vec ? 4 : 8;
+            case EXP_LIKE -> vec ? 6 : 80;
+            case EXP_COMPOSITE -> vec ? 12 : 120;
             case POW -> 120;
-            case DIV -> vec ? 4 : 8;
-            default -> vec ? 2 : 6;
+            case ERF_SERIES -> 300;
         };
     }
 
