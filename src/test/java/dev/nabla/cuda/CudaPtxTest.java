@@ -89,8 +89,9 @@ class CudaPtxTest {
     /** A new UnaryOp/BinaryOp without a kernel code would only fail on a GPU: catch it here. */
     @Test
     void everyElementwiseOpHasAKernelCode() throws Exception {
-        var unary = CudaBackend.class.getDeclaredMethod("unaryCode", UnaryOp.class);
-        var binary = CudaBackend.class.getDeclaredMethod("binaryCode", BinaryOp.class);
+        Class<?> kernels = Class.forName("dev.nabla.backend.cuda.ElementwiseKernels");
+        var unary = kernels.getDeclaredMethod("unaryCode", UnaryOp.class);
+        var binary = kernels.getDeclaredMethod("binaryCode", BinaryOp.class);
         unary.setAccessible(true);
         binary.setAccessible(true);
         for (UnaryOp op : UnaryOp.values()) {
