@@ -9,7 +9,8 @@ import dev.nabla.bindings.cuda.cuda_h;
 /**
  * The element-wise kernels over strided operands (fill, copy with dtype conversion, unary and binary ops), launched
  * over the operands' shape after {@link Layouts#collapse} merged what it can. Dense fills and same-dtype copies use
- * the driver's memset and memcpy instead.
+ * the driver's memset and memcpy instead. An op's code is its ordinal ({@code NABLA_UNARY_*} and
+ * {@code NABLA_BINARY_*} in the generated nabla_ops.h).
  */
 final class ElementwiseKernels {
     private final CudaDevice device;
@@ -69,70 +70,15 @@ final class ElementwiseKernels {
         }
     }
 
-    /** The kernels' code for a unary op ({@code unary_op} in nabla_kernels.cu). */
-    static int unaryCode(UnaryOp op) {
-        return switch (op) {
-            case NEG -> 0;
-            case EXP -> 1;
-            case LOG -> 2;
-            case SQRT -> 3;
-            case RSQRT -> 4;
-            case ABS -> 5;
-            case SIGN -> 6;
-            case SQUARE -> 7;
-            case RECIPROCAL -> 8;
-            case POW_SCALAR -> 9;
-            case ADD_SCALAR -> 10;
-            case MUL_SCALAR -> 11;
-            case RSUB_SCALAR -> 12;
-            case RDIV_SCALAR -> 13;
-            case CLAMP -> 14;
-            case RELU -> 15;
-            case LEAKY_RELU -> 16;
-            case ELU -> 17;
-            case SIGMOID -> 18;
-            case TANH -> 19;
-            case GELU_TANH -> 20;
-            case GELU_ERF -> 21;
-            case SOFTPLUS -> 22;
-            case SILU -> 23;
-            case ERF -> 24;
-            case GT_SCALAR -> 25;
-            case LT_SCALAR -> 26;
-            case EQ_SCALAR -> 27;
-            default -> throw new UnsupportedOperationException("cuda: unary op " + op + " has no CUDA kernel yet");
-        };
-    }
-
-    /** The kernels' code for a binary op ({@code binary_op} in nabla_kernels.cu). */
-    static int binaryCode(BinaryOp op) {
-        return switch (op) {
-            case ADD -> 0;
-            case SUB -> 1;
-            case MUL -> 2;
-            case DIV -> 3;
-            case POW -> 4;
-            case MAXIMUM -> 5;
-            case MINIMUM -> 6;
-            case EQ -> 7;
-            case GT -> 8;
-            case GE -> 9;
-            case LT -> 10;
-            case LE -> 11;
-            default -> throw new UnsupportedOperationException("cuda: binary op " + op + " has no CUDA kernel yet");
-        };
-    }
-
     void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
         if (out.numel() == 0) {
             return;
         }
-        int code = unaryCode(op);
         device.makeCurrent();
         Layouts.Collapsed c = Layouts.collapse(out.shape(), x.strides(), out.strides());
         try (KernelLaunch l = module.launch()) {
             l.struct(Layouts.geom(l.arena(), "unary", c.shape(), c.strides(), new long[] {x.offset(), out.offset()}))
-                    .ptr(x.data().address()).ptr(out.data().address()).i32(code).f64(a).f64(b)
+                    .ptr(x.data().address()).ptr(out.data().address()).i32(op.ordinal()).f64(a).f64(b)
                     .run("unary_" + KernelLaunch.suffix(dtype), Layouts.numel(c.shape()));
         }
     }
@@ -141,13 +87,12 @@ final class ElementwiseKernels {
         if (out.numel() == 0) {
             return;
         }
-        int code = binaryCode(op);
         device.makeCurrent();
         Layouts.Collapsed c = Layouts.collapse(out.shape(), x.strides(), y.strides(), out.strides());
         try (KernelLaunch l = module.launch()) {
             l.struct(Layouts.geom(l.arena(), "binary", c.shape(), c.strides(),
                             new long[] {x.offset(), y.offset(), out.offset()}))
-                    .ptr(x.data().address()).ptr(y.data().address()).ptr(out.data().address()).i32(code)
+                    .ptr(x.data().address()).ptr(y.data().address()).ptr(out.data().address()).i32(op.ordinal())
                     .run("binary_" + KernelLaunch.suffix(dtype), Layouts.numel(c.shape()));
         }
     }

@@ -3,12 +3,18 @@ package dev.nabla.backend.cuda;
 import dev.nabla.DType;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Reductions over any set of dimensions (a thread per output where that coalesces or the lines are short, else a
  * block per output) and arg-max/arg-min along one dimension.
  */
 final class ReductionKernels {
+    /** The ops the reduce kernels implement, passed as their ordinals ({@code NABLA_REDUCE_*} in nabla_ops.h). */
+    private static final Set<ReduceOp> REDUCE_KERNEL_OPS =
+            EnumSet.of(ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN);
+
     private final CudaDevice device;
     private final CudaModule module;
 
@@ -18,13 +24,9 @@ final class ReductionKernels {
     }
 
     void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
-        int code = switch (op) {
-            case SUM -> 0;
-            case MEAN -> 1;
-            case MAX -> 2;
-            case MIN -> 3;
-            default -> throw new IllegalArgumentException("reduce: unsupported op " + op);
-        };
+        if (!REDUCE_KERNEL_OPS.contains(op)) {
+            throw new IllegalArgumentException("reduce: unsupported op " + op);
+        }
         if (out.numel() == 0) {
             return;
         }
@@ -60,7 +62,7 @@ final class ReductionKernels {
         boolean threadPerOutput = nred < 64 || (innerContiguous && nout >= 4096);
         try (KernelLaunch l = module.launch()) {
             l.struct(Layouts.rgeom(l.arena(), keptC, redC, out.offset(), x.offset())).ptr(x.data().address())
-                    .ptr(out.data().address()).i32(code);
+                    .ptr(out.data().address()).i32(op.ordinal());
             if (threadPerOutput) {
                 l.run("reduce_thread_" + KernelLaunch.suffix(dtype), nout);
             } else {
