@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles native/cuda/*.cu to the PTX resource that CudaBackend loads at run time (cuModuleLoadData), so users
 # need no nvcc. First regenerates native/cuda/nabla_ops.h (the op codes) from the Java enums with
-# dev.nabla.backend.cuda.CudaOpHeader, compiled by javac with only the classes it needs (a JDK 22+, no Maven).
+# dev.nabla.backend.cuda.CudaOpHeader, compiled by javac with only the enums it imports (a JDK 22+, no Maven).
 # The PTX header records the SHA-256 of the sources; CudaPtxTest checks it (and, where nvcc is present, that nvcc
 # still produces the same PTX), CudaOpHeaderTest that the committed nabla_ops.h matches the enums.
 # Usage: scripts/gpu/make-ptx.sh [nvcc]
@@ -17,8 +17,12 @@ cd "$ROOT"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 if [ -z "${JAVA_HOME:-}" ]; then JAVA_HOME="$("$ROOT/scripts/find-jdk.sh")"; fi
-"$JAVA_HOME/bin/javac" -d "$TMP/classes" -sourcepath src/main/java \
-    src/main/java/dev/nabla/backend/cuda/CudaOpHeader.java
+GENERATOR=src/main/java/dev/nabla/backend/cuda/CudaOpHeader.java
+# The generator and the enums it imports, named one by one: a -sourcepath would pull in module-info.java and with
+# it the whole module and its dependencies.
+mapfile -t JAVA_SOURCES < <(sed -n 's/^import \(dev\.nabla\.[A-Za-z.]*\);$/\1/p' "$GENERATOR" | tr . / \
+    | sed 's|^|src/main/java/|; s|$|.java|')
+"$JAVA_HOME/bin/javac" -d "$TMP/classes" "$GENERATOR" "${JAVA_SOURCES[@]}"
 "$JAVA_HOME/bin/java" -cp "$TMP/classes" dev.nabla.backend.cuda.CudaOpHeader native/cuda/nabla_ops.h
 mapfile -t SOURCES < <(ls native/cuda/*.cu native/cuda/*.cuh native/cuda/*.h 2>/dev/null | LC_ALL=C sort)
 SHA=$(cat "${SOURCES[@]}" | sha256sum | cut -d' ' -f1)
