@@ -2,25 +2,20 @@
 // dev.nabla.backend.cuda.CudaBackend. `make ptx` (scripts/gpu/Makefile.gpu) compiles this file with nvcc to PTX,
 // committed as src/main/resources/dev/nabla/cuda/nabla_kernels.ptx and JIT-compiled by the driver at run time.
 //
-// Conventions (mirrored by dev.nabla.backend.cuda.CudaKernels, which builds the argument structs byte by byte):
+// Conventions (mirrored by dev.nabla.backend.cuda.Layouts, which builds the argument structs byte by byte):
 //  - every kernel is extern "C" and named <what>_<dtype> with dtype f32 / f64 (two letters per dtype for
 //    kernels over two dtypes: copy_f32_f64 reads float and writes double);
 //  - offsets and strides count elements; a stride of 0 broadcasts;
 //  - values are computed in double and rounded once when stored, like the pure-Java reference kernels
 //    (dev.nabla.backend.java.ReferenceKernels / ScalarMath); compile with -fmad=false so that no a*b+c is
 //    contracted into an FMA that the reference does not do;
-//  - loops are grid-stride loops, so any grid size is correct.
+//  - loops are grid-stride loops, so any grid size is correct;
+//  - op codes are the NABLA_<FAMILY>_<NAME> names of nabla_ops.h, generated from the Java enums by `make ptx`
+//    (the host passes op.ordinal()): switch on the names, never on numbers.
+
+#include "nabla_ops.h"
 
 typedef long long i64;
-
-// Op codes of the element-wise ops added after the numeric labels below; value = the Java enum constant's ordinal
-// (dev.nabla.backend.UnaryOp). The build's generated NABLA_UNARY_* names take over where they exist.
-#ifndef NABLA_UNARY_HARDSWISH
-#define NABLA_UNARY_HARDSWISH 28
-#endif
-#ifndef NABLA_UNARY_MISH
-#define NABLA_UNARY_MISH 29
-#endif
 
 #define MAXR 8
 
@@ -125,61 +120,61 @@ __device__ __forceinline__ double sigmoid(double x) {
     return e / (1.0 + e);
 }
 
-// UnaryOp codes: dev.nabla.backend.cuda.CudaKernels.unaryCode.
+// dev.nabla.backend.UnaryOp, codes from nabla_ops.h.
 __device__ double unary_op(int op, double x, double a, double b) {
     switch (op) {
-        case 0: return -x;                                         // NEG
-        case 1: return exp(x);                                     // EXP
-        case 2: return log(x);                                     // LOG
-        case 3: return sqrt(x);                                    // SQRT
-        case 4: return 1.0 / sqrt(x);                              // RSQRT
-        case 5: return fabs(x);                                    // ABS
-        case 6: return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x;  // SIGN
-        case 7: return x * x;                                      // SQUARE
-        case 8: return 1.0 / x;                                    // RECIPROCAL
-        case 9: return jpow(x, a);                                 // POW_SCALAR
-        case 10: return x + a;                                     // ADD_SCALAR
-        case 11: return x * a;                                     // MUL_SCALAR
-        case 12: return a - x;                                     // RSUB_SCALAR
-        case 13: return a / x;                                     // RDIV_SCALAR
-        case 14: return x != x ? x : jmin(jmax(x, a), b);          // CLAMP
-        case 15: return x > 0 ? x : (x != x ? x : 0.0);            // RELU
-        case 16: return x >= 0 ? x : a * x;                        // LEAKY_RELU
-        case 17: return x > 0 ? x : a * expm1(x);                  // ELU
-        case 18: return sigmoid(x);                                // SIGMOID
-        case 19: return tanh(x);                                   // TANH
-        case 20: {                                                 // GELU_TANH
+        case NABLA_UNARY_NEG: return -x;
+        case NABLA_UNARY_EXP: return exp(x);
+        case NABLA_UNARY_LOG: return log(x);
+        case NABLA_UNARY_SQRT: return sqrt(x);
+        case NABLA_UNARY_RSQRT: return 1.0 / sqrt(x);
+        case NABLA_UNARY_ABS: return fabs(x);
+        case NABLA_UNARY_SIGN: return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x;
+        case NABLA_UNARY_SQUARE: return x * x;
+        case NABLA_UNARY_RECIPROCAL: return 1.0 / x;
+        case NABLA_UNARY_POW_SCALAR: return jpow(x, a);
+        case NABLA_UNARY_ADD_SCALAR: return x + a;
+        case NABLA_UNARY_MUL_SCALAR: return x * a;
+        case NABLA_UNARY_RSUB_SCALAR: return a - x;
+        case NABLA_UNARY_RDIV_SCALAR: return a / x;
+        case NABLA_UNARY_CLAMP: return x != x ? x : jmin(jmax(x, a), b);
+        case NABLA_UNARY_RELU: return x > 0 ? x : (x != x ? x : 0.0);
+        case NABLA_UNARY_LEAKY_RELU: return x >= 0 ? x : a * x;
+        case NABLA_UNARY_ELU: return x > 0 ? x : a * expm1(x);
+        case NABLA_UNARY_SIGMOID: return sigmoid(x);
+        case NABLA_UNARY_TANH: return tanh(x);
+        case NABLA_UNARY_GELU_TANH: {
             const double k = 0.7978845608028654;                   // sqrt(2/pi)
             return 0.5 * x * (1.0 + tanh(k * (x + 0.044715 * x * x * x)));
         }
-        case 21: return 0.5 * x * (1.0 + erf(x * 0.7071067811865476));  // GELU_ERF
-        case 22: return jmax(x, 0.0) + log1p(exp(-fabs(x)));       // SOFTPLUS
-        case 23: return x * sigmoid(x);                            // SILU
-        case 24: return erf(x);                                    // ERF
-        case 25: return x > a ? 1.0 : 0.0;                         // GT_SCALAR
-        case 26: return x < a ? 1.0 : 0.0;                         // LT_SCALAR
-        case 27: return x == a ? 1.0 : 0.0;                        // EQ_SCALAR
+        case NABLA_UNARY_GELU_ERF: return 0.5 * x * (1.0 + erf(x * 0.7071067811865476));
+        case NABLA_UNARY_SOFTPLUS: return jmax(x, 0.0) + log1p(exp(-fabs(x)));
+        case NABLA_UNARY_SILU: return x * sigmoid(x);
+        case NABLA_UNARY_ERF: return erf(x);
+        case NABLA_UNARY_GT_SCALAR: return x > a ? 1.0 : 0.0;
+        case NABLA_UNARY_LT_SCALAR: return x < a ? 1.0 : 0.0;
+        case NABLA_UNARY_EQ_SCALAR: return x == a ? 1.0 : 0.0;
         case NABLA_UNARY_HARDSWISH: return x * (jmin(jmax(x + 3.0, 0.0), 6.0) / 6.0);
         case NABLA_UNARY_MISH: return x * tanh(jmax(x, 0.0) + log1p(exp(-fabs(x))));
         default: return nan("");
     }
 }
 
-// BinaryOp codes: dev.nabla.backend.cuda.CudaKernels.binaryCode.
+// dev.nabla.backend.BinaryOp, codes from nabla_ops.h.
 __device__ __forceinline__ double binary_op(int op, double x, double y) {
     switch (op) {
-        case 0: return x + y;                  // ADD
-        case 1: return x - y;                  // SUB
-        case 2: return x * y;                  // MUL
-        case 3: return x / y;                  // DIV
-        case 4: return jpow(x, y);             // POW
-        case 5: return jmax(x, y);             // MAXIMUM
-        case 6: return jmin(x, y);             // MINIMUM
-        case 7: return x == y ? 1.0 : 0.0;     // EQ
-        case 8: return x > y ? 1.0 : 0.0;      // GT
-        case 9: return x >= y ? 1.0 : 0.0;     // GE
-        case 10: return x < y ? 1.0 : 0.0;     // LT
-        case 11: return x <= y ? 1.0 : 0.0;    // LE
+        case NABLA_BINARY_ADD: return x + y;
+        case NABLA_BINARY_SUB: return x - y;
+        case NABLA_BINARY_MUL: return x * y;
+        case NABLA_BINARY_DIV: return x / y;
+        case NABLA_BINARY_POW: return jpow(x, y);
+        case NABLA_BINARY_MAXIMUM: return jmax(x, y);
+        case NABLA_BINARY_MINIMUM: return jmin(x, y);
+        case NABLA_BINARY_EQ: return x == y ? 1.0 : 0.0;
+        case NABLA_BINARY_GT: return x > y ? 1.0 : 0.0;
+        case NABLA_BINARY_GE: return x >= y ? 1.0 : 0.0;
+        case NABLA_BINARY_LT: return x < y ? 1.0 : 0.0;
+        case NABLA_BINARY_LE: return x <= y ? 1.0 : 0.0;
         default: return nan("");
     }
 }
@@ -225,15 +220,15 @@ __device__ void binary_k(Geom g, const T* x, const T* y, T* out, int op) {
 
 // ------------------------------------------------------------------ reductions
 
-// ReduceOp codes: 0 SUM, 1 MEAN, 2 MAX, 3 MIN.
+// dev.nabla.backend.ReduceOp, codes from nabla_ops.h: SUM, MEAN, MAX or MIN.
 __device__ __forceinline__ double reduce_init(int op) {
-    return op == 2 ? -INFINITY : op == 3 ? INFINITY : 0.0;
+    return op == NABLA_REDUCE_MAX ? -INFINITY : op == NABLA_REDUCE_MIN ? INFINITY : 0.0;
 }
 __device__ __forceinline__ double reduce_combine(int op, double acc, double v) {
-    if (op <= 1) return acc + v;
+    if (op == NABLA_REDUCE_SUM || op == NABLA_REDUCE_MEAN) return acc + v;
     if (acc != acc) return acc;
     if (v != v) return v;
-    return op == 2 ? (v > acc ? v : acc) : (v < acc ? v : acc);
+    return op == NABLA_REDUCE_MAX ? (v > acc ? v : acc) : (v < acc ? v : acc);
 }
 
 __device__ __forceinline__ void unravel_kept(const RGeom& g, i64 j, i64& xo, i64& oo) {
@@ -275,7 +270,7 @@ __device__ void reduce_thread_k(RGeom g, const T* x, T* out, int op) {
         unravel_kept(g, j, xo, oo);
         double acc = reduce_init(op);
         for (i64 r = 0; r < g.nred; r++) acc = reduce_combine(op, acc, (double)x[xo + unravel_reduced(g, r)]);
-        if (op == 1) acc = acc / (double)g.nred;
+        if (op == NABLA_REDUCE_MEAN) acc = acc / (double)g.nred;
         out[oo] = (T)acc;
     }
 }
@@ -300,7 +295,7 @@ __device__ void reduce_block_k(RGeom g, const T* x, T* out, int op) {
         }
         if (threadIdx.x == 0) {
             double v = part[0];
-            if (op == 1) v = v / (double)g.nred;
+            if (op == NABLA_REDUCE_MEAN) v = v / (double)g.nred;
             out[oo] = (T)v;
         }
         __syncthreads();
