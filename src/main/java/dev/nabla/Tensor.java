@@ -7,6 +7,8 @@ import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.memory.Storage;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,6 +34,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Tensor implements AutoCloseable {
     private static final AtomicLong IDS = new AtomicLong();
+    private static final VarHandle AUTOGRAD;
+
+    static {
+        try {
+            AUTOGRAD = MethodHandles.lookup().findVarHandle(Tensor.class, "autograd", AutogradMeta.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final long id = IDS.incrementAndGet();
     // storage, lease, device, strides, offset and version change only in moveDataTo (Module.to moving a parameter
@@ -45,10 +56,11 @@ public final class Tensor implements AutoCloseable {
     private long offset;
     /** In-place modification count, shared by every view of the same storage. */
     private long[] version;
-    private boolean requiresGrad;
-    /** Written under this tensor's lock (accumulation, setGrad); volatile so any thread reads the latest. */
-    private volatile Tensor grad;
-    private Node gradFn;
+    /**
+     * Autograd state, made on first need (null while this tensor takes no part in autograd). Set once, by a
+     * compare-and-set so two threads never make two; volatile so a gradient set on another thread is seen.
+     */
+    private volatile AutogradMeta autograd;
 
     /**
      * The one way a tensor comes to exist. Before anything is retained it checks, overflow-safe, that the view lies
@@ -395,32 +407,12 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ views
 
-    /** The storage offset of index {@code i} of dimension {@code d}, overflow-checked. */
-    private long offsetAt(String op, int d, long i) {
-        long at = offset + i * strides[d];
-        if (i < 0 || strides[d] < 0 || Shapes.productOverflows(i, strides[d]) || at < 0) {
-            // the message is built only here: this runs on every narrow/slice/select
-            throw new IllegalArgumentException(op + ": storage offset " + offset + " + index " + i + " * stride "
-                    + strides[d] + " of dimension " + d + " overflows a long for " + describe());
-        }
-        return at;
-    }
-
-    /** A view of this tensor's storage; the constructor checks that it lies inside the storage. */
-    private Tensor view(String op, long[] newShape, long[] newStrides, long newOffset) {
+    /**
+     * A view of this tensor's storage, named {@code op} in errors: the primitive the view ops in {@link Views} make
+     * their results with. The constructor checks that it lies inside the storage.
+     */
+    Tensor view(String op, long[] newShape, long[] newStrides, long newOffset) {
         return new Tensor(op, this, storage, true, dtype, device, newShape, newStrides, newOffset, version);
-    }
-
-    private Tensor reshaped(Tensor out) {
-        return Node.needed(this) ? new ShapeOps.Reshape(this).record(out) : out;
-    }
-
-    private Tensor permuted(Tensor out, int[] dims) {
-        return Node.needed(this) ? new ShapeOps.Permute(this, dims).record(out) : out;
-    }
-
-    private Tensor subview(Tensor out, java.util.function.UnaryOperator<Tensor> reView) {
-        return Node.needed(this) ? new ShapeOps.Subview(this, reView).record(out) : out;
     }
 
     /**
@@ -428,22 +420,12 @@ public final class Tensor implements AutoCloseable {
      * without a copy; {@link #reshape} copies instead.
      */
     public Tensor view(long... newShape) {
-        checkAlive("view");
-        long[] to = Shapes.inferReshape("view", shape, newShape);
-        long[] s = Shapes.viewStrides(shape, strides, to);
-        if (s == null) {
-            throw new IllegalStateException("view: " + describe() + " with strides " + Shapes.str(strides)
-                    + " cannot be viewed as " + Shapes.str(to) + " without a copy; use reshape()");
-        }
-        return reshaped(view("view", to, s, offset));
+        return Views.Reshape.view(this, newShape);
     }
 
     /** Another shape (one size may be -1): a view when the layout allows, else a copy. */
     public Tensor reshape(long... newShape) {
-        checkAlive("reshape");
-        long[] to = Shapes.inferReshape("reshape", shape, newShape);
-        long[] s = Shapes.viewStrides(shape, strides, to);
-        return s != null ? reshaped(view("reshape", to, s, offset)) : contiguous().view(to);
+        return Views.Reshape.reshape(this, newShape);
     }
 
     /** All dimensions merged into one. */
@@ -453,214 +435,52 @@ public final class Tensor implements AutoCloseable {
 
     /** Dimensions {@code start..end} (inclusive) merged into one. */
     public Tensor flatten(int start, int end) {
-        checkAlive("flatten");
-        if (shape.length == 0) {
-            return reshape(1);
-        }
-        int s = Shapes.dim("flatten", start, shape.length);
-        int e = Shapes.dim("flatten", end, shape.length);
-        if (s > e) {
-            throw new IllegalArgumentException("flatten: start dimension " + start + " is after end " + end);
-        }
-        long[] to = new long[shape.length - (e - s)];
-        int j = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (d <= s || d > e) {
-                to[j++] = shape[d];
-            } else {
-                to[j - 1] *= shape[d];
-            }
-        }
-        return reshape(to);
+        return Views.Reshape.flatten(this, start, end);
     }
 
     /** Swaps two dimensions (a view). */
     public Tensor transpose(int dim0, int dim1) {
-        checkAlive("transpose");
-        int a = Shapes.dim("transpose", dim0, shape.length);
-        int b = Shapes.dim("transpose", dim1, shape.length);
-        if (shape.length == 0) {
-            return reshaped(view("transpose", shape, strides, offset)); // like PyTorch: a 0-d tensor is its transpose
-        }
-        long[] s = shape.clone();
-        long[] st = strides.clone();
-        s[a] = shape[b];
-        s[b] = shape[a];
-        st[a] = strides[b];
-        st[b] = strides[a];
-        int[] perm = new int[shape.length];
-        for (int i = 0; i < perm.length; i++) {
-            perm[i] = i;
-        }
-        perm[a] = b;
-        perm[b] = a;
-        return permuted(view("transpose", s, st, offset), perm);
+        return Views.Permute.transpose(this, dim0, dim1);
     }
 
     /** The transpose of a matrix (a view); a 0- or 1-dimensional tensor is returned as a view of itself. */
     public Tensor t() {
-        checkAlive("t");
-        if (shape.length > 2) {
-            throw new IllegalArgumentException("t: expects a tensor of at most 2 dimensions, got " + describe()
-                    + "; use transpose(dim0, dim1)");
-        }
-        return shape.length < 2 ? reshaped(view("t", shape.clone(), strides.clone(), offset)) : transpose(0, 1);
+        return Views.Permute.t(this);
     }
 
     /** Reorders dimensions: result dimension {@code i} is this tensor's dimension {@code dims[i]} (a view). */
     public Tensor permute(int... dims) {
-        checkAlive("permute");
-        if (dims.length != shape.length) {
-            throw new IllegalArgumentException("permute: " + Arrays.toString(dims) + " has " + dims.length
-                    + " dimensions, " + describe() + " has " + shape.length);
-        }
-        long[] s = new long[dims.length];
-        long[] st = new long[dims.length];
-        int[] perm = new int[dims.length];
-        boolean[] seen = new boolean[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            int d = Shapes.dim("permute", dims[i], shape.length);
-            if (seen[d]) {
-                throw new IllegalArgumentException("permute: dimension " + d + " repeats in "
-                        + Arrays.toString(dims));
-            }
-            seen[d] = true;
-            perm[i] = d;
-            s[i] = shape[d];
-            st[i] = strides[d];
-        }
-        return permuted(view("permute", s, st, offset), perm);
+        return Views.Permute.permute(this, dims);
     }
 
     /** Removes every dimension of size 1 (a view). */
     public Tensor squeeze() {
-        checkAlive("squeeze");
-        int n = 0;
-        for (long s : shape) {
-            if (s != 1) {
-                n++;
-            }
-        }
-        long[] s = new long[n];
-        long[] st = new long[n];
-        int j = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (shape[d] != 1) {
-                s[j] = shape[d];
-                st[j++] = strides[d];
-            }
-        }
-        return reshaped(view("squeeze", s, st, offset));
+        return Views.Reshape.squeeze(this);
     }
 
     /** Removes dimension {@code dim} if its size is 1; otherwise returns a view of the same shape. */
     public Tensor squeeze(int dim) {
-        checkAlive("squeeze");
-        int d = Shapes.dim("squeeze", dim, shape.length);
-        if (shape.length == 0 || shape[d] != 1) {
-            return reshaped(view("squeeze", shape.clone(), strides.clone(), offset));
-        }
-        return reshaped(view("squeeze", remove(shape, d), remove(strides, d), offset));
-    }
-
-    private static long[] remove(long[] a, int i) {
-        long[] out = new long[a.length - 1];
-        System.arraycopy(a, 0, out, 0, i);
-        System.arraycopy(a, i + 1, out, i, a.length - i - 1);
-        return out;
+        return Views.Reshape.squeeze(this, dim);
     }
 
     /** Inserts a dimension of size 1 at {@code dim} (which may be {@code dim()}; a view). */
     public Tensor unsqueeze(int dim) {
-        checkAlive("unsqueeze");
-        int d = Shapes.dim("unsqueeze", dim, shape.length + 1);
-        long[] s = new long[shape.length + 1];
-        long[] st = new long[shape.length + 1];
-        for (int i = 0, j = 0; i < s.length; i++) {
-            if (i == d) {
-                s[i] = 1;
-                // like PyTorch: the stride a size-1 dimension would have here (any stride is valid for size 1;
-                // 1 where the product would overflow, which only a tensor without elements can reach)
-                st[i] = d == shape.length || strides[d] < 0 || Shapes.productOverflows(shape[d], strides[d])
-                        ? 1 : shape[d] * strides[d];
-            } else {
-                s[i] = shape[j];
-                st[i] = strides[j++];
-            }
-        }
-        return reshaped(view("unsqueeze", s, st, offset));
+        return Views.Reshape.unsqueeze(this, dim);
     }
 
     /** Elements {@code start .. start+length-1} of dimension {@code dim} (a view). */
     public Tensor narrow(int dim, long start, long length) {
-        checkAlive("narrow");
-        int d = Shapes.dim("narrow", dim, shape.length);
-        if (shape.length == 0) {
-            throw new IllegalArgumentException("narrow: cannot narrow a 0-dimensional tensor");
-        }
-        long n = shape[d];
-        if (start < -n || start > n) {
-            throw new IndexOutOfBoundsException("narrow: start " + start + " is out of range for dimension " + d
-                    + " of size " + n + " (expected " + -n + ".." + n + ") of " + describe());
-        }
-        if (length < 0) {
-            throw new IllegalArgumentException("narrow: length " + length + " must be non-negative (dimension " + d
-                    + " of " + describe() + ")");
-        }
-        long st = start < 0 ? start + n : start;
-        if (length > n - st) { // never st + length: that sum can overflow
-            throw new IndexOutOfBoundsException("narrow: start " + start + " + length " + length
-                    + " exceeds dimension " + d + " of size " + n + " of " + describe());
-        }
-        long[] s = shape.clone();
-        s[d] = length;
-        long from = st;
-        long at = length == 0 ? offset : offsetAt("narrow", d, st);
-        return subview(view("narrow", s, strides.clone(), at), t -> t.narrow(d, from, length));
+        return Views.Subview.narrow(this, dim, start, length);
     }
 
     /** Python's {@code t[..., start:end:step, ...]} on dimension {@code dim}; indices are clamped like Python's. */
     public Tensor slice(int dim, long start, long end, long step) {
-        checkAlive("slice");
-        if (shape.length == 0) {
-            throw new IllegalArgumentException("slice: cannot slice a 0-dimensional tensor");
-        }
-        int d = Shapes.dim("slice", dim, shape.length);
-        if (step <= 0) {
-            throw new IllegalArgumentException("slice: step must be positive, got " + step);
-        }
-        long n = shape[d];
-        // start + n and end + n are only formed for negative start/end and n >= 0, so they cannot overflow
-        long s0 = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
-        long e0 = Math.min(Math.max(end < 0 ? end + n : end, s0), n);
-        long[] s = shape.clone();
-        long[] st = strides.clone();
-        long len = e0 == s0 ? 0 : (e0 - s0 - 1) / step + 1; // not (e0 - s0 + step - 1) / step: that can overflow
-        s[d] = len;
-        boolean fits = strides[d] >= 0 && !Shapes.productOverflows(strides[d], step);
-        if (!fits && len > 1) {
-            throw new IllegalArgumentException("slice: stride " + strides[d] + " * step " + step + " of dimension "
-                    + d + " overflows a long for " + describe());
-        }
-        st[d] = fits ? strides[d] * step : strides[d]; // a dimension of size 0 or 1 never uses its stride
-        long at = len == 0 ? offset : offsetAt("slice", d, s0);
-        return subview(view("slice", s, st, at), t -> t.slice(d, s0, e0, step));
+        return Views.Subview.slice(this, dim, start, end, step);
     }
 
     /** Index {@code index} of dimension {@code dim}, removing that dimension (a view). */
     public Tensor select(int dim, long index) {
-        checkAlive("select");
-        if (shape.length == 0) {
-            throw new IllegalArgumentException("select: cannot index a 0-dimensional tensor");
-        }
-        int d = Shapes.dim("select", dim, shape.length);
-        long i = index < 0 ? index + shape[d] : index; // cannot overflow: shape[d] >= 0
-        if (i < 0 || i >= shape[d]) {
-            throw new IndexOutOfBoundsException("select: index " + index + " is out of range for dimension " + d
-                    + " of size " + shape[d] + " in " + describe());
-        }
-        return subview(view("select", remove(shape, d), remove(strides, d), offsetAt("select", d, i)),
-                t -> t.select(d, i));
+        return Views.Subview.select(this, dim, index);
     }
 
     /**
@@ -668,39 +488,7 @@ public final class Tensor implements AutoCloseable {
      * added; -1 keeps a size.
      */
     public Tensor expand(long... newShape) {
-        checkAlive("expand");
-        if (newShape.length < shape.length) {
-            throw new IllegalArgumentException("expand: target " + Shapes.str(newShape) + " has fewer dimensions than "
-                    + describe());
-        }
-        int shift = newShape.length - shape.length;
-        long[] s = new long[newShape.length];
-        long[] st = new long[newShape.length];
-        for (int d = 0; d < newShape.length; d++) {
-            long want = newShape[d];
-            if (d < shift) {
-                if (want < 0) {
-                    throw new IllegalArgumentException("expand: size -1 not allowed in new leading dimension " + d);
-                }
-                s[d] = want;
-                st[d] = 0;
-                continue;
-            }
-            long have = shape[d - shift];
-            if (want == -1 || want == have) {
-                s[d] = have;
-                st[d] = strides[d - shift];
-            } else if (have == 1 && want >= 0) {
-                s[d] = want;
-                st[d] = 0;
-            } else {
-                throw new IllegalArgumentException("expand: cannot expand " + Shapes.str(shape) + " to "
-                        + Shapes.str(newShape) + " (dimension " + d + ": " + have + " vs " + want + ")");
-            }
-        }
-        Shapes.checkSizes("expand", s, describe());
-        Tensor out = view("expand", s, st, offset);
-        return Node.needed(this) ? new ShapeOps.Expand(this).record(out) : out;
+        return Views.Expand.expand(this, newShape);
     }
 
     /** {@link #expand} to the shape of {@code other}. */
@@ -722,7 +510,7 @@ public final class Tensor implements AutoCloseable {
         try (InFlight pins = InFlight.pin("clone", this)) {
             backend().copy(dtype, strided(), dtype, out.strided());
         }
-        return Node.needed(this) ? new ShapeOps.Identity(this).record(out) : out;
+        return Node.needed(this) ? new Conversions.Identity(this).record(out) : out;
     }
 
     // ------------------------------------------------------------------ element-wise
@@ -973,7 +761,7 @@ public final class Tensor implements AutoCloseable {
     /** In-place ops are not recorded: refuse them where the graph would need them. */
     private void checkInPlace(String op) {
         checkAlive(op);
-        if (requiresGrad && Grad.isEnabled()) {
+        if (requiresGrad() && Grad.isEnabled()) {
             throw new IllegalStateException(op + ": " + describe() + " requires grad; in-place operations on it are "
                     + "not recorded. Run it inside Grad.disabled() (as optimizers do) or use the out-of-place op");
         }
@@ -1334,11 +1122,12 @@ public final class Tensor implements AutoCloseable {
         return MatMul.apply(this, other);
     }
 
-    /** Package access for {@link MatMul}. */
+    /** The shape array itself, not a copy, for the ops in this package ({@link Views}, {@link MatMul}): read only. */
     long[] rawShape() {
         return shape;
     }
 
+    /** The strides array itself, not a copy, for the ops in this package: read only. */
     long[] rawStrides() {
         return strides;
     }
@@ -1351,7 +1140,8 @@ public final class Tensor implements AutoCloseable {
 
     /** True if gradients flow to (leaf) or through (result of a recorded op) this tensor. */
     public boolean requiresGrad() {
-        return requiresGrad;
+        AutogradMeta meta = autograd;
+        return meta != null && meta.requiresGrad;
     }
 
     /**
@@ -1361,24 +1151,28 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor requiresGrad_(boolean requires) {
         checkAlive("requiresGrad_");
+        Node gradFn = gradFn();
         if (gradFn != null) {
             throw new IllegalStateException("requiresGrad_: " + describe() + " is the result of " + gradFn.name()
                     + ", not a leaf; use detach() to get a leaf");
         }
-        requiresGrad = requires;
+        if (requires || autograd != null) {
+            autogradMeta().requiresGrad = requires;
+        }
         return this;
     }
 
     /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
     public Tensor grad() {
-        return grad;
+        AutogradMeta meta = autograd;
+        return meta == null ? null : meta.grad;
     }
 
     /**
      * Replaces the gradient (null clears it). The previous gradient tensor is closed, since the tensor owned
      * it: that is how {@code zeroGrad()} frees gradient memory deterministically.
      */
-    public synchronized void setGrad(Tensor newGrad) {
+    public void setGrad(Tensor newGrad) {
         if (newGrad != null) {
             newGrad.checkAlive("setGrad");
             if (!Arrays.equals(newGrad.shape, shape) || newGrad.dtype != dtype || newGrad.device != device) {
@@ -1386,20 +1180,21 @@ public final class Tensor implements AutoCloseable {
                         + describe());
             }
         }
-        if (grad != null && grad != newGrad) {
-            grad.close();
+        AutogradMeta meta = newGrad == null ? autograd : autogradMeta(); // clearing needs no state of its own
+        if (meta != null) {
+            meta.setGrad(newGrad);
         }
-        grad = newGrad;
     }
 
     /** The node that produced this tensor ({@code grad_fn}), or null for a leaf. */
     public Node gradFn() {
-        return gradFn;
+        AutogradMeta meta = autograd;
+        return meta == null ? null : meta.gradFn;
     }
 
     /** True for tensors not produced by a recorded op. */
     public boolean isLeaf() {
-        return gradFn == null;
+        return gradFn() == null;
     }
 
     /** A view of the same memory that is cut from the graph (a leaf that does not require grad). */
@@ -1409,31 +1204,34 @@ public final class Tensor implements AutoCloseable {
     }
 
     void setGradFn(Node node) {
-        gradFn = node;
-        requiresGrad = true;
+        AutogradMeta meta = autogradMeta();
+        meta.gradFn = node;
+        meta.requiresGrad = true;
+    }
+
+    /** This tensor's autograd state, made now if it has none. */
+    private AutogradMeta autogradMeta() {
+        AutogradMeta meta = autograd;
+        if (meta == null) {
+            AutogradMeta fresh = new AutogradMeta();
+            meta = (AutogradMeta) AUTOGRAD.compareAndExchange(this, null, fresh); // the winner's, if another thread
+            if (meta == null) {
+                meta = fresh;
+            }
+        }
+        return meta;
     }
 
     /**
-     * Adds {@code g} to this leaf's gradient, allocating it outside any scope on first use. Synchronized on the
-     * leaf, like PyTorch's AccumulateGrad: threads running backward into a shared parameter add their gradients one
-     * after the other instead of losing one in a race.
+     * Adds {@code g} to this leaf's gradient, allocating it outside any scope on first use; concurrent calls add
+     * one after the other ({@link AutogradMeta#accumulateGrad}).
      */
-    synchronized void accumulateGrad(Tensor g, boolean createGraph, boolean exclusive) {
+    void accumulateGrad(Tensor g, boolean createGraph, boolean exclusive) {
         if (!Arrays.equals(g.shape, shape)) {
             throw new IllegalStateException("backward: gradient of shape " + Shapes.str(g.shape) + " for "
                     + describe());
         }
-        if (createGraph) {
-            grad = grad == null ? g : grad.add(g);
-            return;
-        }
-        try (Grad off = Grad.disabled()) {
-            if (grad == null) {
-                grad = exclusive && g.adoptAsGrad() ? g : Scope.detached(g::clone);
-            } else {
-                grad.add_(g);
-            }
-        }
+        autogradMeta().accumulateGrad(g, createGraph, exclusive);
     }
 
     /**
@@ -1444,7 +1242,7 @@ public final class Tensor implements AutoCloseable {
      *
      * @return false (and nothing changed) when the tensor does not qualify
      */
-    private boolean adoptAsGrad() {
+    boolean adoptAsGrad() {
         Scope current = Scope.current();
         if (offset != 0 || !isContiguous() || !storage.isExclusive() || lease.isReleased()
                 || (lease.owner != null && lease.owner != current)
@@ -1494,7 +1292,7 @@ public final class Tensor implements AutoCloseable {
                 src.close();
             }
         }
-        return Node.needed(this) ? new ShapeOps.Move(this).record(out) : out;
+        return Node.needed(this) ? new Conversions.Move(this).record(out) : out;
     }
 
     /** Copies {@code bytes} of {@code src} (pinned by the caller) into the fresh {@code out} on {@code target}. */
@@ -1541,6 +1339,7 @@ public final class Tensor implements AutoCloseable {
         if (target == device) {
             return;
         }
+        Node gradFn = gradFn();
         if (gradFn != null) {
             throw new IllegalStateException("to: " + describe() + " is the result of " + gradFn.name()
                     + "; only a leaf (a parameter, buffer or optimizer state) is moved in place");
@@ -1551,7 +1350,9 @@ public final class Tensor implements AutoCloseable {
         }
         // a gradient the engine accumulated (a leaf owned by no scope) moves in place too, as PyTorch keeps the
         // .grad object; one recorded with createGraph is replaced by a copy
-        boolean gradInPlace = grad != null && grad.gradFn == null && grad.lease.owner == null;
+        AutogradMeta meta = autograd;
+        Tensor grad = meta == null ? null : meta.grad;
+        boolean gradInPlace = grad != null && grad.isLeaf() && grad.lease.owner == null;
         Tensor data;
         Tensor movedGrad = null;
         try (Grad off = Grad.disabled()) {
@@ -1579,16 +1380,14 @@ public final class Tensor implements AutoCloseable {
         old.release();
         data.close();
         if (movedGrad != null) {
-            Tensor oldGrad = grad;
-            grad = movedGrad;
-            oldGrad.close();
+            meta.grad = movedGrad;
+            grad.close();
         } else if (gradInPlace) {
             try {
                 grad.moveDataTo(target);
             } catch (RuntimeException e) { // never leave a gradient on another device than its tensor
-                Tensor oldGrad = grad;
-                grad = null;
-                oldGrad.close();
+                meta.grad = null;
+                grad.close();
                 throw e;
             }
         }
@@ -1604,7 +1403,7 @@ public final class Tensor implements AutoCloseable {
         try (InFlight pins = InFlight.pin("to", this)) {
             backend().copy(dtype, strided(), target, out.strided());
         }
-        return Node.needed(this) ? new ShapeOps.Cast(this).record(out) : out;
+        return Node.needed(this) ? new Conversions.Cast(this).record(out) : out;
     }
 
     /** The elements in row-major order, converted to float. */

@@ -1,0 +1,40 @@
+package dev.nabla;
+
+/**
+ * A tensor's autograd state, as PyTorch's AutogradMeta: whether it requires grad, the node that produced it and the
+ * gradient accumulated into it. {@link Tensor} makes one on first need, so tensors that never take part in autograd
+ * carry none.
+ */
+final class AutogradMeta {
+    boolean requiresGrad;
+    Node gradFn;
+    /** Written under this object's lock (accumulation, setGrad); volatile so any thread reads the latest. */
+    volatile Tensor grad;
+
+    /** Replaces the gradient (checked by the caller); the previous one is closed, since the tensor owned it. */
+    synchronized void setGrad(Tensor newGrad) {
+        if (grad != null && grad != newGrad) {
+            grad.close();
+        }
+        grad = newGrad;
+    }
+
+    /**
+     * Adds {@code g} (shape checked by the caller) to the gradient, allocating it outside any scope on first use.
+     * Synchronized, like PyTorch's AccumulateGrad: threads running backward into a shared parameter add their
+     * gradients one after the other instead of losing one in a race.
+     */
+    synchronized void accumulateGrad(Tensor g, boolean createGraph, boolean exclusive) {
+        if (createGraph) {
+            grad = grad == null ? g : grad.add(g);
+            return;
+        }
+        try (Grad off = Grad.disabled()) {
+            if (grad == null) {
+                grad = exclusive && g.adoptAsGrad() ? g : Scope.detached(g::clone);
+            } else {
+                grad.add_(g);
+            }
+        }
+    }
+}
