@@ -22,7 +22,8 @@ import java.util.function.IntConsumer;
  * gradient. Sums accumulate in double (several partial sums, for instruction-level parallelism); the element-wise
  * passes run in the tensor's dtype. With the Vector API, the float32 loops of whole planes' sums and of
  * rows run in {@link VectorNorm}, several times faster (the scalar loops remain for float64 and without the
- * module).
+ * module). The scalar loops per type ({@code NormLoopsFloat}, {@code NormLoopsDouble}) are generated from the
+ * template {@code NormLoops$Type$.java.template}; this class walks the planes and picks the loop.
  */
 final class NormKernels {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -204,17 +205,17 @@ final class NormKernels {
                 if (rows && vec) {
                     VectorNorm.rowNormalize(xs, xo + at, os, oo + at, (int) len, m, a, b, c);
                 } else if (rows) {
-                    normalizeRowF(xs, xo + at, os, oo + at, (int) len, m, a, b, c);
+                    NormLoopsFloat.normalizeRow(xs, xo + at, os, oo + at, (int) len, m, a, b, c);
                 } else {
-                    normalizeF(xs, xo + at, os, oo + at, len, m[c], a[c], b[c]);
+                    NormLoopsFloat.normalize(xs, xo + at, os, oo + at, len, m[c], a[c], b[c]);
                 }
             }));
         } else {
             run(par, chunks, k -> visit(geo, geo.bound(chunks, k), geo.bound(chunks, k + 1), (at, c, len) -> {
                 if (rows) {
-                    normalizeRowD(xs, xo + at, os, oo + at, (int) len, mu, scale, shift, c);
+                    NormLoopsDouble.normalizeRow(xs, xo + at, os, oo + at, (int) len, mu, scale, shift, c);
                 } else {
-                    normalizeD(xs, xo + at, os, oo + at, len, mu[c], scale[c], shift[c]);
+                    NormLoopsDouble.normalize(xs, xo + at, os, oo + at, len, mu[c], scale[c], shift[c]);
                 }
             }));
         }
@@ -280,13 +281,14 @@ final class NormKernels {
                 if (vec) {
                     VectorNorm.rowSum(xs, xo + at, (int) len, blockMean, c);
                 } else if (f32) {
-                    rowSumF(xs, xo + at, (int) len, blockMean, c);
+                    NormLoopsFloat.rowSum(xs, xo + at, (int) len, blockMean, c);
                 } else {
-                    rowSumD(xs, xo + at, (int) len, blockMean, c);
+                    NormLoopsDouble.rowSum(xs, xo + at, (int) len, blockMean, c);
                 }
             } else {
                 blockMean[c] += vec ? VectorNorm.sum(xs, xo + at, len)
-                        : f32 ? ScalarReduce.blockSumF(xs, xo + at, len) : ScalarReduce.blockSumD(xs, xo + at, len);
+                        : f32 ? ScalarReduce.blockSumFloat(xs, xo + at, len)
+                        : ScalarReduce.blockSumDouble(xs, xo + at, len);
             }
         };
         Segment deviations = (at, c, len) -> {
@@ -294,14 +296,14 @@ final class NormKernels {
                 if (vec) {
                     VectorNorm.rowSquaredDeviation(xs, xo + at, (int) len, blockMean, blockM2, c);
                 } else if (f32) {
-                    rowSquaredDeviationF(xs, xo + at, (int) len, blockMean, blockM2, c);
+                    NormLoopsFloat.rowSquaredDeviation(xs, xo + at, (int) len, blockMean, blockM2, c);
                 } else {
-                    rowSquaredDeviationD(xs, xo + at, (int) len, blockMean, blockM2, c);
+                    NormLoopsDouble.rowSquaredDeviation(xs, xo + at, (int) len, blockMean, blockM2, c);
                 }
             } else {
                 blockM2[c] += vec ? VectorNorm.squaredDeviation(xs, xo + at, len, (float) blockMean[c])
-                        : f32 ? squaredDeviationF(xs, xo + at, len, blockMean[c])
-                        : squaredDeviationD(xs, xo + at, len, blockMean[c]);
+                        : f32 ? NormLoopsFloat.squaredDeviation(xs, xo + at, len, blockMean[c])
+                        : NormLoopsDouble.squaredDeviation(xs, xo + at, len, blockMean[c]);
             }
         };
         long perBlock = Math.max(1, BLOCK / s);
@@ -427,17 +429,17 @@ final class NormKernels {
                 if (vec) {
                     VectorNorm.rowGradientSums(gs, go + at, xs, xo + at, (int) len, mu, sg, sgx, c);
                 } else if (f32) {
-                    rowGradientSumsF(gs, go + at, xs, xo + at, (int) len, mu, sg, sgx, c);
+                    NormLoopsFloat.rowGradientSums(gs, go + at, xs, xo + at, (int) len, mu, sg, sgx, c);
                 } else {
-                    rowGradientSumsD(gs, go + at, xs, xo + at, (int) len, mu, sg, sgx, c);
+                    NormLoopsDouble.rowGradientSums(gs, go + at, xs, xo + at, (int) len, mu, sg, sgx, c);
                 }
             } else {
                 if (vec) {
                     VectorNorm.gradientSums(gs, go + at, xs, xo + at, len, (float) mu[c], pair);
                 } else if (f32) {
-                    gradientSumsF(gs, go + at, xs, xo + at, len, mu[c], pair);
+                    NormLoopsFloat.gradientSums(gs, go + at, xs, xo + at, len, mu[c], pair);
                 } else {
-                    gradientSumsD(gs, go + at, xs, xo + at, len, mu[c], pair);
+                    NormLoopsDouble.gradientSums(gs, go + at, xs, xo + at, len, mu[c], pair);
                 }
                 sg[c] += pair[0];
                 sgx[c] += pair[1];
@@ -472,263 +474,34 @@ final class NormKernels {
                     if (rows && vec) {
                         VectorNorm.rowScale(gs, go + at, os, oo + at, (int) len, sc, c);
                     } else if (rows) {
-                        scaleRowF(gs, go + at, os, oo + at, (int) len, sc, c);
+                        NormLoopsFloat.scaleRow(gs, go + at, os, oo + at, (int) len, sc, c);
                     } else {
-                        scaleF(gs, go + at, os, oo + at, len, sc[c]);
+                        NormLoopsFloat.scale(gs, go + at, os, oo + at, len, sc[c]);
                     }
                 } else if (rows && vec) {
                     VectorNorm.rowInputGradient(gs, go + at, xs, xo + at, os, oo + at, (int) len, m, gm, pr, sc, c);
                 } else if (rows) {
-                    inputGradientRowF(gs, go + at, xs, xo + at, os, oo + at, (int) len, m, gm, pr, sc, c);
+                    NormLoopsFloat.inputGradientRow(gs, go + at, xs, xo + at, os, oo + at, (int) len, m, gm, pr, sc, c);
                 } else {
-                    inputGradientF(gs, go + at, xs, xo + at, os, oo + at, len, m[c], gm[c], pr[c], sc[c]);
+                    NormLoopsFloat.inputGradient(gs, go + at, xs, xo + at, os, oo + at, len, m[c], gm[c], pr[c], sc[c]);
                 }
             }));
         } else {
             run(par, chunks, k -> visit(geo, geo.bound(chunks, k), geo.bound(chunks, k + 1), (at, c, len) -> {
                 if (!batchStats) {
                     if (rows) {
-                        scaleRowD(gs, go + at, os, oo + at, (int) len, scale, c);
+                        NormLoopsDouble.scaleRow(gs, go + at, os, oo + at, (int) len, scale, c);
                     } else {
-                        scaleD(gs, go + at, os, oo + at, len, scale[c]);
+                        NormLoopsDouble.scale(gs, go + at, os, oo + at, len, scale[c]);
                     }
                 } else if (rows) {
-                    inputGradientRowD(gs, go + at, xs, xo + at, os, oo + at, (int) len, mu, gMean, proj, scale, c);
+                    NormLoopsDouble.inputGradientRow(gs, go + at, xs, xo + at, os, oo + at, (int) len, mu, gMean, proj,
+                            scale, c);
                 } else {
-                    inputGradientD(gs, go + at, xs, xo + at, os, oo + at, len, mu[c], gMean[c], proj[c], scale[c]);
+                    NormLoopsDouble.inputGradient(gs, go + at, xs, xo + at, os, oo + at, len, mu[c], gMean[c], proj[c],
+                            scale[c]);
                 }
             }));
-        }
-    }
-
-    // ------------------------------------------------------------------ float32 loops
-
-    private static double squaredDeviationF(MemorySegment x, long off, long n, double mu) {
-        double a0 = 0;
-        double a1 = 0;
-        double a2 = 0;
-        double a3 = 0;
-        long i = 0;
-        for (; i + 4 <= n; i += 4) {
-            double d0 = x.getAtIndex(F, off + i) - mu;
-            double d1 = x.getAtIndex(F, off + i + 1) - mu;
-            double d2 = x.getAtIndex(F, off + i + 2) - mu;
-            double d3 = x.getAtIndex(F, off + i + 3) - mu;
-            a0 += d0 * d0;
-            a1 += d1 * d1;
-            a2 += d2 * d2;
-            a3 += d3 * d3;
-        }
-        for (; i < n; i++) {
-            double d = x.getAtIndex(F, off + i) - mu;
-            a0 += d * d;
-        }
-        return (a0 + a1) + (a2 + a3);
-    }
-
-    private static void rowSumF(MemorySegment x, long off, int n, double[] sum, int c) {
-        for (int j = 0; j < n; j++) {
-            sum[c + j] += x.getAtIndex(F, off + j);
-        }
-    }
-
-    private static void rowSquaredDeviationF(MemorySegment x, long off, int n, double[] mean, double[] m2, int c) {
-        for (int j = 0; j < n; j++) {
-            double d = x.getAtIndex(F, off + j) - mean[c + j];
-            m2[c + j] += d * d;
-        }
-    }
-
-    private static void normalizeF(MemorySegment x, long xo, MemorySegment o, long oo, long n, float m, float a,
-                                   float b) {
-        for (long i = 0; i < n; i++) {
-            o.setAtIndex(F, oo + i, (x.getAtIndex(F, xo + i) - m) * a + b);
-        }
-    }
-
-    private static void normalizeRowF(MemorySegment x, long xo, MemorySegment o, long oo, int n, float[] m,
-                                      float[] a, float[] b, int c) {
-        for (int j = 0; j < n; j++) {
-            o.setAtIndex(F, oo + j, (x.getAtIndex(F, xo + j) - m[c + j]) * a[c + j] + b[c + j]);
-        }
-    }
-
-    /** {@code out[0] = sum(g)}, {@code out[1] = sum(g * (x - m))}. */
-    private static void gradientSumsF(MemorySegment g, long go, MemorySegment x, long xo, long n, double m,
-                                      double[] out) {
-        double s0 = 0;
-        double s1 = 0;
-        double p0 = 0;
-        double p1 = 0;
-        long i = 0;
-        for (; i + 2 <= n; i += 2) {
-            double g0 = g.getAtIndex(F, go + i);
-            double g1 = g.getAtIndex(F, go + i + 1);
-            s0 += g0;
-            s1 += g1;
-            p0 += g0 * (x.getAtIndex(F, xo + i) - m);
-            p1 += g1 * (x.getAtIndex(F, xo + i + 1) - m);
-        }
-        for (; i < n; i++) {
-            double g0 = g.getAtIndex(F, go + i);
-            s0 += g0;
-            p0 += g0 * (x.getAtIndex(F, xo + i) - m);
-        }
-        out[0] = s0 + s1;
-        out[1] = p0 + p1;
-    }
-
-    private static void rowGradientSumsF(MemorySegment g, long go, MemorySegment x, long xo, int n, double[] m,
-                                         double[] sg, double[] sgx, int c) {
-        for (int j = 0; j < n; j++) {
-            double gj = g.getAtIndex(F, go + j);
-            sg[c + j] += gj;
-            sgx[c + j] += gj * (x.getAtIndex(F, xo + j) - m[c + j]);
-        }
-    }
-
-    private static void inputGradientF(MemorySegment g, long go, MemorySegment x, long xo, MemorySegment o, long oo,
-                                       long n, float m, float gMean, float proj, float scale) {
-        for (long i = 0; i < n; i++) {
-            float xc = x.getAtIndex(F, xo + i) - m;
-            o.setAtIndex(F, oo + i, (g.getAtIndex(F, go + i) - xc * proj - gMean) * scale);
-        }
-    }
-
-    private static void inputGradientRowF(MemorySegment g, long go, MemorySegment x, long xo, MemorySegment o,
-                                          long oo, int n, float[] m, float[] gMean, float[] proj, float[] scale,
-                                          int c) {
-        for (int j = 0; j < n; j++) {
-            float xc = x.getAtIndex(F, xo + j) - m[c + j];
-            o.setAtIndex(F, oo + j, (g.getAtIndex(F, go + j) - xc * proj[c + j] - gMean[c + j]) * scale[c + j]);
-        }
-    }
-
-    private static void scaleF(MemorySegment g, long go, MemorySegment o, long oo, long n, float scale) {
-        for (long i = 0; i < n; i++) {
-            o.setAtIndex(F, oo + i, g.getAtIndex(F, go + i) * scale);
-        }
-    }
-
-    private static void scaleRowF(MemorySegment g, long go, MemorySegment o, long oo, int n, float[] scale, int c) {
-        for (int j = 0; j < n; j++) {
-            o.setAtIndex(F, oo + j, g.getAtIndex(F, go + j) * scale[c + j]);
-        }
-    }
-
-    // ------------------------------------------------------------------ float64 loops
-
-    private static double squaredDeviationD(MemorySegment x, long off, long n, double mu) {
-        double a0 = 0;
-        double a1 = 0;
-        double a2 = 0;
-        double a3 = 0;
-        long i = 0;
-        for (; i + 4 <= n; i += 4) {
-            double d0 = x.getAtIndex(D, off + i) - mu;
-            double d1 = x.getAtIndex(D, off + i + 1) - mu;
-            double d2 = x.getAtIndex(D, off + i + 2) - mu;
-            double d3 = x.getAtIndex(D, off + i + 3) - mu;
-            a0 += d0 * d0;
-            a1 += d1 * d1;
-            a2 += d2 * d2;
-            a3 += d3 * d3;
-        }
-        for (; i < n; i++) {
-            double d = x.getAtIndex(D, off + i) - mu;
-            a0 += d * d;
-        }
-        return (a0 + a1) + (a2 + a3);
-    }
-
-    private static void rowSumD(MemorySegment x, long off, int n, double[] sum, int c) {
-        for (int j = 0; j < n; j++) {
-            sum[c + j] += x.getAtIndex(D, off + j);
-        }
-    }
-
-    private static void rowSquaredDeviationD(MemorySegment x, long off, int n, double[] mean, double[] m2, int c) {
-        for (int j = 0; j < n; j++) {
-            double d = x.getAtIndex(D, off + j) - mean[c + j];
-            m2[c + j] += d * d;
-        }
-    }
-
-    private static void normalizeD(MemorySegment x, long xo, MemorySegment o, long oo, long n, double m, double a,
-                                   double b) {
-        for (long i = 0; i < n; i++) {
-            o.setAtIndex(D, oo + i, (x.getAtIndex(D, xo + i) - m) * a + b);
-        }
-    }
-
-    private static void normalizeRowD(MemorySegment x, long xo, MemorySegment o, long oo, int n, double[] m,
-                                      double[] a, double[] b, int c) {
-        for (int j = 0; j < n; j++) {
-            o.setAtIndex(D, oo + j, (x.getAtIndex(D, xo + j) - m[c + j]) * a[c + j] + b[c + j]);
-        }
-    }
-
-    /** {@code out[0] = sum(g)}, {@code out[1] = sum(g * (x - m))}. */
-    private static void gradientSumsD(MemorySegment g, long go, MemorySegment x, long xo, long n, double m,
-                                      double[] out) {
-        double s0 = 0;
-        double s1 = 0;
-        double p0 = 0;
-        double p1 = 0;
-        long i = 0;
-        for (; i + 2 <= n; i += 2) {
-            double g0 = g.getAtIndex(D, go + i);
-            double g1 = g.getAtIndex(D, go + i + 1);
-            s0 += g0;
-            s1 += g1;
-            p0 += g0 * (x.getAtIndex(D, xo + i) - m);
-            p1 += g1 * (x.getAtIndex(D, xo + i + 1) - m);
-        }
-        for (; i < n; i++) {
-            double g0 = g.getAtIndex(D, go + i);
-            s0 += g0;
-            p0 += g0 * (x.getAtIndex(D, xo + i) - m);
-        }
-        out[0] = s0 + s1;
-        out[1] = p0 + p1;
-    }
-
-    private static void rowGradientSumsD(MemorySegment g, long go, MemorySegment x, long xo, int n, double[] m,
-                                         double[] sg, double[] sgx, int c) {
-        for (int j = 0; j < n; j++) {
-            double gj = g.getAtIndex(D, go + j);
-            sg[c + j] += gj;
-            sgx[c + j] += gj * (x.getAtIndex(D, xo + j) - m[c + j]);
-        }
-    }
-
-    private static void inputGradientD(MemorySegment g, long go, MemorySegment x, long xo, MemorySegment o, long oo,
-                                       long n, double m, double gMean, double proj, double scale) {
-        for (long i = 0; i < n; i++) {
-            double xc = x.getAtIndex(D, xo + i) - m;
-            o.setAtIndex(D, oo + i, (g.getAtIndex(D, go + i) - xc * proj - gMean) * scale);
-        }
-    }
-
-    private static void inputGradientRowD(MemorySegment g, long go, MemorySegment x, long xo, MemorySegment o,
-                                          long oo, int n, double[] m, double[] gMean, double[] proj,
-                                          double[] scale, int c) {
-        for (int j = 0; j < n; j++) {
-            double xc = x.getAtIndex(D, xo + j) - m[c + j];
-            o.setAtIndex(D, oo + j, (g.getAtIndex(D, go + j) - xc * proj[c + j] - gMean[c + j]) * scale[c + j]);
-        }
-    }
-
-    private static void scaleD(MemorySegment g, long go, MemorySegment o, long oo, long n, double scale) {
-        for (long i = 0; i < n; i++) {
-            o.setAtIndex(D, oo + i, g.getAtIndex(D, go + i) * scale);
-        }
-    }
-
-    private static void scaleRowD(MemorySegment g, long go, MemorySegment o, long oo, int n, double[] scale,
-                                  int c) {
-        for (int j = 0; j < n; j++) {
-            o.setAtIndex(D, oo + j, g.getAtIndex(D, go + j) * scale[c + j]);
         }
     }
 }

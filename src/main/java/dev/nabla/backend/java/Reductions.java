@@ -5,7 +5,6 @@ import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Strided;
 import dev.nabla.backend.java.vector.VectorKernels;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -161,37 +160,10 @@ final class Reductions {
         Odometer it = new Odometer(l, 0);
         for (long p = 0; p < l.numel; p++) {
             long best = len == 0 ? 0 : t == DType.FLOAT32
-                    ? argFloat(x.data(), it.off[0], step, len, max) : argDouble(x.data(), it.off[0], step, len, max);
+                    ? ScalarReduce.argFloat(x.data(), it.off[0], step, len, max)
+                    : ScalarReduce.argDouble(x.data(), it.off[0], step, len, max);
             ReferenceKernels.set(t, out.data(), it.off[1], best);
             it.advance(1);
         }
-    }
-
-    private static long argFloat(MemorySegment x, long off, long step, long len, boolean max) {
-        ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT_UNALIGNED;
-        long best = 0;
-        float bestV = x.getAtIndex(f, off);
-        for (long j = 1; j < len && !Float.isNaN(bestV); j++) {
-            float v = x.getAtIndex(f, off + j * step);
-            if (Float.isNaN(v) || (max ? v > bestV : v < bestV)) {
-                best = j;
-                bestV = v;
-            }
-        }
-        return best;
-    }
-
-    private static long argDouble(MemorySegment x, long off, long step, long len, boolean max) {
-        ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE_UNALIGNED;
-        long best = 0;
-        double bestV = x.getAtIndex(d, off);
-        for (long j = 1; j < len && !Double.isNaN(bestV); j++) {
-            double v = x.getAtIndex(d, off + j * step);
-            if (Double.isNaN(v) || (max ? v > bestV : v < bestV)) {
-                best = j;
-                bestV = v;
-            }
-        }
-        return best;
     }
 }
