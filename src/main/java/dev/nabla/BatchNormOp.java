@@ -1,6 +1,6 @@
 package dev.nabla;
 
-import dev.nabla.backend.Strided;
+import dev.nabla.base.Strided;
 
 /**
  * Batch normalisation through the backend's fused kernels ({@link dev.nabla.backend.Backend#batchNorm}): a forward
@@ -68,7 +68,7 @@ final class BatchNormOp extends Node {
         Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
         boolean done;
         try (InFlight pins = InFlight.pin("batchNorm", in, w, b, mean, var)) {
-            done = x.backend().batchNorm(x.dtype(), in.strided(), strided(w), strided(b), batchStats, eps,
+            done = x.backend().batchNorm(x.dtype().scalar(), in.strided(), strided(w), strided(b), batchStats, eps,
                     mean.strided(), var.strided(), out.strided());
         }
         if (!done) {
@@ -137,7 +137,7 @@ final class BatchNormOp extends Node {
             Tensor m = mean.get();
             Tensor v = var.get();
             try (InFlight pins = InFlight.pin(name(), in, go, wc, m, v)) {
-                done = xs.backend().batchNormBackward(xs.dtype(), in.strided(), go.strided(), strided(wc),
+                done = xs.backend().batchNormBackward(xs.dtype().scalar(), in.strided(), go.strided(), strided(wc),
                         m.strided(), v.strided(), batchStats, eps, strided(gradIn), strided(gradWeight),
                         strided(gradBias));
             }

@@ -1,5 +1,6 @@
 package dev.nabla;
 
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.ValueLayout;
 
 /**
@@ -8,28 +9,31 @@ import java.lang.foreign.ValueLayout;
  */
 public enum DType {
     /** 32-bit IEEE float, PyTorch's {@code torch.float32}. The default. */
-    FLOAT32(4, ValueLayout.JAVA_FLOAT_UNALIGNED, "float32"),
+    FLOAT32(ScalarType.FLOAT32, "float32"),
     /** 64-bit IEEE float, PyTorch's {@code torch.float64}; what {@code GradCheck} runs in. */
-    FLOAT64(8, ValueLayout.JAVA_DOUBLE_UNALIGNED, "float64");
+    FLOAT64(ScalarType.FLOAT64, "float64");
 
-    private final int byteSize;
-    private final ValueLayout layout;
+    private final ScalarType scalar;
     private final String displayName;
 
-    DType(int byteSize, ValueLayout layout, String displayName) {
-        this.byteSize = byteSize;
-        this.layout = layout;
+    DType(ScalarType scalar, String displayName) {
+        this.scalar = scalar;
         this.displayName = displayName;
     }
 
     /** Bytes per element. */
     public int byteSize() {
-        return byteSize;
+        return scalar.byteSize();
     }
 
     /** The memory layout of one element. */
     public ValueLayout layout() {
-        return layout;
+        return scalar.layout();
+    }
+
+    /** The element type the backends compute in (not API: backends do not know the tensor layer's DType). */
+    ScalarType scalar() {
+        return scalar;
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.nabla;
 
-import dev.nabla.backend.ConvGeometry;
+import dev.nabla.base.ConvGeometry;
 import java.util.Arrays;
 
 /**

@@ -52,7 +52,8 @@ final class Indexing {
             }
             Tensor out = Tensor.empty(x.dtype(), x.device(), is);
             try (InFlight pins = InFlight.pin("gather", x, index)) {
-                x.backend().gather(x.dtype(), x.strided(), d, index.dtype(), index.strided(), out.strided());
+                x.backend().gather(x.dtype().scalar(), x.strided(), d, index.dtype().scalar(), index.strided(),
+                        out.strided());
             }
             return Node.needed(x) ? new Gather(x, d, index).record(out) : out;
         }
@@ -87,7 +88,8 @@ final class Indexing {
                 out = base.clone();
             }
             try (InFlight pins = InFlight.pin("scatterAdd", index, src)) {
-                base.backend().scatterAdd(base.dtype(), out.strided(), d, index.dtype(), index.strided(),
+                base.backend().scatterAdd(base.dtype().scalar(), out.strided(), d, index.dtype().scalar(),
+                        index.strided(),
                         src.strided());
             }
             return Node.needed(base, src) ? new ScatterAdd(base, d, index, src).record(out) : out;

@@ -30,7 +30,7 @@ final class Kernels {
         Storage px = InFlight.pinStorage(op, x);
         try {
             Tensor out = Tensor.empty(x.dtype(), x.device(), x.rawShape());
-            x.backend().unary(kind, x.dtype(), x.strided(), out.strided(), a, b);
+            x.backend().unary(kind, x.dtype().scalar(), x.strided(), out.strided(), a, b);
             return out;
         } finally {
             InFlight.unpin(px);
@@ -44,7 +44,7 @@ final class Kernels {
         Storage py = InFlight.pinAlso(op, y, px);
         try {
             Tensor out = Tensor.empty(x.dtype(), x.device(), s);
-            x.backend().binary(kind, x.dtype(), x.stridedAs(s), y.stridedAs(s), out.strided());
+            x.backend().binary(kind, x.dtype().scalar(), x.stridedAs(s), y.stridedAs(s), out.strided());
             return out;
         } finally {
             InFlight.unpin(py);
@@ -109,7 +109,7 @@ final class Kernels {
         Tensor out = Tensor.empty(x.dtype(), x.device(), kept);
         Storage px = InFlight.pinStorage(op, x);
         try {
-            x.backend().reduce(kind, x.dtype(), x.strided(), out.strided());
+            x.backend().reduce(kind, x.dtype().scalar(), x.strided(), out.strided());
         } catch (RuntimeException e) {
             out.close();
             throw e;
@@ -140,7 +140,7 @@ final class Kernels {
         kept[d] = 1;
         Tensor out = Tensor.empty(x.dtype(), x.device(), kept);
         try (InFlight pins = InFlight.pin(op, x)) {
-            x.backend().argReduce(kind, x.dtype(), x.strided(), d, out.strided());
+            x.backend().argReduce(kind, x.dtype().scalar(), x.strided(), d, out.strided());
         } catch (RuntimeException e) {
             out.close();
             throw e;

@@ -1,6 +1,6 @@
 package dev.nabla;
 
-import dev.nabla.backend.Strided;
+import dev.nabla.base.Strided;
 
 /**
  * {@code y = x·wᵀ + b} for a matrix input as one recorded op (PyTorch's {@code addmm}): the bias is copied into the
@@ -44,7 +44,7 @@ final class LinearOp extends Node {
             try (InFlight pins = InFlight.pin("linear", b)) {
                 Strided rows = new Strided(b.storage().segment(), b.storageOffset(), new long[] {m, n},
                         new long[] {0, b.rawStrides()[0]});
-                x.backend().copy(b.dtype(), rows, out.dtype(), out.strided());
+                x.backend().copy(b.dtype().scalar(), rows, out.dtype().scalar(), out.strided());
             }
             beta = 1;
         }

@@ -183,7 +183,7 @@ final class MatMul {
         Storage pa = InFlight.pinStorage("matmul", a);
         Storage pb = InFlight.pinAlso("matmul", b, pa);
         try {
-            a.backend().gemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+            a.backend().gemm(a.dtype().scalar(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
                     pa.segment(), a.storageOffset(), oa.ld(), pb.segment(), b.storageOffset(),
                     ob.ld(), beta, out.storage().segment(), out.storageOffset(), (int) n);
         } finally {
@@ -244,7 +244,8 @@ final class MatMul {
                     gemm(ea, oa, eb, ob, m, n, k, 0.0, out);
                 } else {
                     try (InFlight pins = InFlight.pin(op, ea, eb)) {
-                        a.backend().batchedGemm(a.dtype(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k, 1.0,
+                        a.backend().batchedGemm(a.dtype().scalar(), oa.trans(), ob.trans(), (int) m, (int) n,
+                                (int) k, 1.0,
                                 ea.storage().segment(), ea.storageOffset(), oa.ld(), sa,
                                 eb.storage().segment(), eb.storageOffset(), ob.ld(), sb,
                                 0.0, out.storage().segment(), 0, (int) n, m * n, (int) count);

@@ -1,6 +1,6 @@
 package dev.nabla;
 
-import dev.nabla.backend.ConvGeometry;
+import dev.nabla.base.ConvGeometry;
 
 /**
  * Max pooling through the backend's fused kernel ({@link dev.nabla.backend.Backend#maxPool2d}): one pass that
@@ -25,7 +25,7 @@ final class MaxPool {
         Tensor indices = Tensor.empty(x.dtype(), x.device(), s[0], s[1], oh, ow);
         boolean done;
         try (InFlight pins = InFlight.pin("maxPool2d", in)) {
-            done = x.backend().maxPool2d(x.dtype(), in.strided(), g, out.strided(), indices.strided());
+            done = x.backend().maxPool2d(x.dtype().scalar(), in.strided(), g, out.strided(), indices.strided());
         }
         if (!done) {
             out.close();
@@ -41,7 +41,8 @@ final class MaxPool {
         Tensor gradIn = Tensor.empty(gOut.dtype(), gOut.device(), inShape);
         boolean done;
         try (InFlight pins = InFlight.pin("maxPool2dBackward", go, indices)) {
-            done = gOut.backend().maxPool2dBackward(gOut.dtype(), go.strided(), indices.strided(), gradIn.strided());
+            done = gOut.backend().maxPool2dBackward(gOut.dtype().scalar(), go.strided(), indices.strided(),
+                    gradIn.strided());
         }
         if (!done) {
             throw new IllegalStateException("maxPool2d: backend " + gOut.backend()

@@ -272,7 +272,7 @@ final class Shapes {
     static long[] viewStrides(long[] from, long[] strides, long[] to) {
         long[] out = new long[to.length];
         if (numel(from) == 0) {
-            return dev.nabla.backend.Strided.contiguousStrides(to);
+            return dev.nabla.base.Strided.contiguousStrides(to);
         }
         int viewD = to.length - 1;
         long chunkBase = strides.length == 0 ? 1 : strides[strides.length - 1];

@@ -33,7 +33,7 @@ final class SoftmaxOp extends Node {
         Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
         boolean done;
         try (InFlight pins = InFlight.pin(log ? "logSoftmax" : "softmax", in)) {
-            done = x.backend().softmax(x.dtype(), in.strided(), out.strided(), log);
+            done = x.backend().softmax(x.dtype().scalar(), in.strided(), out.strided(), log);
         }
         if (!done) {
             out.close();
@@ -55,7 +55,8 @@ final class SoftmaxOp extends Node {
             Tensor gc = g.contiguous();
             boolean done;
             try (InFlight pins = InFlight.pin(name(), out, gc)) {
-                done = g.backend().softmaxBackward(g.dtype(), out.strided(), gc.strided(), gradIn.strided(), log);
+                done = g.backend().softmaxBackward(g.dtype().scalar(), out.strided(), gc.strided(),
+                        gradIn.strided(), log);
             }
             if (done) {
                 return new Tensor[] {gradIn};

@@ -3,8 +3,8 @@ package dev.nabla;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.base.Strided;
 import dev.nabla.memory.Storage;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -136,7 +136,7 @@ public final class Tensor implements AutoCloseable {
     /** A tensor filled with {@code value}. */
     public static Tensor full(double value, DType dtype, Device device, long... shape) {
         Tensor t = empty(dtype, device, shape);
-        t.backend().fill(dtype, t.strided(), value);
+        t.backend().fill(dtype.scalar(), t.strided(), value);
         return t;
     }
 
@@ -206,7 +206,7 @@ public final class Tensor implements AutoCloseable {
         // the diagonal is a view with stride n + 1
         Tensor diag = new Tensor("eye", t, t.storage, true, dtype, device, new long[] {n}, new long[] {n + 1}, 0,
                 t.version);
-        t.backend().fill(dtype, diag.strided(), 1.0);
+        t.backend().fill(dtype.scalar(), diag.strided(), 1.0);
         diag.close();
         return t;
     }
@@ -508,7 +508,7 @@ public final class Tensor implements AutoCloseable {
         checkAlive("clone");
         Tensor out = empty(dtype, device, shape);
         try (InFlight pins = InFlight.pin("clone", this)) {
-            backend().copy(dtype, strided(), dtype, out.strided());
+            backend().copy(dtype.scalar(), strided(), dtype.scalar(), out.strided());
         }
         return Node.needed(this) ? new Conversions.Identity(this).record(out) : out;
     }
@@ -774,7 +774,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor fill_(double value) {
         checkInPlace("fill_");
         try (InFlight pins = InFlight.pin("fill_", this)) {
-            backend().fill(dtype, strided(), value);
+            backend().fill(dtype.scalar(), strided(), value);
         }
         bump();
         return this;
@@ -806,7 +806,7 @@ public final class Tensor implements AutoCloseable {
         MemoryOverlap.checkInternal("copy_", this);
         MemoryOverlap.checkPartial("copy_", this, src, true);
         try (InFlight pins = InFlight.pin("copy_", this, src)) {
-            backend().copy(src.dtype, src.stridedAs(shape), dtype, strided());
+            backend().copy(src.dtype.scalar(), src.stridedAs(shape), dtype.scalar(), strided());
         }
         bump();
         return this;
@@ -825,7 +825,7 @@ public final class Tensor implements AutoCloseable {
         Storage pinned = InFlight.pinStorage(op, this);
         Storage pinnedOther = InFlight.pinAlso(op, other, pinned);
         try {
-            backend().binary(kind, dtype, strided(), other.stridedAs(shape), strided());
+            backend().binary(kind, dtype.scalar(), strided(), other.stridedAs(shape), strided());
         } finally {
             InFlight.unpin(pinnedOther);
             InFlight.unpin(pinned);
@@ -839,7 +839,7 @@ public final class Tensor implements AutoCloseable {
         MemoryOverlap.checkInternal(op, this);
         Storage pinned = InFlight.pinStorage(op, this);
         try {
-            backend().unary(kind, dtype, strided(), strided(), a, 0);
+            backend().unary(kind, dtype.scalar(), strided(), strided(), a, 0);
         } finally {
             InFlight.unpin(pinned);
         }
@@ -922,7 +922,7 @@ public final class Tensor implements AutoCloseable {
         Tensor[] all = new Tensor[state.length + 1];
         all[0] = grad;
         System.arraycopy(state, 0, all, 1, state.length);
-        dev.nabla.backend.Strided[] st = new dev.nabla.backend.Strided[state.length];
+        dev.nabla.base.Strided[] st = new dev.nabla.base.Strided[state.length];
         for (int i = 0; i < all.length; i++) {
             Tensor t = all[i];
             Kernels.checkCompatible("fusedUpdate_", this, t);
@@ -947,7 +947,7 @@ public final class Tensor implements AutoCloseable {
             for (int i = 0; i < state.length; i++) {
                 st[i] = state[i].strided();
             }
-            backend().fusedUpdate(dtype, rule, strided(), grad.strided(), st);
+            backend().fusedUpdate(dtype.scalar(), rule, strided(), grad.strided(), st);
         }
         bump();
         for (Tensor t : state) {
@@ -1302,7 +1302,8 @@ public final class Tensor implements AutoCloseable {
         } else if (device.isHost() && target.isHost()) {
             MemorySegment.copy(src.storage.segment(), srcOff, out.storage.segment(), 0, bytes);
         } else if (device.isHost()) {
-            target.backend().copyFromHost(src.storage.segment().asSlice(srcOff, bytes), out.storage.segment(), 0, bytes);
+            target.backend().copyFromHost(src.storage.segment().asSlice(srcOff, bytes), out.storage.segment(), 0,
+                    bytes);
         } else if (target.isHost()) {
             backend().copyToHost(src.storage.segment(), srcOff, out.storage.segment(), bytes);
         } else {
@@ -1401,7 +1402,7 @@ public final class Tensor implements AutoCloseable {
         }
         Tensor out = empty(target, device, shape);
         try (InFlight pins = InFlight.pin("to", this)) {
-            backend().copy(dtype, strided(), target, out.strided());
+            backend().copy(dtype.scalar(), strided(), target.scalar(), out.strided());
         }
         return Node.needed(this) ? new Conversions.Cast(this).record(out) : out;
     }

@@ -39,7 +39,7 @@ final class TensorFormatter {
             body = "[]";
         } else {
             double[] values = t.toDoubleArray();
-            long[] strides = dev.nabla.backend.Strided.contiguousStrides(shape);
+            long[] strides = dev.nabla.base.Strided.contiguousStrides(shape);
             boolean summarize = values.length > THRESHOLD;
             List<Double> shown = new ArrayList<>();
             collectShown(values, shape, strides, 0, 0, summarize, shown);

@@ -1,6 +1,6 @@
 package dev.nabla;
 
-import dev.nabla.backend.ConvGeometry;
+import dev.nabla.base.ConvGeometry;
 
 /**
  * Differentiable im2col / col2im ({@code torch.nn.functional.unfold} / {@code fold}): the primitive under
@@ -54,7 +54,7 @@ final class Unfold {
                     g.kernelW(), "channels * kernel area");
             Tensor cols = Tensor.empty(x.dtype(), x.device(), s[0], rows, Shapes.mul("unfold", oh, ow, "output area"));
             try (InFlight pins = InFlight.pin("unfold", x)) {
-                x.backend().im2col(x.dtype(), x.strided(), g, padValue, cols.strided());
+                x.backend().im2col(x.dtype().scalar(), x.strided(), g, padValue, cols.strided());
             }
             return Node.needed(x) ? new UnfoldOp(x, g).record(cols) : cols;
         }
@@ -96,7 +96,7 @@ final class Unfold {
             }
             Tensor x = Tensor.zeros(cols.dtype(), cols.device(), s[0], channels, h, w);
             try (InFlight pins = InFlight.pin("fold", cols)) {
-                cols.backend().col2im(cols.dtype(), cols.strided(), g, x.strided());
+                cols.backend().col2im(cols.dtype().scalar(), cols.strided(), g, x.strided());
             }
             return Node.needed(cols) ? new FoldOp(cols, g).record(x) : x;
         }

@@ -91,7 +91,7 @@ class BatchNormKernelTest {
                 Tensor mean = r.batchStats() ? Tensor.empty(dtype, dev, cs) : Tensor.of(r.rm(), dtype, dev, cs);
                 Tensor var = r.batchStats() ? Tensor.empty(dtype, dev, cs) : Tensor.of(r.rv(), dtype, dev, cs);
                 Tensor y = Tensor.empty(dtype, dev, k.shape);
-                assertTrue(scalar.batchNorm(dtype, x.strided(), w == null ? null : w.strided(),
+                assertTrue(scalar.batchNorm(dtype.scalar(), x.strided(), w == null ? null : w.strided(),
                         b == null ? null : b.strided(), r.batchStats(), EPS, mean.strided(), var.strided(),
                         y.strided()), what);
                 TestSupport.assertClose(what + " output", r.y(), y.toDoubleArray(), rtol(dtype), rtol(dtype));
@@ -101,7 +101,8 @@ class BatchNormKernelTest {
                 Tensor dx = Tensor.empty(dtype, dev, k.shape);
                 Tensor dw = Tensor.empty(dtype, dev, cs);
                 Tensor db = Tensor.empty(dtype, dev, cs);
-                assertTrue(scalar.batchNormBackward(dtype, x.strided(), g.strided(), w == null ? null : w.strided(),
+                assertTrue(scalar.batchNormBackward(dtype.scalar(), x.strided(), g.strided(),
+                        w == null ? null : w.strided(),
                         mean.strided(), var.strided(), r.batchStats(), EPS, dx.strided(), dw.strided(),
                         db.strided()), what);
                 TestSupport.assertClose(what + " dx", r.dx(), dx.toDoubleArray(), rtol(dtype), rtol(dtype));

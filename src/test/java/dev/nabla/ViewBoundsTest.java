@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nabla.backend.ConvGeometry;
+import dev.nabla.base.ConvGeometry;
 import dev.nabla.data.Idx;
 import dev.nabla.io.SafeTensors;
 import java.io.IOException;

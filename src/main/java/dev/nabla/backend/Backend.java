@@ -1,6 +1,8 @@
 package dev.nabla.backend;
 
-import dev.nabla.DType;
+import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.memory.MemoryPool;
 import java.lang.foreign.MemorySegment;
 
@@ -28,10 +30,10 @@ public interface Backend {
     MemoryPool pool();
 
     /** Sets every element of {@code dst} to {@code value} (rounded to the dtype). */
-    void fill(DType dtype, Strided dst, double value);
+    void fill(ScalarType dtype, Strided dst, double value);
 
     /** Copies {@code src} into {@code dst} (same shape), converting between dtypes when they differ. */
-    void copy(DType srcType, Strided src, DType dstType, Strided dst);
+    void copy(ScalarType srcType, Strided src, ScalarType dstType, Strided dst);
 
     /** Copies {@code bytes} bytes from host memory into this device's buffer at {@code dstByteOffset}. */
     void copyFromHost(MemorySegment host, MemorySegment dst, long dstByteOffset, long bytes);
@@ -44,7 +46,7 @@ public interface Backend {
      * {@code op(B)} of {@code k x n} and {@code C} of {@code m x n}; {@code op} transposes when the flag is set.
      * When {@code beta == 0}, {@code C} is not read (NaN in it does not propagate), as in BLAS.
      */
-    void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    void gemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
               MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
               double beta, MemorySegment c, long cOffset, int ldc);
 
@@ -52,16 +54,16 @@ public interface Backend {
      * {@code batch} independent GEMMs; matrix {@code i} of each operand starts {@code i * stride} elements after
      * its offset (a stride of 0 reuses one matrix for every batch entry).
      */
-    void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, long strideA,
                      MemorySegment b, long bOffset, int ldb, long strideB,
                      double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch);
 
     /** {@code out = op(x)} element-wise; {@code a} and {@code b} are the op's scalar parameters. */
-    void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b);
+    void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b);
 
     /** {@code out = op(x, y)} element-wise over operands of the same shape. */
-    void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out);
+    void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out);
 
     /**
      * Reduces {@code x} into {@code out}, which has the same rank with size 1 on every reduced dimension and
@@ -69,14 +71,14 @@ public interface Backend {
      * and {@link ReduceOp#MIN}. A reduction over zero elements gives 0 for SUM, NaN for MEAN, and is an error
      * for MAX/MIN (rejected by the tensor layer).
      */
-    void reduce(ReduceOp op, DType dtype, Strided x, Strided out);
+    void reduce(ReduceOp op, ScalarType dtype, Strided x, Strided out);
 
     /**
      * Index of the first largest ({@link ReduceOp#ARGMAX}) or smallest ({@link ReduceOp#ARGMIN}) element
      * along {@code dim}, written as an exact integer value into {@code out} (same rank, size 1 at {@code dim}).
      * NaN counts as largest (and smallest), like PyTorch.
      */
-    void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out);
+    void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out);
 
     /**
      * {@code out[..., i_dim, ...] = x[..., index[..., i_dim, ...], ...]} along {@code dim}: {@code index} has
@@ -84,29 +86,29 @@ public interface Backend {
      * {@code [0, x.shape[dim])}, else {@link IndexOutOfBoundsException}. Other dimensions of {@code x} must be at
      * least as large as {@code out}'s.
      */
-    void gather(DType dtype, Strided x, int dim, DType indexType, Strided index, Strided out);
+    void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out);
 
     /**
      * {@code out[..., index[..., i_dim, ...], ...] += src[..., i_dim, ...]} along {@code dim}, accumulating
      * repeated indices: the adjoint of {@link #gather}. {@code index} has {@code src}'s shape.
      */
-    void scatterAdd(DType dtype, Strided out, int dim, DType indexType, Strided index, Strided src);
+    void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src);
 
     /**
      * Unfolds sliding windows: {@code x} of shape {@code [N, C, H, W]} into {@code cols} of shape
      * {@code [N, C*kh*kw, outH*outW]}, where row {@code (c, i, j)} holds input {@code (c, y*sh - ph + i*dh,
      * x*sw - pw + j*dw)} for each output position; positions in the padding read {@code padValue}.
      */
-    void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols);
+    void im2col(ScalarType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols);
 
     /** The adjoint of {@link #im2col}: adds each column entry into its input position of {@code x}. */
-    void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x);
+    void col2im(ScalarType dtype, Strided cols, ConvGeometry geometry, Strided x);
 
     /**
      * Applies {@code rule} to every element of {@code param} in place, reading {@code grad} and updating the
      * {@link UpdateRule#stateCount()} buffers in {@code state}; all operands contiguous with the same element count.
      */
-    void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state);
+    void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state);
 
     // Optional fused kernels. A backend without one returns false, and the caller composes the operation from the
     // primitives above (slower: more passes over memory and temporaries, same results).
@@ -119,7 +121,7 @@ public interface Backend {
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
-    default boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+    default boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
         return false;
     }
 
@@ -129,7 +131,7 @@ public interface Backend {
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
-    default boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+    default boolean maxPool2dBackward(ScalarType dtype, Strided gradOut, Strided indices, Strided gradIn) {
         return false;
     }
 
@@ -144,7 +146,7 @@ public interface Backend {
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
-    default boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+    default boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
                               Strided mean, Strided var, Strided out) {
         return false;
     }
@@ -159,7 +161,7 @@ public interface Backend {
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
-    default boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+    default boolean batchNormBackward(ScalarType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
                                       Strided var, boolean batchStats, double eps, Strided gradIn,
                                       Strided gradWeight, Strided gradBias) {
         return false;
@@ -171,7 +173,7 @@ public interface Backend {
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
-    default boolean softmax(DType dtype, Strided x, Strided out, boolean log) {
+    default boolean softmax(ScalarType dtype, Strided x, Strided out, boolean log) {
         return false;
     }
 
@@ -181,7 +183,7 @@ public interface Backend {
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
-    default boolean softmaxBackward(DType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
+    default boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
         return false;
     }
 }

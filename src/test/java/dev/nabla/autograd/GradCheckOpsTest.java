@@ -15,8 +15,8 @@ import dev.nabla.GradCheck;
 import dev.nabla.Reduction;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.base.ConvGeometry;
 import dev.nabla.internal.Internals;
-import dev.nabla.backend.ConvGeometry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -392,7 +392,8 @@ class GradCheckOpsTest {
             add(cases, v.name(), r -> new Tensor[] {r.normal(v.shape())}, in -> v.op().apply(in[0]));
         }
 
-        add(cases, "cat(0) of [2, 3], [1, 3], [3, 3]", r -> new Tensor[] {r.normal(2, 3), r.normal(1, 3), r.normal(3, 3)},
+        add(cases, "cat(0) of [2, 3], [1, 3], [3, 3]", r -> new Tensor[] {r.normal(2, 3), r.normal(1, 3),
+                r.normal(3, 3)},
                 in -> Tensor.cat(0, in[0], in[1], in[2]));
         add(cases, "cat(1) of [2, 1], [2, 4]", r -> new Tensor[] {r.normal(2, 1), r.normal(2, 4)},
                 in -> Tensor.cat(1, in[0], in[1]));
@@ -415,7 +416,8 @@ class GradCheckOpsTest {
                 in -> in[0].gather(0, in[1]));
         add(cases, "gather(-1) [2, 3, 4] by [2, 2, 6]", r -> new Tensor[] {r.normal(2, 3, 4), r.indices(4, 2, 2, 6)},
                 in -> in[0].gather(-1, in[1]));
-        add(cases, "gather(1) of a transpose by a non-contiguous index", r -> new Tensor[] {r.normal(4, 3), r.indices(4, 2, 4)},
+        add(cases, "gather(1) of a transpose by a non-contiguous index", r -> new Tensor[] {r.normal(4, 3),
+                r.indices(4, 2, 4)},
                 in -> in[0].t().gather(1, in[1].narrow(1, 0, 3).t().contiguous().t()));
         add(cases, "indexSelect(0, [2, 0, 2])", r -> new Tensor[] {r.normal(3, 4), tensor(new double[] {2, 0, 2}, 3)},
                 in -> in[0].indexSelect(0, in[1]));
@@ -445,9 +447,11 @@ class GradCheckOpsTest {
     private static void layers(List<Case> cases) {
         add(cases, "conv2d 3x3", r -> new Tensor[] {r.normal(2, 2, 4, 4), r.normal(3, 2, 3, 3), r.normal(3)},
                 in -> conv(in, d(1, 1), d(0, 0), d(1, 1), 1));
-        add(cases, "conv2d stride 2 padding 1", r -> new Tensor[] {r.normal(1, 2, 5, 5), r.normal(3, 2, 3, 3), r.normal(3)},
+        add(cases, "conv2d stride 2 padding 1", r -> new Tensor[] {r.normal(1, 2, 5, 5), r.normal(3, 2, 3, 3),
+                r.normal(3)},
                 in -> conv(in, d(2, 2), d(1, 1), d(1, 1), 1));
-        add(cases, "conv2d dilation 2 padding 1", r -> new Tensor[] {r.normal(1, 2, 6, 6), r.normal(2, 2, 3, 3), r.normal(2)},
+        add(cases, "conv2d dilation 2 padding 1", r -> new Tensor[] {r.normal(1, 2, 6, 6), r.normal(2, 2, 3, 3),
+                r.normal(2)},
                 in -> conv(in, d(1, 1), d(1, 1), d(2, 2), 1));
         add(cases, "conv2d groups 2 stride (1, 2) padding (1, 0)",
                 r -> new Tensor[] {r.normal(1, 4, 4, 5), r.normal(4, 2, 3, 3), r.normal(4)},
@@ -455,7 +459,8 @@ class GradCheckOpsTest {
         add(cases, "conv2d 2x3 kernel, stride (2, 1), padding (0, 1), dilation (1, 2), no bias",
                 r -> new Tensor[] {r.normal(1, 2, 5, 6), r.normal(2, 2, 2, 3)},
                 in -> conv(in, d(2, 1), d(0, 1), d(1, 2), 1));
-        add(cases, "conv2d depthwise (groups 3)", r -> new Tensor[] {r.normal(1, 3, 4, 4), r.normal(3, 1, 2, 2), r.normal(3)},
+        add(cases, "conv2d depthwise (groups 3)", r -> new Tensor[] {r.normal(1, 3, 4, 4), r.normal(3, 1, 2, 2),
+                r.normal(3)},
                 in -> conv(in, d(1, 1), d(0, 0), d(1, 1), 3));
         add(cases, "conv2d square helper stride 1 padding 1",
                 r -> new Tensor[] {r.normal(1, 1, 4, 4), r.normal(2, 1, 3, 3), r.normal(2)},
@@ -553,7 +558,8 @@ class GradCheckOpsTest {
                     r -> new Tensor[] {r.normal(4, 5), r.indices(5, 4), r.constant(0.2, 2, 5)},
                     in -> F.nllLoss(in[0], in[1], in[2], red));
 
-            add(cases, "binaryCrossEntropy" + rn, r -> new Tensor[] {r.uniform(0.05, 0.95, 3, 4), r.uniform(0, 1, 3, 4)},
+            add(cases, "binaryCrossEntropy" + rn, r -> new Tensor[] {r.uniform(0.05, 0.95, 3, 4), r.uniform(0, 1,
+                    3, 4)},
                     in -> F.binaryCrossEntropy(in[0], in[1], null, red));
             add(cases, "binaryCrossEntropy weighted" + rn,
                     r -> new Tensor[] {r.uniform(0.05, 0.95, 3, 4), r.constant(0, 1, 3, 4), r.constant(0.5, 2, 4)},

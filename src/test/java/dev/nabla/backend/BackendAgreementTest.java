@@ -1,13 +1,14 @@
 package dev.nabla.backend;
 
 import dev.nabla.backend.registry.Backends;
+import dev.nabla.base.Strided;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.nabla.DType;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.backend.java.ReferenceKernels;
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -57,7 +58,7 @@ class BackendAgreementTest {
         List<Arguments> out = new ArrayList<>();
         Backend[] backends = {Backends.cpu(), Backends.java(), new JavaBackend(false)};
         for (Backend b : backends) {
-            for (DType t : DType.values()) {
+            for (ScalarType t : ScalarType.values()) {
                 out.add(Arguments.of(Named.of(b), t));
             }
         }
@@ -81,7 +82,7 @@ class BackendAgreementTest {
     enum Kind { CONTIGUOUS, PERMUTED, STEPPED, BROADCAST }
 
     /** A buffer and a layout over it. */
-    record Operand(DType dtype, MemorySegment data, long offset, long[] shape, long[] strides, long capacity) {
+    record Operand(ScalarType dtype, MemorySegment data, long offset, long[] shape, long[] strides, long capacity) {
         Strided strided() {
             return new Strided(data, offset, shape, strides);
         }
@@ -116,12 +117,12 @@ class BackendAgreementTest {
         }
 
         double get(long index) {
-            return dtype == DType.FLOAT32 ? data.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index)
+            return dtype == ScalarType.FLOAT32 ? data.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index)
                     : data.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index);
         }
 
         void set(long index, double v) {
-            if (dtype == DType.FLOAT32) {
+            if (dtype == ScalarType.FLOAT32) {
                 data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index, (float) v);
             } else {
                 data.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index, v);
@@ -172,7 +173,7 @@ class BackendAgreementTest {
         }
     }
 
-    private Operand layout(DType t, long[] shape, Kind kind, SplittableRandom r) {
+    private Operand layout(ScalarType t, long[] shape, Kind kind, SplittableRandom r) {
         int rank = shape.length;
         long offset = r.nextInt(0, 4);
         int[] order = new int[rank];
@@ -216,7 +217,7 @@ class BackendAgreementTest {
     }
 
     /** An input: a layout whose whole buffer (gaps included) holds values uniform in [lo, hi). */
-    private Operand input(DType t, long[] shape, Kind kind, SplittableRandom r, double lo, double hi) {
+    private Operand input(ScalarType t, long[] shape, Kind kind, SplittableRandom r, double lo, double hi) {
         if (large(shape) && kind == Kind.STEPPED) {
             kind = Kind.PERMUTED; // keeps large buffers (and the test's time) small
         }
@@ -228,7 +229,7 @@ class BackendAgreementTest {
     }
 
     /** An output layout: never broadcast (outputs may not overlap themselves). */
-    private Operand output(DType t, long[] shape, SplittableRandom r) {
+    private Operand output(ScalarType t, long[] shape, SplittableRandom r) {
         Kind kind = Kind.values()[r.nextInt(large(shape) ? 2 : 3)];
         return layout(t, shape, kind, r).twin(arena, SENTINEL);
     }
@@ -259,12 +260,12 @@ class BackendAgreementTest {
 
     // ------------------------------------------------------------------ comparisons
 
-    private static double rtol(DType t) {
-        return t == DType.FLOAT32 ? 2e-6 : 1e-13;
+    private static double rtol(ScalarType t) {
+        return t == ScalarType.FLOAT32 ? 2e-6 : 1e-13;
     }
 
-    private static double atol(DType t) {
-        return t == DType.FLOAT32 ? 1e-6 : 1e-14;
+    private static double atol(ScalarType t) {
+        return t == ScalarType.FLOAT32 ? 1e-6 : 1e-14;
     }
 
     private static void assertAgree(String what, double[] expected, double[] actual, double rtol, double atol) {
@@ -317,7 +318,7 @@ class BackendAgreementTest {
         };
     }
 
-    private Operand unaryInput(UnaryOp op, DType t, long[] shape, Kind kind, SplittableRandom r) {
+    private Operand unaryInput(UnaryOp op, ScalarType t, long[] shape, Kind kind, SplittableRandom r) {
         double[] dom = domain(op);
         Operand x = input(t, shape, kind, r, dom[0], dom[1]);
         if (op == UnaryOp.EQ_SCALAR) {
@@ -330,7 +331,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void unaryOpsAgreeWithTheReference(Named named, DType t) {
+    void unaryOpsAgreeWithTheReference(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(1);
         for (UnaryOp op : UnaryOp.values()) {
@@ -355,7 +356,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void unaryOpsInPlaceAgreeWithTheReference(Named named, DType t) {
+    void unaryOpsInPlaceAgreeWithTheReference(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(2);
         for (UnaryOp op : UnaryOp.values()) {
@@ -376,7 +377,7 @@ class BackendAgreementTest {
     /** NaN, infinities, signed zeros, subnormals and huge values give what the reference gives. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void unaryOpsAgreeOnSpecialValues(Named named, DType t) {
+    void unaryOpsAgreeOnSpecialValues(Named named, ScalarType t) {
         Backend b = named.backend();
         double[] special = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0, 1e-42,
             -1e-42, 1e-30, 3e38, -3e38, 80, -80, 0.5, -0.5, 1, -1, 2, 20.5, -20.5};
@@ -404,7 +405,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void binaryOpsAgreeWithTheReference(Named named, DType t) {
+    void binaryOpsAgreeWithTheReference(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(3);
         for (BinaryOp op : BinaryOp.values()) {
@@ -437,7 +438,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void binaryOpsInPlaceAndWithNanAgreeWithTheReference(Named named, DType t) {
+    void binaryOpsInPlaceAndWithNanAgreeWithTheReference(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(4);
         for (BinaryOp op : BinaryOp.values()) {
@@ -460,10 +461,10 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void reductionsAgreeWithTheReference(Named named, DType t) {
+    void reductionsAgreeWithTheReference(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(5);
-        double u = t == DType.FLOAT32 ? 0x1p-24 : 0x1p-53;
+        double u = t == ScalarType.FLOAT32 ? 0x1p-24 : 0x1p-53;
         for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN}) {
             for (long[] shape : shapes(r)) {
                 for (int trial = 0; trial < 2; trial++) {
@@ -525,7 +526,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void sumsOfIntegersAreExactInEveryOrder(Named named, DType t) {
+    void sumsOfIntegersAreExactInEveryOrder(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(6);
         long[] shape = {600, 500};
@@ -544,7 +545,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void extremesPropagateNanLikeTheReference(Named named, DType t) {
+    void extremesPropagateNanLikeTheReference(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(7);
         for (ReduceOp op : new ReduceOp[] {ReduceOp.MAX, ReduceOp.MIN}) {
@@ -564,7 +565,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void argReductionsAgreeWithTheReferenceIncludingTiesAndNan(Named named, DType t) {
+    void argReductionsAgreeWithTheReferenceIncludingTiesAndNan(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(8);
         for (ReduceOp op : new ReduceOp[] {ReduceOp.ARGMAX, ReduceOp.ARGMIN}) {
@@ -598,10 +599,10 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void copiesConvertAndAgreeWithTheReference(Named named, DType dst) {
+    void copiesConvertAndAgreeWithTheReference(Named named, ScalarType dst) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(9);
-        for (DType src : DType.values()) {
+        for (ScalarType src : ScalarType.values()) {
             for (long[] shape : shapes(r)) {
                 Kind kind = Kind.values()[r.nextInt(4)];
                 Operand x = input(src, shape, kind, r, -1e3, 1e3);
@@ -618,14 +619,14 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void fillSetsEveryElementOfTheViewAndNothingElse(Named named, DType t) {
+    void fillSetsEveryElementOfTheViewAndNothingElse(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(10);
         for (long[] shape : shapes(r)) {
             Operand out = output(t, shape, r);
             b.fill(t, out.strided(), 0.1);
             double[] expected = new double[(int) out.numel()];
-            Arrays.fill(expected, t == DType.FLOAT32 ? (double) 0.1f : 0.1);
+            Arrays.fill(expected, t == ScalarType.FLOAT32 ? (double) 0.1f : 0.1);
             assertAgree(b.name() + " fill " + out, expected, out.values(), 0, 0);
             out.assertUntouchedOutside(b.name() + " fill " + out);
         }
@@ -633,7 +634,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void hostCopiesMoveBytesAtTheGivenOffsets(Named named, DType t) {
+    void hostCopiesMoveBytesAtTheGivenOffsets(Named named, ScalarType t) {
         Backend b = named.backend();
         MemorySegment host = arena.allocate(64);
         MemorySegment dev = arena.allocate(128);
@@ -650,7 +651,7 @@ class BackendAgreementTest {
     // ------------------------------------------------------------------ GEMM
 
     /** A row-major matrix of {@code rows x cols} stored with a leading dimension of at least cols. */
-    private Operand matrix(DType t, int rows, int cols, int ld, SplittableRandom r) {
+    private Operand matrix(ScalarType t, int rows, int cols, int ld, SplittableRandom r) {
         long offset = r.nextInt(0, 3);
         long capacity = offset + (long) Math.max(rows - 1, 0) * ld + cols + 1;
         Operand o = new Operand(t, arena.allocate(capacity * t.byteSize(), 64), offset, new long[] {rows, cols},
@@ -661,7 +662,7 @@ class BackendAgreementTest {
         return o;
     }
 
-    private void checkGemm(Backend b, DType t, boolean ta, boolean tb, int m, int n, int k, double alpha,
+    private void checkGemm(Backend b, ScalarType t, boolean ta, boolean tb, int m, int n, int k, double alpha,
                            double beta, int batch, boolean shareA, boolean shareB, SplittableRandom r) {
         // stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed)
         int aRows = ta ? k : m;
@@ -700,7 +701,7 @@ class BackendAgreementTest {
         String what = b.name() + (batch > 1 ? " batchedGemm x" + batch : " gemm") + " " + t + " transA=" + ta
                 + " transB=" + tb + " m=" + m + " n=" + n + " k=" + k + " alpha=" + alpha + " beta=" + beta
                 + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc;
-        double u = t == DType.FLOAT32 ? 0x1p-24 : 0x1p-53;
+        double u = t == ScalarType.FLOAT32 ? 0x1p-24 : 0x1p-53;
         // every element of C's buffer: inside the batch's m x n blocks it must match, elsewhere be unchanged
         for (long i = 0; i < c.capacity(); i++) {
             double e = ref.get(i);
@@ -732,7 +733,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void gemmAgreesForEveryTransposeFlagAndOddSizes(Named named, DType t) {
+    void gemmAgreesForEveryTransposeFlagAndOddSizes(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(11);
         int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 1, 9}, {1, 13, 4}, {33, 31, 29}, {64, 64, 64}, {5, 6, 0},
@@ -754,7 +755,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void largeGemmAgrees(Named named, DType t) {
+    void largeGemmAgrees(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(12);
         checkGemm(b, t, false, false, 130, 150, 120, 1, 0, 1, false, false, r);
@@ -763,7 +764,7 @@ class BackendAgreementTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndDtypes")
-    void batchedGemmAgreesIncludingSharedOperands(Named named, DType t) {
+    void batchedGemmAgreesIncludingSharedOperands(Named named, ScalarType t) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(13);
         for (boolean ta : new boolean[] {false, true}) {

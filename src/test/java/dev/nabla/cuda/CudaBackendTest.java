@@ -6,18 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.nabla.DType;
-import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.UpdateRule;
 import dev.nabla.backend.cuda.CudaBackend;
 import dev.nabla.backend.cuda.CudaException;
 import dev.nabla.backend.java.FusedUpdates;
 import dev.nabla.backend.java.ReferenceKernels;
+import dev.nabla.backend.registry.Backends;
+import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.memory.Storage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -63,7 +63,7 @@ class CudaBackendTest {
 
     /** One buffer with the same random contents on the host and on the device, and a view into it. */
     final class Buf {
-        final DType t;
+        final ScalarType t;
         final long elems;
         final MemorySegment host;
         final MemorySegment dev;
@@ -71,7 +71,7 @@ class CudaBackendTest {
         final long[] strides;
         final long offset;
 
-        Buf(DType t, long[] shape, long[] strides, long offset, SplittableRandom r, double lo, double hi) {
+        Buf(ScalarType t, long[] shape, long[] strides, long offset, SplittableRandom r, double lo, double hi) {
             this.t = t;
             this.shape = shape;
             this.strides = strides;
@@ -94,7 +94,7 @@ class CudaBackendTest {
         }
 
         void set(MemorySegment seg, long i, double v) {
-            if (t == DType.FLOAT32) {
+            if (t == ScalarType.FLOAT32) {
                 seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) v);
             } else {
                 seg.setAtIndex(ValueLayout.JAVA_DOUBLE, i, v);
@@ -102,7 +102,8 @@ class CudaBackendTest {
         }
 
         double get(MemorySegment seg, long i) {
-            return t == DType.FLOAT32 ? seg.getAtIndex(ValueLayout.JAVA_FLOAT, i) : seg.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+            return t == ScalarType.FLOAT32 ? seg.getAtIndex(ValueLayout.JAVA_FLOAT,
+                    i) : seg.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
         }
 
         Strided onHost() {
@@ -152,11 +153,11 @@ class CudaBackendTest {
         return Math.abs(got - want) <= atol + rtol * Math.abs(want);
     }
 
-    Buf buf(DType t, long[] shape, Kind kind, SplittableRandom r) {
+    Buf buf(ScalarType t, long[] shape, Kind kind, SplittableRandom r) {
         return buf(t, shape, kind, r, -2, 2);
     }
 
-    Buf buf(DType t, long[] shape, Kind kind, SplittableRandom r, double lo, double hi) {
+    Buf buf(ScalarType t, long[] shape, Kind kind, SplittableRandom r, double lo, double hi) {
         int rank = shape.length;
         long[] strides = new long[rank];
         long offset = r.nextInt(0, 3);
@@ -192,12 +193,12 @@ class CudaBackendTest {
         return new Buf(t, shape, strides, offset, r, lo, hi);
     }
 
-    static double rtol(DType t) {
-        return t == DType.FLOAT32 ? 2.5e-7 : 1e-12;
+    static double rtol(ScalarType t) {
+        return t == ScalarType.FLOAT32 ? 2.5e-7 : 1e-12;
     }
 
-    static double atol(DType t) {
-        return t == DType.FLOAT32 ? 1e-6 : 1e-12;
+    static double atol(ScalarType t) {
+        return t == ScalarType.FLOAT32 ? 1e-6 : 1e-12;
     }
 
     static final long[][] SHAPES = {{}, {1}, {7}, {3, 5}, {4, 1, 6}, {2, 3, 4, 5}, {3, 2, 1, 2, 3, 2}, {1000, 3}};
@@ -205,8 +206,8 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ element-wise
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void fillAndCopy(DType t) {
+    @EnumSource(ScalarType.class)
+    void fillAndCopy(ScalarType t) {
         SplittableRandom r = new SplittableRandom(1);
         for (long[] shape : SHAPES) {
             for (Kind k : new Kind[] {Kind.CONTIGUOUS, Kind.PERMUTED, Kind.STEPPED}) {
@@ -219,7 +220,7 @@ class CudaBackendTest {
                 ReferenceKernels.fill(t, zero.onHost(), 0.0);
                 cuda.fill(t, zero.onDevice(), 0.0);
                 zero.assertSame("fill 0 " + k, 0, 0);
-                for (DType st : DType.values()) {
+                for (ScalarType st : ScalarType.values()) {
                     for (Kind sk : Kind.values()) {
                         Buf src = buf(st, shape, sk, r);
                         Buf out = buf(t, shape, k, r);
@@ -233,8 +234,8 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void everyUnaryOp(DType t) {
+    @EnumSource(ScalarType.class)
+    void everyUnaryOp(ScalarType t) {
         SplittableRandom r = new SplittableRandom(2);
         double[] specials = {0.0, -0.0, 1.0, -1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
             1e-30, 50, -50, 700, -700};
@@ -264,8 +265,8 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void everyBinaryOpWithBroadcasting(DType t) {
+    @EnumSource(ScalarType.class)
+    void everyBinaryOpWithBroadcasting(ScalarType t) {
         SplittableRandom r = new SplittableRandom(3);
         for (BinaryOp op : BinaryOp.values()) {
             for (long[] shape : new long[][] {{}, {7}, {3, 5}, {2, 3, 4, 5}, {3, 2, 1, 2, 3, 2}, {1000, 3}}) {
@@ -290,8 +291,8 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ reductions
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void reductionsOverAnyDimensions(DType t) {
+    @EnumSource(ScalarType.class)
+    void reductionsOverAnyDimensions(ScalarType t) {
         SplittableRandom r = new SplittableRandom(4);
         long[][] shapes = {{7}, {3, 5}, {2, 3, 4, 5}, {3, 700, 2}, {2048, 40}, {40, 2048}, {5, 0, 3}};
         for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN}) {
@@ -321,15 +322,15 @@ class CudaBackendTest {
                     ReferenceKernels.reduce(op, t, x.onHost(), out.onHost());
                     cuda.reduce(op, t, x.onDevice(), out.onDevice());
                     out.assertSame(op + " of " + Arrays.toString(shape) + " " + k + " to " + Arrays.toString(outShape),
-                            t == DType.FLOAT32 ? 1e-6 : 1e-12, t == DType.FLOAT32 ? 1e-5 : 1e-11);
+                            t == ScalarType.FLOAT32 ? 1e-6 : 1e-12, t == ScalarType.FLOAT32 ? 1e-5 : 1e-11);
                 }
             }
         }
     }
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void argMaxAndArgMinTakeTheFirstAndLetNanWin(DType t) {
+    @EnumSource(ScalarType.class)
+    void argMaxAndArgMinTakeTheFirstAndLetNanWin(ScalarType t) {
         SplittableRandom r = new SplittableRandom(5);
         for (ReduceOp op : new ReduceOp[] {ReduceOp.ARGMAX, ReduceOp.ARGMIN}) {
             for (long[] shape : new long[][] {{9}, {3, 5}, {2, 3, 4, 5}, {300, 70}}) {
@@ -356,7 +357,7 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ indexing
 
     /** Index values (exact integers) in [0, size) on both sides. */
-    private Buf indices(DType it, long[] shape, long size, SplittableRandom r, boolean broadcast) {
+    private Buf indices(ScalarType it, long[] shape, long size, SplittableRandom r, boolean broadcast) {
         Buf idx = buf(it, shape, broadcast ? Kind.BROADCAST : Kind.CONTIGUOUS, r);
         for (long i = 0; i < idx.elems; i++) {
             idx.put(i, r.nextInt((int) size));
@@ -365,11 +366,11 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void gatherAndScatterAdd(DType t) {
+    @EnumSource(ScalarType.class)
+    void gatherAndScatterAdd(ScalarType t) {
         SplittableRandom r = new SplittableRandom(6);
         long[][] shapes = {{6}, {4, 5}, {3, 4, 5}};
-        for (DType it : DType.values()) {
+        for (ScalarType it : ScalarType.values()) {
             for (long[] xs : shapes) {
                 for (int dim = 0; dim < xs.length; dim++) {
                     long[] os = xs.clone();
@@ -387,7 +388,7 @@ class CudaBackendTest {
                     Buf acc = buf(t, xs, Kind.values()[r.nextInt(3)], r);
                     ReferenceKernels.scatterAdd(t, acc.onHost(), dim, it, idx.onHost(), src.onHost());
                     cuda.scatterAdd(t, acc.onDevice(), dim, it, idx.onDevice(), src.onDevice());
-                    acc.assertSame("scatterAdd dim " + dim, rtol(t) * 8, t == DType.FLOAT32 ? 2e-5 : 1e-12);
+                    acc.assertSame("scatterAdd dim " + dim, rtol(t) * 8, t == ScalarType.FLOAT32 ? 2e-5 : 1e-12);
                 }
             }
         }
@@ -396,7 +397,7 @@ class CudaBackendTest {
     @Test
     void anIndexOutOfRangeThrowsAndTheDeviceKeepsWorking() {
         SplittableRandom r = new SplittableRandom(7);
-        DType t = DType.FLOAT32;
+        ScalarType t = ScalarType.FLOAT32;
         Buf x = buf(t, new long[] {4, 5}, Kind.CONTIGUOUS, r);
         Buf idx = indices(t, new long[] {4, 3}, 5, r, false);
         idx.put(7, 5);
@@ -418,8 +419,8 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void im2colAndCol2im(DType t) {
+    @EnumSource(ScalarType.class)
+    void im2colAndCol2im(ScalarType t) {
         SplittableRandom r = new SplittableRandom(8);
         ConvGeometry[] geos = {new ConvGeometry(3, 3, 1, 1, 1, 1, 1, 1), new ConvGeometry(2, 3, 2, 1, 0, 1, 1, 2),
             new ConvGeometry(3, 2, 2, 3, 2, 1, 2, 1), new ConvGeometry(1, 1, 1, 1, 0, 0, 1, 1)};
@@ -436,7 +437,7 @@ class CudaBackendTest {
                 cols.assertSame("im2col " + g + " " + k, 0, 0);
                 ReferenceKernels.col2im(t, cols.onHost(), g, x.onHost());
                 cuda.col2im(t, cols.onDevice(), g, x.onDevice());
-                x.assertSame("col2im " + g + " " + k, rtol(t) * 8, t == DType.FLOAT32 ? 2e-5 : 1e-12);
+                x.assertSame("col2im " + g + " " + k, rtol(t) * 8, t == ScalarType.FLOAT32 ? 2e-5 : 1e-12);
             }
         }
     }
@@ -444,8 +445,8 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ GEMM
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void gemmAllTranspositionsOffsetsAndScalars(DType t) {
+    @EnumSource(ScalarType.class)
+    void gemmAllTranspositionsOffsetsAndScalars(ScalarType t) {
         SplittableRandom r = new SplittableRandom(9);
         int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 1, 33}, {64, 48, 1}, {130, 70, 90}, {5, 9, 0}};
         for (int[] s : sizes) {
@@ -470,15 +471,15 @@ class CudaBackendTest {
                         beta, c.host, c.offset + 3, ldc);
                 cuda.gemm(t, ta, tb, m, n, k, alpha, a.dev, a.offset + 1, lda, b.dev, b.offset + 2, ldb, beta, c.dev,
                         c.offset + 3, ldc);
-                double tol = (t == DType.FLOAT32 ? 4e-7 : 1e-15) * Math.max(1, k) * 4;
+                double tol = (t == ScalarType.FLOAT32 ? 4e-7 : 1e-15) * Math.max(1, k) * 4;
                 c.assertSame("gemm " + m + "x" + n + "x" + k + " ta=" + ta + " tb=" + tb + " lda=" + lda, tol, tol);
             }
         }
     }
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void batchedGemmWithABroadcastOperand(DType t) {
+    @EnumSource(ScalarType.class)
+    void batchedGemmWithABroadcastOperand(ScalarType t) {
         SplittableRandom r = new SplittableRandom(10);
         int m = 9;
         int n = 13;
@@ -501,7 +502,7 @@ class CudaBackendTest {
             }
             cuda.batchedGemm(t, ta, tb, m, n, k, 1.0, a.dev, a.offset, lda, strideA, b.dev, b.offset, ldb, strideB,
                     0.0, c.dev, c.offset, n, strideC, batch);
-            double tol = (t == DType.FLOAT32 ? 4e-7 : 1e-15) * k * 4;
+            double tol = (t == ScalarType.FLOAT32 ? 4e-7 : 1e-15) * k * 4;
             c.assertSame("batchedGemm variant " + variant, tol, tol);
         }
     }
@@ -509,9 +510,10 @@ class CudaBackendTest {
     @Test
     void cublasErrorsNameTheCallAndTheStatus() {
         SplittableRandom r = new SplittableRandom(11);
-        Buf a = buf(DType.FLOAT32, new long[] {64}, Kind.CONTIGUOUS, r);
+        Buf a = buf(ScalarType.FLOAT32, new long[] {64}, Kind.CONTIGUOUS, r);
         // lda 2 < k 4 for a 4x4 row-major A: cuBLAS rejects it
-        var e = assertThrows(CudaException.class, () -> cuda.gemm(DType.FLOAT32, false, false, 4, 4, 4, 1.0, a.dev, 0,
+        var e = assertThrows(CudaException.class, () -> cuda.gemm(ScalarType.FLOAT32, false, false, 4, 4, 4, 1.0,
+                a.dev, 0,
                 2, a.dev, 0, 4, 0.0, a.dev, 32, 4));
         assertTrue(e.getMessage().contains("cublasSgemm_v2") && e.getMessage().contains("CUBLAS_STATUS_INVALID_VALUE"),
                 e.getMessage());
@@ -519,17 +521,17 @@ class CudaBackendTest {
         assertTrue(oom.getMessage().contains("cuMemAlloc_v2") && oom.getMessage().contains("out of device memory"),
                 oom.getMessage());
         // the device still works
-        Buf x = buf(DType.FLOAT32, new long[] {10}, Kind.CONTIGUOUS, r);
-        ReferenceKernels.fill(DType.FLOAT32, x.onHost(), 3);
-        cuda.fill(DType.FLOAT32, x.onDevice(), 3);
+        Buf x = buf(ScalarType.FLOAT32, new long[] {10}, Kind.CONTIGUOUS, r);
+        ReferenceKernels.fill(ScalarType.FLOAT32, x.onHost(), 3);
+        cuda.fill(ScalarType.FLOAT32, x.onDevice(), 3);
         x.assertSame("fill after errors", 0, 0);
     }
 
     // ------------------------------------------------------------------ optimizers
 
     @ParameterizedTest
-    @EnumSource(DType.class)
-    void fusedUpdatesMatchTheReference(DType t) {
+    @EnumSource(ScalarType.class)
+    void fusedUpdatesMatchTheReference(ScalarType t) {
         SplittableRandom r = new SplittableRandom(12);
         List<UpdateRule> rules = List.of(
                 new UpdateRule.Sgd(0.1, 0, 0, 0, false, true),
@@ -556,7 +558,7 @@ class CudaBackendTest {
                 Strided[] ds = Arrays.stream(st).map(Buf::onDevice).toArray(Strided[]::new);
                 FusedUpdates.apply(t, rule, p.onHost(), g.onHost(), hs);
                 cuda.fusedUpdate(t, rule, p.onDevice(), g.onDevice(), ds);
-                double tol = t == DType.FLOAT32 ? 1e-6 : 1e-13;
+                double tol = t == ScalarType.FLOAT32 ? 1e-6 : 1e-13;
                 p.assertSame(rule + " param", tol, tol);
                 for (int i = 0; i < st.length; i++) {
                     st[i].assertSame(rule + " state " + i, tol, tol);

@@ -6,9 +6,10 @@ import dev.nabla.F;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cuda.CudaBackend;
 import dev.nabla.backend.cuda.CudaRuntime;
+import dev.nabla.backend.registry.Backends;
+import dev.nabla.base.ScalarType;
 import dev.nabla.memory.Storage;
 import dev.nabla.nn.Conv2d;
 import dev.nabla.nn.Flatten;
@@ -44,19 +45,19 @@ public final class CudaBench {
         CudaBackend cuda = (CudaBackend) Backends.cuda(0);
         int[] sizes = quick ? new int[] {1024} : new int[] {4096, 8192};
         for (int n : sizes) {
-            gemm(cuda, DType.FLOAT32, n, false);
+            gemm(cuda, ScalarType.FLOAT32, n, false);
         }
         for (int n : sizes) {
-            gemm(cuda, DType.FLOAT32, n, true);
+            gemm(cuda, ScalarType.FLOAT32, n, true);
         }
-        gemm(cuda, DType.FLOAT64, quick ? 512 : 4096, false);
+        gemm(cuda, ScalarType.FLOAT64, quick ? 512 : 4096, false);
         mlp(Device.cuda(0), quick ? 5 : 200, "cuda");
         mlp(Device.CPU, quick ? 2 : 5, "cpu");
         cnn(Device.cuda(0), quick ? 3 : 50, "cuda");
         System.out.println("RESULT pool " + cuda.pool().stats() + " cuMemAlloc=" + cuda.deviceAllocations());
     }
 
-    private static void gemm(CudaBackend cuda, DType t, int n, boolean tf32) {
+    private static void gemm(CudaBackend cuda, ScalarType t, int n, boolean tf32) {
         long bytes = (long) n * n * t.byteSize();
         Storage a = cuda.pool().allocate(bytes);
         Storage b = cuda.pool().allocate(bytes);
@@ -65,7 +66,7 @@ public final class CudaBench {
             MemorySegment host = arena.allocate(bytes, 8);
             SplittableRandom r = new SplittableRandom(n);
             for (long i = 0; i < (long) n * n; i++) {
-                if (t == DType.FLOAT32) {
+                if (t == ScalarType.FLOAT32) {
                     host.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() - 0.5));
                 } else {
                     host.setAtIndex(ValueLayout.JAVA_DOUBLE, i, r.nextDouble() - 0.5);
@@ -142,7 +143,8 @@ public final class CudaBench {
                 new Conv2d(1, 32, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1, true, g, t,
                         Device.CPU),
                 new ReLU(), new MaxPool2d(2),
-                new Conv2d(32, 64, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1, true, g, t,
+                new Conv2d(32, 64, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1, true,
+                        g, t,
                         Device.CPU),
                 new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(64 * 7 * 7, 10, true, g, t, Device.CPU));
         model.to(d);

@@ -1,8 +1,8 @@
 package dev.nabla.backend.cpu;
 
-import dev.nabla.DType;
 import dev.nabla.backend.java.ChunkRunner;
 import dev.nabla.backend.java.JavaBackend;
+import dev.nabla.base.ScalarType;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
@@ -62,7 +62,7 @@ public class CpuBackend extends JavaBackend {
     }
 
     @Override
-    public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public void gemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
         if (m == 0 || n == 0) {
@@ -74,7 +74,7 @@ public class CpuBackend extends JavaBackend {
 
     /** One {@code cblas_?gemm} per batch entry: Debian's OpenBLAS has no {@code cblas_?gemm_batch}. */
     @Override
-    public void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             MemorySegment a, long aOffset, int lda, long strideA,
                             MemorySegment b, long bOffset, int ldb, long strideB,
                             double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
@@ -121,12 +121,12 @@ public class CpuBackend extends JavaBackend {
         }
     }
 
-    private static void cblasGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    private static void cblasGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                                   MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                                   double beta, MemorySegment c, long cOffset, int ldc) {
         int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
-        if (dtype == DType.FLOAT32) {
+        if (dtype == ScalarType.FLOAT32) {
             long es = ValueLayout.JAVA_FLOAT.byteSize();
             cblas_h.cblas_sgemm(cblas_h.CblasRowMajor(), ta, tb, m, n, k, (float) alpha,
                     a.asSlice(aOffset * es), lda, b.asSlice(bOffset * es), ldb, (float) beta,

@@ -1,8 +1,8 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.DType;
-import dev.nabla.backend.ConvGeometry;
-import dev.nabla.backend.Strided;
+import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 
 /** The sliding-window kernels behind convolution: im2col and its adjoint col2im (deterministic, no atomics). */
 final class ConvKernels {
@@ -14,7 +14,7 @@ final class ConvKernels {
         this.module = module;
     }
 
-    void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
+    void im2col(ScalarType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
         if (cols.numel() == 0) {
             return;
         }
@@ -27,7 +27,7 @@ final class ConvKernels {
         }
     }
 
-    void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
+    void col2im(ScalarType dtype, Strided cols, ConvGeometry geometry, Strided x) {
         if (x.numel() == 0 || cols.numel() == 0) {
             return;
         }

@@ -5,9 +5,9 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.nabla.DType;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.bindings.cublas.cublas_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -67,7 +67,7 @@ final class CublasGemm {
         return storedRows <= 1 ? (int) Math.max(ld, Math.max(1, storedCols)) : ld;
     }
 
-    void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, long strideA,
                      MemorySegment b, long bOffset, int ldb, long strideB,
                      double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
@@ -95,7 +95,7 @@ final class CublasGemm {
         MemorySegment pb = MemorySegment.ofAddress(DeviceAddress.of(b, bOffset, dtype));
         MemorySegment pc = MemorySegment.ofAddress(DeviceAddress.of(c, cOffset, dtype));
         try (Arena ar = Arena.ofConfined()) {
-            boolean f32 = dtype == DType.FLOAT32;
+            boolean f32 = dtype == ScalarType.FLOAT32;
             MemorySegment al = f32 ? ar.allocateFrom(JAVA_FLOAT, (float) alpha) : ar.allocateFrom(JAVA_DOUBLE, alpha);
             MemorySegment be = f32 ? ar.allocateFrom(JAVA_FLOAT, (float) beta) : ar.allocateFrom(JAVA_DOUBLE, beta);
             int rc;

@@ -1,13 +1,13 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.DType;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.UpdateRule;
+import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.memory.MemoryPool;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -162,17 +162,17 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ kernels
 
     @Override
-    public void fill(DType dtype, Strided dst, double value) {
+    public void fill(ScalarType dtype, Strided dst, double value) {
         elementwise.fill(dtype, dst, value);
     }
 
     @Override
-    public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
+    public void copy(ScalarType srcType, Strided src, ScalarType dstType, Strided dst) {
         elementwise.copy(srcType, src, dstType, dst);
     }
 
     @Override
-    public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public void gemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
         gemm.batchedGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, 0, b, bOffset, ldb, 0, beta, c,
@@ -180,7 +180,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             MemorySegment a, long aOffset, int lda, long strideA,
                             MemorySegment b, long bOffset, int ldb, long strideB,
                             double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
@@ -189,47 +189,47 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
+    public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
         elementwise.unary(op, dtype, x, out, a, b);
     }
 
     @Override
-    public void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
+    public void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
         elementwise.binary(op, dtype, x, y, out);
     }
 
     @Override
-    public void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
+    public void reduce(ReduceOp op, ScalarType dtype, Strided x, Strided out) {
         reductions.reduce(op, dtype, x, out);
     }
 
     @Override
-    public void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
+    public void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
         reductions.argReduce(op, dtype, x, dim, out);
     }
 
     @Override
-    public void gather(DType dtype, Strided x, int dim, DType indexType, Strided index, Strided out) {
+    public void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out) {
         indexing.gather(dtype, x, dim, indexType, index, out);
     }
 
     @Override
-    public void scatterAdd(DType dtype, Strided out, int dim, DType indexType, Strided index, Strided src) {
+    public void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
         indexing.scatterAdd(dtype, out, dim, indexType, index, src);
     }
 
     @Override
-    public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
+    public void im2col(ScalarType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
         conv.im2col(dtype, x, geometry, padValue, cols);
     }
 
     @Override
-    public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
+    public void col2im(ScalarType dtype, Strided cols, ConvGeometry geometry, Strided x) {
         conv.col2im(dtype, cols, geometry, x);
     }
 
     @Override
-    public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
+    public void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
         optimizers.fusedUpdate(dtype, rule, param, grad, state);
     }
 }

@@ -1,9 +1,9 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.bindings.cuda.cuda_h;
 
 /**
@@ -21,7 +21,7 @@ final class ElementwiseKernels {
         this.module = module;
     }
 
-    void fill(DType dtype, Strided dst, double value) {
+    void fill(ScalarType dtype, Strided dst, double value) {
         if (dst.numel() == 0) {
             return;
         }
@@ -30,7 +30,7 @@ final class ElementwiseKernels {
         long n = Layouts.numel(c.shape());
         if (c.dense()) {
             long at = DeviceAddress.of(dst.data(), dst.offset(), dtype);
-            if (dtype == DType.FLOAT32) {
+            if (dtype == ScalarType.FLOAT32) {
                 device.check(cuda_h.cuMemsetD32Async(at, Float.floatToRawIntBits((float) value), n, device.stream()),
                         "cuMemsetD32Async");
                 return;
@@ -47,7 +47,7 @@ final class ElementwiseKernels {
         }
     }
 
-    void copy(DType srcType, Strided src, DType dstType, Strided dst) {
+    void copy(ScalarType srcType, Strided src, ScalarType dstType, Strided dst) {
         if (dst.numel() == 0) {
             return;
         }
@@ -70,7 +70,7 @@ final class ElementwiseKernels {
         }
     }
 
-    void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
+    void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
         if (out.numel() == 0) {
             return;
         }
@@ -83,7 +83,7 @@ final class ElementwiseKernels {
         }
     }
 
-    void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
+    void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
         if (out.numel() == 0) {
             return;
         }

@@ -3,8 +3,8 @@ package dev.nabla.backend.cuda;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.nabla.DType;
-import dev.nabla.backend.Strided;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.bindings.cuda.cuda_h;
 import java.lang.foreign.MemorySegment;
 
@@ -27,7 +27,7 @@ final class IndexKernels {
         device.check(cuda_h.cuMemsetD32_v2(errorFlag, 0, 16), "cuMemsetD32_v2");
     }
 
-    void gather(DType dtype, Strided x, int dim, DType indexType, Strided index, Strided out) {
+    void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out) {
         if (out.numel() == 0) {
             return;
         }
@@ -38,7 +38,7 @@ final class IndexKernels {
                 x.data().address(), index.data().address(), out.data().address(), x.shape()[dim], x.strides()[dim]);
     }
 
-    void scatterAdd(DType dtype, Strided out, int dim, DType indexType, Strided index, Strided src) {
+    void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
         if (src.numel() == 0) {
             return;
         }

@@ -5,7 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.nabla.DType;
+import dev.nabla.base.ScalarType;
 import dev.nabla.bindings.cuda.cuda_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,8 +30,8 @@ final class KernelLaunch implements AutoCloseable {
     }
 
     /** The kernel-name suffix of a dtype: {@code unary_f32}, {@code copy_f32_f64}. */
-    static String suffix(DType t) {
-        return t == DType.FLOAT32 ? "f32" : "f64";
+    static String suffix(ScalarType t) {
+        return t == ScalarType.FLOAT32 ? "f32" : "f64";
     }
 
     KernelLaunch ptr(long address) {

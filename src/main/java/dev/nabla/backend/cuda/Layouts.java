@@ -3,7 +3,7 @@ package dev.nabla.backend.cuda;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.nabla.backend.ConvGeometry;
+import dev.nabla.base.ConvGeometry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;

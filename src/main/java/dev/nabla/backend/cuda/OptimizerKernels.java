@@ -1,8 +1,8 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.DType;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UpdateRule;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 
 /**
  * Fused optimizer updates: one kernel per rule reads and writes a parameter, its gradient and its state in a single
@@ -17,7 +17,7 @@ final class OptimizerKernels {
         this.module = module;
     }
 
-    void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
+    void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
         long n = param.numel();
         if (n == 0) {
             return;

@@ -1,8 +1,8 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.DType;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -23,7 +23,7 @@ final class ReductionKernels {
         this.module = module;
     }
 
-    void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
+    void reduce(ReduceOp op, ScalarType dtype, Strided x, Strided out) {
         if (!REDUCE_KERNEL_OPS.contains(op)) {
             throw new IllegalArgumentException("reduce: unsupported op " + op);
         }
@@ -72,7 +72,7 @@ final class ReductionKernels {
         }
     }
 
-    void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
+    void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
         boolean max = switch (op) {
             case ARGMAX -> true;
             case ARGMIN -> false;

@@ -1,9 +1,9 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.java.vector.VectorKernels;
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -18,7 +18,8 @@ final class Elementwise {
     }
 
     /** {@code out = op(x)} over operands {@code 0 = x, 1 = out} of {@code l}. */
-    static void unary(boolean vec, UnaryOp op, DType t, MemorySegment x, MemorySegment o, Layout l, long lo, long hi,
+    static void unary(boolean vec, UnaryOp op, ScalarType t, MemorySegment x, MemorySegment o, Layout l, long lo,
+            long hi,
                       double a, double b) {
         long xs = l.innerStride(0);
         long os = l.innerStride(1);
@@ -35,11 +36,11 @@ final class Elementwise {
         }
     }
 
-    private static void unaryRun(boolean vec, UnaryOp op, DType t, MemorySegment x, long xo, MemorySegment o,
+    private static void unaryRun(boolean vec, UnaryOp op, ScalarType t, MemorySegment x, long xo, MemorySegment o,
                                  long oo, long n, double a, double b) {
         long done = vec ? VectorKernels.unary(t, op, x, xo, o, oo, n, a, b) : 0;
         if (done < n) {
-            if (t == DType.FLOAT32) {
+            if (t == ScalarType.FLOAT32) {
                 FloatUnary.run(op, x, xo + done, o, oo + done, n - done, a, b);
             } else {
                 DoubleUnary.run(op, x, xo + done, o, oo + done, n - done, a, b);
@@ -47,7 +48,7 @@ final class Elementwise {
         }
     }
 
-    private static void unaryBlocked(boolean vec, UnaryOp op, DType t, MemorySegment x, long xo, long xs,
+    private static void unaryBlocked(boolean vec, UnaryOp op, ScalarType t, MemorySegment x, long xo, long xs,
                                      MemorySegment o, long oo, long os, long n, double a, double b) {
         MemorySegment s = Runs.scratch()[0];
         for (long done = 0; done < n; done += Runs.BLOCK) {
@@ -63,7 +64,7 @@ final class Elementwise {
     }
 
     /** {@code out = op(x, y)} over operands {@code 0 = x, 1 = y, 2 = out} of {@code l}. */
-    static void binary(boolean vec, BinaryOp op, DType t, MemorySegment x, MemorySegment y, MemorySegment o,
+    static void binary(boolean vec, BinaryOp op, ScalarType t, MemorySegment x, MemorySegment y, MemorySegment o,
                        Layout l, long lo, long hi) {
         long xs = l.innerStride(0);
         long ys = l.innerStride(1);
@@ -78,7 +79,7 @@ final class Elementwise {
                 binaryRun(vec, op, t, x, xo, y, yo, o, oo, n);
             } else if (!vec && xs == 1 && ys == 0 && os == 1) { // a broadcast column, e.g. x - rowMean
                 double yv = ReferenceKernels.get(t, y, yo);
-                if (t == DType.FLOAT32) {
+                if (t == ScalarType.FLOAT32) {
                     FloatBinary.runScalarY(op, x, xo, (float) yv, o, oo, n);
                 } else {
                     DoubleBinary.runScalarY(op, x, xo, yv, o, oo, n);
@@ -93,11 +94,11 @@ final class Elementwise {
         }
     }
 
-    private static void binaryRun(boolean vec, BinaryOp op, DType t, MemorySegment x, long xo, MemorySegment y,
+    private static void binaryRun(boolean vec, BinaryOp op, ScalarType t, MemorySegment x, long xo, MemorySegment y,
                                   long yo, MemorySegment o, long oo, long n) {
         long done = vec ? VectorKernels.binary(t, op, x, xo, y, yo, o, oo, n) : 0;
         if (done < n) {
-            if (t == DType.FLOAT32) {
+            if (t == ScalarType.FLOAT32) {
                 FloatBinary.run(op, x, xo + done, y, yo + done, o, oo + done, n - done);
             } else {
                 DoubleBinary.run(op, x, xo + done, y, yo + done, o, oo + done, n - done);
@@ -105,7 +106,7 @@ final class Elementwise {
         }
     }
 
-    private static void binaryBlocked(boolean vec, BinaryOp op, DType t, MemorySegment x, long xo, long xs,
+    private static void binaryBlocked(boolean vec, BinaryOp op, ScalarType t, MemorySegment x, long xo, long xs,
                                       MemorySegment y, long yo, long ys, MemorySegment o, long oo, long os, long n) {
         MemorySegment[] s = Runs.scratch();
         if (ys == 0) {
@@ -136,7 +137,7 @@ final class Elementwise {
     }
 
     /** Sets every element of operand 0 of {@code l} to {@code value}. */
-    static void fill(boolean vec, DType t, MemorySegment d, Layout l, long lo, long hi, double value) {
+    static void fill(boolean vec, ScalarType t, MemorySegment d, Layout l, long lo, long hi, double value) {
         long ds = l.innerStride(0);
         boolean zero = Double.doubleToRawLongBits(value) == 0; // memset beats a vector loop
         Odometer it = new Odometer(l, lo);
@@ -153,7 +154,7 @@ final class Elementwise {
     }
 
     /** Copies operand 0 of {@code l} into operand 1, converting the dtype. */
-    static void copy(boolean vec, DType st, MemorySegment s, DType dt, MemorySegment d, Layout l, long lo,
+    static void copy(boolean vec, ScalarType st, MemorySegment s, ScalarType dt, MemorySegment d, Layout l, long lo,
                      long hi) {
         long ss = l.innerStride(0);
         long ds = l.innerStride(1);

@@ -1,8 +1,8 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UpdateRule;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -15,7 +15,8 @@ public final class FusedUpdates {
     }
 
     private static double get(boolean f32, MemorySegment s, long i) {
-        return f32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i) : s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
+        return f32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED,
+                i) : s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
     }
 
     private static void set(boolean f32, MemorySegment s, long i, double v) {
@@ -27,11 +28,11 @@ public final class FusedUpdates {
     }
 
     /** Applies {@code rule} over elements {@code [from, to)} (all operands contiguous). */
-    public static void apply(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state, long from,
+    public static void apply(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state, long from,
                              long to) {
         // One small method per rule: a single method holding all four loops grew too large for the JIT to inline
         // the segment accessors, and ran about ten times slower than these.
-        boolean f = dtype == DType.FLOAT32;
+        boolean f = dtype == ScalarType.FLOAT32;
         switch (rule) {
             case UpdateRule.Sgd r -> sgd(f, r, param, grad, state, from, to);
             case UpdateRule.Adam r -> adam(f, r, param, grad, state, from, to);
@@ -171,7 +172,7 @@ public final class FusedUpdates {
     }
 
     /** Applies {@code rule} to every element. */
-    public static void apply(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
+    public static void apply(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
         apply(dtype, rule, param, grad, state, 0, param.numel());
     }
 }

@@ -1,13 +1,13 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
-import dev.nabla.backend.UpdateRule;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.backend.UpdateRule;
+import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.memory.MemoryPool;
 import java.lang.foreign.MemorySegment;
 
@@ -47,12 +47,12 @@ public class JavaBackend implements Backend {
     }
 
     @Override
-    public void fill(DType dtype, Strided dst, double value) {
+    public void fill(ScalarType dtype, Strided dst, double value) {
         JavaKernels.fill(useVector, runner(), dtype, dst, value);
     }
 
     @Override
-    public void copy(DType srcType, Strided src, DType dstType, Strided dst) {
+    public void copy(ScalarType srcType, Strided src, ScalarType dstType, Strided dst) {
         JavaKernels.copy(useVector, runner(), srcType, src, dstType, dst);
     }
 
@@ -67,7 +67,7 @@ public class JavaBackend implements Backend {
     }
 
     @Override
-    public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public void gemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
         JavaGemm.gemm(useVector, dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
@@ -75,7 +75,7 @@ public class JavaBackend implements Backend {
     }
 
     @Override
-    public void batchedGemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             MemorySegment a, long aOffset, int lda, long strideA,
                             MemorySegment b, long bOffset, int ldb, long strideB,
                             double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
@@ -84,76 +84,76 @@ public class JavaBackend implements Backend {
     }
 
     @Override
-    public void unary(UnaryOp op, DType dtype, Strided x, Strided out, double a, double b) {
+    public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
         JavaKernels.unary(useVector, runner(), op, dtype, x, out, a, b);
     }
 
     @Override
-    public void binary(BinaryOp op, DType dtype, Strided x, Strided y, Strided out) {
+    public void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
         JavaKernels.binary(useVector, runner(), op, dtype, x, y, out);
     }
 
     @Override
-    public void reduce(ReduceOp op, DType dtype, Strided x, Strided out) {
+    public void reduce(ReduceOp op, ScalarType dtype, Strided x, Strided out) {
         JavaKernels.reduce(useVector, runner(), op, dtype, x, out);
     }
 
     @Override
-    public void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
+    public void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
         JavaKernels.argReduce(op, dtype, x, dim, out);
     }
 
     @Override
-    public void gather(DType dtype, Strided x, int dim, DType indexType, Strided index, Strided out) {
+    public void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out) {
         if (!IndexKernels.gather(dtype, x, dim, indexType, index, out)) {
             ReferenceKernels.gather(dtype, x, dim, indexType, index, out);
         }
     }
 
     @Override
-    public void scatterAdd(DType dtype, Strided out, int dim, DType indexType, Strided index, Strided src) {
+    public void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
         if (!IndexKernels.scatterAdd(dtype, out, dim, indexType, index, src)) {
             ReferenceKernels.scatterAdd(dtype, out, dim, indexType, index, src);
         }
     }
 
     @Override
-    public void im2col(DType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
+    public void im2col(ScalarType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
         if (!IndexKernels.im2col(runner(), dtype, x, geometry, padValue, cols)) {
             ReferenceKernels.im2col(dtype, x, geometry, padValue, cols);
         }
     }
 
     @Override
-    public void col2im(DType dtype, Strided cols, ConvGeometry geometry, Strided x) {
+    public void col2im(ScalarType dtype, Strided cols, ConvGeometry geometry, Strided x) {
         if (!IndexKernels.col2im(runner(), dtype, cols, geometry, x)) {
             ReferenceKernels.col2im(dtype, cols, geometry, x);
         }
     }
 
     @Override
-    public void fusedUpdate(DType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
+    public void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
         JavaKernels.fusedUpdate(useVector, runner(), dtype, rule, param, grad, state);
     }
 
     @Override
-    public boolean maxPool2d(DType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+    public boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
         return PoolKernels.maxPool2d(runner(), dtype, x, geometry, out, indices);
     }
 
     @Override
-    public boolean maxPool2dBackward(DType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+    public boolean maxPool2dBackward(ScalarType dtype, Strided gradOut, Strided indices, Strided gradIn) {
         return PoolKernels.maxPool2dBackward(runner(), dtype, gradOut, indices, gradIn);
     }
 
     @Override
-    public boolean batchNorm(DType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+    public boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
                              Strided mean, Strided var, Strided out) {
         return NormKernels.batchNorm(useVector, runner(), dtype, x, weight, bias, batchStats, eps, mean, var, out);
     }
 
     @Override
-    public boolean batchNormBackward(DType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+    public boolean batchNormBackward(ScalarType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
                                      Strided var, boolean batchStats, double eps, Strided gradIn,
                                      Strided gradWeight, Strided gradBias) {
         return NormKernels.batchNormBackward(useVector, runner(), dtype, x, gradOut, weight, mean, var,
@@ -161,12 +161,12 @@ public class JavaBackend implements Backend {
     }
 
     @Override
-    public boolean softmax(DType dtype, Strided x, Strided out, boolean log) {
+    public boolean softmax(ScalarType dtype, Strided x, Strided out, boolean log) {
         return SoftmaxKernels.softmax(useVector, runner(), dtype, x, out, log);
     }
 
     @Override
-    public boolean softmaxBackward(DType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
+    public boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
         return SoftmaxKernels.softmaxBackward(useVector, runner(), dtype, y, gradOut, gradIn, log);
     }
 }

@@ -1,7 +1,7 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
 import dev.nabla.backend.java.vector.VectorGemm;
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -48,7 +48,7 @@ final class JavaGemm {
      * Row-major {@code C = alpha op(A) op(B) + beta C}; see {@link dev.nabla.backend.Backend#gemm}.
      * {@code useVector} selects {@link VectorGemm}, honoured only when the Vector API module is present.
      */
-    static void gemm(boolean useVector, DType dtype, boolean transA, boolean transB, int m, int n, int k,
+    static void gemm(boolean useVector, ScalarType dtype, boolean transA, boolean transB, int m, int n, int k,
                      double alpha, MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
         gemm(choose(useVector, m, n, k), dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
@@ -68,13 +68,13 @@ final class JavaGemm {
     }
 
     /** Runs the given kernel, whatever the size (tests use this to reach every path on every shape). */
-    static void gemm(Kernel kernel, DType dtype, boolean transA, boolean transB, int m, int n, int k,
+    static void gemm(Kernel kernel, ScalarType dtype, boolean transA, boolean transB, int m, int n, int k,
                      double alpha, MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
         if (m <= 0 || n <= 0) {
             return;
         }
-        boolean f32 = dtype == DType.FLOAT32;
+        boolean f32 = dtype == ScalarType.FLOAT32;
         if (k <= 0 || alpha == 0) {
             if (f32) {
                 JavaGemmFloat.scale(m, n, (float) beta, c, cOffset, ldc);
@@ -113,7 +113,7 @@ final class JavaGemm {
      * loop: each entry already picks its own best path, and packing buffers are sized per entry, so batching
      * them would save only allocations that are small beside the work.
      */
-    static void batchedGemm(boolean useVector, DType dtype, boolean transA, boolean transB, int m, int n, int k,
+    static void batchedGemm(boolean useVector, ScalarType dtype, boolean transA, boolean transB, int m, int n, int k,
                             double alpha, MemorySegment a, long aOffset, int lda, long strideA,
                             MemorySegment b, long bOffset, int ldb, long strideB,
                             double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {

@@ -1,12 +1,12 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.UpdateRule;
 import dev.nabla.backend.java.vector.VectorSgd;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -88,7 +88,7 @@ public final class JavaKernels {
      * @param dst       the operand to fill
      * @param value     the value, rounded to the dtype
      */
-    public static void fill(boolean useVector, ChunkRunner par, DType dtype, Strided dst, double value) {
+    public static void fill(boolean useVector, ChunkRunner par, ScalarType dtype, Strided dst, double value) {
         Layout l = Layout.of(dst);
         boolean vec = vector(useVector);
         split(par, l.numel, l.numel * WorkCost.fill(),
@@ -105,7 +105,7 @@ public final class JavaKernels {
      * @param dstType   element type of {@code dst}
      * @param dst       the destination, same shape as {@code src}
      */
-    public static void copy(boolean useVector, ChunkRunner par, DType srcType, Strided src, DType dstType,
+    public static void copy(boolean useVector, ChunkRunner par, ScalarType srcType, Strided src, ScalarType dstType,
                             Strided dst) {
         Layout l = Layout.of(dst.shape(), new long[][] {src.strides(), dst.strides()},
                 new long[] {src.offset(), dst.offset()});
@@ -126,7 +126,7 @@ public final class JavaKernels {
      * @param a         the op's first scalar parameter
      * @param b         the op's second scalar parameter
      */
-    public static void unary(boolean useVector, ChunkRunner par, UnaryOp op, DType dtype, Strided x, Strided out,
+    public static void unary(boolean useVector, ChunkRunner par, UnaryOp op, ScalarType dtype, Strided x, Strided out,
                              double a, double b) {
         Layout l = Layout.of(out.shape(), new long[][] {x.strides(), out.strides()},
                 new long[] {x.offset(), out.offset()});
@@ -146,7 +146,7 @@ public final class JavaKernels {
      * @param y         the second input, same shape (zero strides where broadcast)
      * @param out       the output, same shape (may be {@code x} or {@code y} itself)
      */
-    public static void binary(boolean useVector, ChunkRunner par, BinaryOp op, DType dtype, Strided x, Strided y,
+    public static void binary(boolean useVector, ChunkRunner par, BinaryOp op, ScalarType dtype, Strided x, Strided y,
                               Strided out) {
         Layout l = Layout.of(out.shape(), new long[][] {x.strides(), y.strides(), out.strides()},
                 new long[] {x.offset(), y.offset(), out.offset()});
@@ -167,7 +167,7 @@ public final class JavaKernels {
      * @param x         the input
      * @param out       the output: {@code x}'s rank, size 1 on every reduced dimension
      */
-    public static void reduce(boolean useVector, ChunkRunner par, ReduceOp op, DType dtype, Strided x,
+    public static void reduce(boolean useVector, ChunkRunner par, ReduceOp op, ScalarType dtype, Strided x,
                               Strided out) {
         int outN = Math.toIntExact(out.numel());
         double[] acc = Reductions.newAccumulators(op, outN);
@@ -188,7 +188,7 @@ public final class JavaKernels {
      * @param dim   the dimension searched
      * @param out   the output: {@code x}'s rank, size 1 at {@code dim}
      */
-    public static void argReduce(ReduceOp op, DType dtype, Strided x, int dim, Strided out) {
+    public static void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
         Reductions.argReduce(op, dtype, x, dim, out);
     }
 
@@ -203,10 +203,10 @@ public final class JavaKernels {
      * @param grad  its gradient
      * @param state the rule's state buffers, updated in place
      */
-    public static void fusedUpdate(boolean useVector, ChunkRunner par, DType dtype, UpdateRule rule, Strided param,
+    public static void fusedUpdate(boolean useVector, ChunkRunner par, ScalarType dtype, UpdateRule rule, Strided param,
                                    Strided grad, Strided[] state) {
         long n = param.numel();
-        if (vector(useVector) && dtype == DType.FLOAT32 && rule instanceof UpdateRule.Sgd r) {
+        if (vector(useVector) && dtype == ScalarType.FLOAT32 && rule instanceof UpdateRule.Sgd r) {
             MemorySegment b = state.length > 0 ? state[0].data() : null;
             long bo = state.length > 0 ? state[0].offset() : 0;
             split(par, n, n * WorkCost.fusedUpdate(true), (lo, hi) -> VectorSgd.update(param.data(), param.offset(),

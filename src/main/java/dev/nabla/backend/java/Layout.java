@@ -1,6 +1,6 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.backend.Strided;
+import dev.nabla.base.Strided;
 
 /**
  * The index space shared by a kernel's operands after collapsing: dimensions of size 1 are dropped and adjacent

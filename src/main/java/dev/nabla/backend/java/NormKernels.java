@@ -1,8 +1,8 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.java.vector.VectorNorm;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.IntConsumer;
@@ -164,13 +164,13 @@ final class NormKernels {
      * @param par       where to run chunks of planes, or {@code null} for the calling thread only
      * @return false when an operand is not contiguous, or {@code x} is empty or not at least 2-D
      */
-    public static boolean batchNorm(boolean useVector, ChunkRunner par, DType t, Strided x, Strided weight,
+    public static boolean batchNorm(boolean useVector, ChunkRunner par, ScalarType t, Strided x, Strided weight,
                                     Strided bias, boolean batchStats, double eps, Strided mean, Strided var,
                                     Strided out) {
         if (!usable(x, weight, bias, mean, var, out)) {
             return false;
         }
-        boolean f32 = t == DType.FLOAT32;
+        boolean f32 = t == ScalarType.FLOAT32;
         boolean vec = f32 && useVector && VectorSupport.available();
         Geometry geo = Geometry.of(x);
         int cs = geo.c();
@@ -357,14 +357,14 @@ final class NormKernels {
      * @param par       where to run chunks of planes, or {@code null} for the calling thread only
      * @return false when an operand is not contiguous, or {@code x} is empty or not at least 2-D
      */
-    public static boolean batchNormBackward(boolean useVector, ChunkRunner par, DType t, Strided x,
+    public static boolean batchNormBackward(boolean useVector, ChunkRunner par, ScalarType t, Strided x,
                                             Strided gradOut, Strided weight, Strided mean, Strided var,
                                             boolean batchStats, double eps, Strided gradIn, Strided gradWeight,
                                             Strided gradBias) {
         if (!usable(x, gradOut, weight, mean, var, gradIn, gradWeight, gradBias)) {
             return false;
         }
-        boolean f32 = t == DType.FLOAT32;
+        boolean f32 = t == ScalarType.FLOAT32;
         boolean vec = f32 && useVector && VectorSupport.available();
         Geometry geo = Geometry.of(x);
         int cs = geo.c();

@@ -1,7 +1,7 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
 import dev.nabla.backend.ReduceOp;
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,7 +14,7 @@ final class ParallelReduce {
     private ParallelReduce() {
     }
 
-    static void accumulate(boolean vec, ChunkRunner par, int chunks, ReduceOp op, DType t, MemorySegment x,
+    static void accumulate(boolean vec, ChunkRunner par, int chunks, ReduceOp op, ScalarType t, MemorySegment x,
                            Layout l, double[] acc) {
         if (chunks <= 1 || l.numel == 0) {
             Reductions.accumulate(vec, op, t, x, l, acc);

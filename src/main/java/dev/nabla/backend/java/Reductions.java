@@ -1,9 +1,9 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.java.vector.VectorKernels;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -63,7 +63,7 @@ final class Reductions {
     }
 
     /** Folds every element of operand 0 of {@code l} into {@code acc[slot]} (operand 1 gives the slot). */
-    static void accumulate(boolean vec, ReduceOp op, DType t, MemorySegment x, Layout l, double[] acc) {
+    static void accumulate(boolean vec, ReduceOp op, ScalarType t, MemorySegment x, Layout l, double[] acc) {
         if (l.numel == 0) {
             return;
         }
@@ -83,7 +83,7 @@ final class Reductions {
     }
 
     /** Reduces the row {@code x[off + i*xs]}, {@code i < n}, gathering a strided row block by block. */
-    private static double row(boolean vec, ReduceOp op, DType t, MemorySegment x, long off, long xs, long n) {
+    private static double row(boolean vec, ReduceOp op, ScalarType t, MemorySegment x, long off, long xs, long n) {
         if (xs == 1) {
             return contiguousRow(vec, op, t, x, off, n);
         }
@@ -97,12 +97,12 @@ final class Reductions {
         return r;
     }
 
-    private static double contiguousRow(boolean vec, ReduceOp op, DType t, MemorySegment x, long off, long n) {
+    private static double contiguousRow(boolean vec, ReduceOp op, ScalarType t, MemorySegment x, long off, long n) {
         return vec ? VectorKernels.reduce(op, t, x, off, n) : ScalarReduce.reduce(op, t, x, off, n);
     }
 
     /** {@code acc[a + j] op= x[off + j*xs]}, {@code j < n}. */
-    private static void columns(boolean vec, ReduceOp op, DType t, MemorySegment x, long off, long xs,
+    private static void columns(boolean vec, ReduceOp op, ScalarType t, MemorySegment x, long off, long xs,
                                 double[] acc, int a, int n) {
         if (xs == 1) {
             contiguousColumns(vec, op, t, x, off, acc, a, n);
@@ -116,7 +116,7 @@ final class Reductions {
         }
     }
 
-    private static void contiguousColumns(boolean vec, ReduceOp op, DType t, MemorySegment x, long off,
+    private static void contiguousColumns(boolean vec, ReduceOp op, ScalarType t, MemorySegment x, long off,
                                           double[] acc, int a, int n) {
         if (vec) {
             VectorKernels.accumulateRow(op, t, x, off, acc, a, n);
@@ -126,7 +126,7 @@ final class Reductions {
     }
 
     /** Writes {@code acc} (divided by {@code count} for MEAN) into {@code out} in row-major order. */
-    static void finish(ReduceOp op, DType t, double[] acc, long count, Strided out) {
+    static void finish(ReduceOp op, ScalarType t, double[] acc, long count, Strided out) {
         Layout l = Layout.of(out);
         long os = l.innerStride(0);
         MemorySegment o = out.data();
@@ -145,7 +145,7 @@ final class Reductions {
     }
 
     /** Index of the first largest (ARGMAX) or smallest (ARGMIN) element along {@code dim}; NaN wins. */
-    static void argReduce(ReduceOp op, DType t, Strided x, int dim, Strided out) {
+    static void argReduce(ReduceOp op, ScalarType t, Strided x, int dim, Strided out) {
         boolean max = switch (op) {
             case ARGMAX -> true;
             case ARGMIN -> false;
@@ -159,7 +159,7 @@ final class Reductions {
         long step = x.strides()[dim];
         Odometer it = new Odometer(l, 0);
         for (long p = 0; p < l.numel; p++) {
-            long best = len == 0 ? 0 : t == DType.FLOAT32
+            long best = len == 0 ? 0 : t == ScalarType.FLOAT32
                     ? ScalarReduce.argFloat(x.data(), it.off[0], step, len, max)
                     : ScalarReduce.argDouble(x.data(), it.off[0], step, len, max);
             ReferenceKernels.set(t, out.data(), it.off[1], best);

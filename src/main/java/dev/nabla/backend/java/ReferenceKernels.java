@@ -1,12 +1,12 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.ConvGeometry;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.ScalarMath;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -18,14 +18,14 @@ public final class ReferenceKernels {
     private ReferenceKernels() {
     }
 
-    static double get(DType t, MemorySegment seg, long index) {
-        return t == DType.FLOAT32
+    static double get(ScalarType t, MemorySegment seg, long index) {
+        return t == ScalarType.FLOAT32
                 ? seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index)
                 : seg.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index);
     }
 
-    static void set(DType t, MemorySegment seg, long index, double v) {
-        if (t == DType.FLOAT32) {
+    static void set(ScalarType t, MemorySegment seg, long index, double v) {
+        if (t == ScalarType.FLOAT32) {
             seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index, (float) v);
         } else {
             seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index, v);
@@ -62,14 +62,14 @@ public final class ReferenceKernels {
     }
 
     /** Sets every element of {@code dst}. */
-    public static void fill(DType t, Strided dst, double value) {
+    public static void fill(ScalarType t, Strided dst, double value) {
         for (long o : offsets(dst)) {
             set(t, dst.data(), o, value);
         }
     }
 
     /** Strided copy with dtype conversion. */
-    public static void copy(DType st, Strided src, DType dt, Strided dst) {
+    public static void copy(ScalarType st, Strided src, ScalarType dt, Strided dst) {
         long[] so = offsets(src);
         long[] d = offsets(dst);
         double[] tmp = new double[so.length];
@@ -82,7 +82,7 @@ public final class ReferenceKernels {
     }
 
     /** Element-wise unary op. */
-    public static void unary(UnaryOp op, DType t, Strided x, Strided out, double a, double b) {
+    public static void unary(UnaryOp op, ScalarType t, Strided x, Strided out, double a, double b) {
         long[] xo = offsets(x);
         long[] oo = offsets(out);
         for (int i = 0; i < xo.length; i++) {
@@ -91,7 +91,7 @@ public final class ReferenceKernels {
     }
 
     /** Element-wise binary op. */
-    public static void binary(BinaryOp op, DType t, Strided x, Strided y, Strided out) {
+    public static void binary(BinaryOp op, ScalarType t, Strided x, Strided y, Strided out) {
         long[] xo = offsets(x);
         long[] yo = offsets(y);
         long[] oo = offsets(out);
@@ -102,7 +102,7 @@ public final class ReferenceKernels {
     }
 
     /** Reduction into an output of the same rank with size 1 on reduced dimensions. */
-    public static void reduce(ReduceOp op, DType t, Strided x, Strided out) {
+    public static void reduce(ReduceOp op, ScalarType t, Strided x, Strided out) {
         int rank = x.rank();
         // View the output with x's shape: a zero stride on each reduced dimension maps all of it to one slot.
         long[] outStrides = new long[rank];
@@ -146,7 +146,7 @@ public final class ReferenceKernels {
     }
 
     /** Index of the first extreme element along {@code dim}; NaN wins. */
-    public static void argReduce(ReduceOp op, DType t, Strided x, int dim, Strided out) {
+    public static void argReduce(ReduceOp op, ScalarType t, Strided x, int dim, Strided out) {
         boolean max = switch (op) {
             case ARGMAX -> true;
             case ARGMIN -> false;
@@ -173,7 +173,7 @@ public final class ReferenceKernels {
     }
 
     /** Triple-loop GEMM with a double accumulator. */
-    public static void gemm(DType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public static void gemm(ScalarType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                             double beta, MemorySegment c, long cOff, int ldc) {
         for (int i = 0; i < m; i++) {
@@ -192,7 +192,7 @@ public final class ReferenceKernels {
     }
 
     /** The index value at {@code at}, checked to be an integer in [0, size). */
-    private static long indexAt(DType indexType, MemorySegment seg, long at, long size, String op) {
+    private static long indexAt(ScalarType indexType, MemorySegment seg, long at, long size, String op) {
         double v = get(indexType, seg, at);
         long i = (long) v;
         if (i != v || i < 0 || i >= size) {
@@ -208,7 +208,7 @@ public final class ReferenceKernels {
     }
 
     /** Gather along {@code dim}; see {@link dev.nabla.backend.Backend#gather}. */
-    public static void gather(DType t, Strided x, int dim, DType it, Strided index, Strided out) {
+    public static void gather(ScalarType t, Strided x, int dim, ScalarType it, Strided index, Strided out) {
         long[] shape = out.shape();
         long[] io = offsets(index.shape(), index.strides(), index.offset());
         long[] oo = offsets(out);
@@ -225,7 +225,7 @@ public final class ReferenceKernels {
     }
 
     /** Scatter-add along {@code dim}; see {@link dev.nabla.backend.Backend#scatterAdd}. */
-    public static void scatterAdd(DType t, Strided out, int dim, DType it, Strided index, Strided src) {
+    public static void scatterAdd(ScalarType t, Strided out, int dim, ScalarType it, Strided index, Strided src) {
         long[] shape = src.shape();
         long[] io = offsets(index);
         long[] so = offsets(src);
@@ -241,7 +241,7 @@ public final class ReferenceKernels {
     }
 
     /** Sliding-window unfold; see {@link dev.nabla.backend.Backend#im2col}. */
-    public static void im2col(DType t, Strided x, ConvGeometry g, double padValue, Strided cols) {
+    public static void im2col(ScalarType t, Strided x, ConvGeometry g, double padValue, Strided cols) {
         long n = x.shape()[0];
         long c = x.shape()[1];
         long h = x.shape()[2];
@@ -273,7 +273,7 @@ public final class ReferenceKernels {
     }
 
     /** Sliding-window fold (accumulating); see {@link dev.nabla.backend.Backend#col2im}. */
-    public static void col2im(DType t, Strided cols, ConvGeometry g, Strided x) {
+    public static void col2im(ScalarType t, Strided cols, ConvGeometry g, Strided x) {
         long n = x.shape()[0];
         long c = x.shape()[1];
         long h = x.shape()[2];

@@ -1,8 +1,8 @@
 package dev.nabla.backend.java;
 
-import dev.nabla.DType;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.java.vector.VectorSoftmax;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -34,13 +34,14 @@ final class SoftmaxKernels {
      *
      * @return false when an operand is not contiguous (nothing was written)
      */
-    public static boolean softmax(boolean useVector, ChunkRunner par, DType t, Strided x, Strided out, boolean log) {
+    public static boolean softmax(boolean useVector, ChunkRunner par, ScalarType t, Strided x, Strided out,
+            boolean log) {
         if (!suits(x, out)) {
             return false;
         }
         long n = x.shape()[x.rank() - 1];
         long rows = n == 0 ? 0 : x.numel() / n;
-        boolean vec = useVector && VectorSupport.available() && t == DType.FLOAT32;
+        boolean vec = useVector && VectorSupport.available() && t == ScalarType.FLOAT32;
         JavaKernels.split(par, rows, rows * n * COST, (lo, hi) -> {
             for (long r = lo; r < hi; r++) {
                 long xo = x.offset() + r * n;
@@ -48,7 +49,7 @@ final class SoftmaxKernels {
                 if (vec) {
                     VectorSoftmax.forward(x.data(), xo, out.data(), oo, n, log);
                 } else {
-                    scalarForward(t == DType.FLOAT32, x.data(), xo, out.data(), oo, n, log);
+                    scalarForward(t == ScalarType.FLOAT32, x.data(), xo, out.data(), oo, n, log);
                 }
             }
         });
@@ -60,14 +61,14 @@ final class SoftmaxKernels {
      *
      * @return false when an operand is not contiguous (nothing was written)
      */
-    public static boolean softmaxBackward(boolean useVector, ChunkRunner par, DType t, Strided y, Strided g,
+    public static boolean softmaxBackward(boolean useVector, ChunkRunner par, ScalarType t, Strided y, Strided g,
                                           Strided out, boolean log) {
         if (!suits(y, g, out)) {
             return false;
         }
         long n = y.shape()[y.rank() - 1];
         long rows = n == 0 ? 0 : y.numel() / n;
-        boolean vec = useVector && VectorSupport.available() && t == DType.FLOAT32;
+        boolean vec = useVector && VectorSupport.available() && t == ScalarType.FLOAT32;
         JavaKernels.split(par, rows, rows * n * COST, (lo, hi) -> {
             for (long r = lo; r < hi; r++) {
                 long yo = y.offset() + r * n;
@@ -76,7 +77,7 @@ final class SoftmaxKernels {
                 if (vec) {
                     VectorSoftmax.backward(y.data(), yo, g.data(), go, out.data(), oo, n, log);
                 } else {
-                    scalarBackward(t == DType.FLOAT32, y.data(), yo, g.data(), go, out.data(), oo, n, log);
+                    scalarBackward(t == ScalarType.FLOAT32, y.data(), yo, g.data(), go, out.data(), oo, n, log);
                 }
             }
         });

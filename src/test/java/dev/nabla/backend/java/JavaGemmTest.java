@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.nabla.DType;
 import dev.nabla.backend.java.JavaGemm.Kernel;
 import dev.nabla.backend.java.vector.VectorGemm;
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ class JavaGemmTest {
 
     static Stream<Arguments> kernels() {
         List<Arguments> out = new ArrayList<>();
-        for (DType t : DType.values()) {
+        for (ScalarType t : ScalarType.values()) {
             out.add(Arguments.of(Kernel.DIRECT, t));
             out.add(Arguments.of(Kernel.BLOCKED, t));
             if (VECTOR) {
@@ -60,7 +60,7 @@ class JavaGemmTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("kernels")
-    void matchesReferenceOnEdgeShapesAllTransposes(Kernel kernel, DType t) {
+    void matchesReferenceOnEdgeShapesAllTransposes(Kernel kernel, ScalarType t) {
         Random rnd = new Random(42);
         for (int[] s : SHAPES) {
             for (int tr = 0; tr < 4; tr++) {
@@ -72,7 +72,7 @@ class JavaGemmTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("kernels")
-    void matchesReferenceOnRandomShapesAndScales(Kernel kernel, DType t) {
+    void matchesReferenceOnRandomShapesAndScales(Kernel kernel, ScalarType t) {
         Random rnd = new Random(7 + kernel.ordinal());
         for (int it = 0; it < 60; it++) {
             int max = it < 50 ? 40 : 200;
@@ -84,7 +84,7 @@ class JavaGemmTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("kernels")
-    void zeroDepthScalesCAndEmptyShapesDoNothing(Kernel kernel, DType t) {
+    void zeroDepthScalesCAndEmptyShapesDoNothing(Kernel kernel, ScalarType t) {
         Random rnd = new Random(3);
         for (double[] ab : SCALES) {
             check(kernel, t, false, false, 6, 35, 0, ab[0], ab[1], rnd);
@@ -99,7 +99,7 @@ class JavaGemmTest {
     @Test
     void publicEntryPointsMatchReferenceAcrossTheSizeThreshold() {
         Random rnd = new Random(11);
-        for (DType t : DType.values()) {
+        for (ScalarType t : ScalarType.values()) {
             for (int n : new int[] {2, 8, 16, 17, 24, 40, 64}) {
                 for (boolean useVector : new boolean[] {false, true}) {
                     checkWith((tA, tB, m, nn, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
@@ -123,7 +123,7 @@ class JavaGemmTest {
     @Test
     void batchedGemmMatchesOneGemmPerEntryIncludingSharedOperands() {
         Random rnd = new Random(5);
-        for (DType t : DType.values()) {
+        for (ScalarType t : ScalarType.values()) {
             for (boolean useVector : new boolean[] {false, true}) {
                 int m = 9;
                 int n = 20;
@@ -158,7 +158,7 @@ class JavaGemmTest {
         }
         assertTrue(VectorGemm.floatLanes() >= 1);
         Random rnd = new Random(13);
-        for (DType t : DType.values()) {
+        for (ScalarType t : ScalarType.values()) {
             checkWith((tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
                             VectorGemm.gemm(t, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc),
                     t, true, false, 37, 45, 29, 2, 0, rnd);
@@ -197,9 +197,9 @@ class JavaGemmTest {
                 throw new IllegalStateException("expected a JVM without jdk.incubator.vector");
             }
             checkWith((tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
-                            JavaGemm.gemm(true, DType.FLOAT32, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
+                            JavaGemm.gemm(true, ScalarType.FLOAT32, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
                                     beta, c, cOff, ldc),
-                    DType.FLOAT32, false, true, 64, 64, 64, 1, 0, new Random(1));
+                    ScalarType.FLOAT32, false, true, 64, 64, 64, 1, 0, new Random(1));
             System.out.println("gemm=ok");
         }
     }
@@ -213,7 +213,7 @@ class JavaGemmTest {
                  int lda, MemorySegment b, long bOff, int ldb, double beta, MemorySegment c, long cOff, int ldc);
     }
 
-    private static void check(Kernel kernel, DType t, boolean transA, boolean transB, int m, int n, int k,
+    private static void check(Kernel kernel, ScalarType t, boolean transA, boolean transB, int m, int n, int k,
                               double alpha, double beta, Random rnd) {
         checkWith((tA, tB, mm, nn, kk, al, a, aOff, lda, b, bOff, ldb, be, c, cOff, ldc) ->
                         JavaGemm.gemm(kernel, t, tA, tB, mm, nn, kk, al, a, aOff, lda, b, bOff, ldb, be, c, cOff, ldc),
@@ -225,7 +225,7 @@ class JavaGemmTest {
      * with NaN when {@code beta == 0}, and compares with the reference inside the error bound of the class
      * comment; every element of C's buffer outside the {@code m x n} view must be left as it was.
      */
-    static void checkWith(Gemm gemm, DType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    static void checkWith(Gemm gemm, ScalarType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
                           double beta, Random rnd) {
         String what = String.format("%s %s%s m=%d n=%d k=%d alpha=%s beta=%s", t, transA ? "T" : "N",
                 transB ? "T" : "N", m, n, k, alpha, beta);
@@ -263,7 +263,7 @@ class JavaGemmTest {
 
             gemm.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
 
-            double ulp = t == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+            double ulp = t == ScalarType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
             for (long idx = 0; idx < cLen; idx++) {
                 long rel = idx - cOff;
                 int i = rel < 0 ? -1 : (int) (rel / ldc);
@@ -295,7 +295,7 @@ class JavaGemmTest {
         }
     }
 
-    private static MemorySegment random(Arena arena, DType t, long elements, Random rnd) {
+    private static MemorySegment random(Arena arena, ScalarType t, long elements, Random rnd) {
         MemorySegment s = arena.allocate(Math.max(elements, 1) * t.byteSize());
         for (long i = 0; i < elements; i++) {
             ReferenceKernels.set(t, s, i, rnd.nextDouble() * 2 - 1);

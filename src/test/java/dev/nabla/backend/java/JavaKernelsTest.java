@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
-import dev.nabla.backend.Strided;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.cpu.CpuBackend;
 import dev.nabla.backend.cpu.KernelThreads;
+import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class JavaKernelsTest {
     private static final Arena ARENA = Arena.ofAuto();
-    private static final DType[] TYPES = {DType.FLOAT32, DType.FLOAT64};
+    private static final ScalarType[] TYPES = {ScalarType.FLOAT32, ScalarType.FLOAT64};
     /** A runner with more threads than this machine may have, so large calls are always split. */
     private static final ChunkRunner FOUR = new ChunkRunner() {
         @Override
@@ -68,15 +68,15 @@ class JavaKernelsTest {
     record Operand(Strided view, long bufferElements) {
     }
 
-    static MemorySegment alloc(DType t, long n) {
+    static MemorySegment alloc(ScalarType t, long n) {
         return ARENA.allocate(Math.max(1, n) * t.byteSize(), 64);
     }
 
-    static void put(DType t, MemorySegment s, long i, double v) {
+    static void put(ScalarType t, MemorySegment s, long i, double v) {
         ReferenceKernels.set(t, s, i, v);
     }
 
-    static double get(DType t, MemorySegment s, long i) {
+    static double get(ScalarType t, MemorySegment s, long i) {
         return ReferenceKernels.get(t, s, i);
     }
 
@@ -100,7 +100,7 @@ class JavaKernelsTest {
      * A view of {@code shape}: contiguous, or with permuted strides, an offset, padding between rows, and (if
      * {@code broadcast}) zero strides on some dimensions.
      */
-    static Operand layout(Random r, DType t, long[] shape, boolean broadcast, boolean plain) {
+    static Operand layout(Random r, ScalarType t, long[] shape, boolean broadcast, boolean plain) {
         int rank = shape.length;
         long[] strides = new long[rank];
         Integer[] order = new Integer[rank];
@@ -134,7 +134,7 @@ class JavaKernelsTest {
     }
 
     /** Random values, with some NaN, infinities, signed zeros and repeated small integers sprinkled in. */
-    static void randomize(Random r, DType t, Operand o, boolean specials) {
+    static void randomize(Random r, ScalarType t, Operand o, boolean specials) {
         for (long i = 0; i < o.bufferElements; i++) {
             double v;
             int k = r.nextInt(40);
@@ -153,7 +153,7 @@ class JavaKernelsTest {
         }
     }
 
-    static Operand copyOf(DType t, Operand o) {
+    static Operand copyOf(ScalarType t, Operand o) {
         MemorySegment s = alloc(t, o.bufferElements);
         MemorySegment.copy(o.view.data(), 0, s, 0, o.bufferElements * t.byteSize());
         return new Operand(new Strided(s, o.view.offset(), o.view.shape(), o.view.strides()), o.bufferElements);
@@ -180,7 +180,7 @@ class JavaKernelsTest {
     }
 
     /** Compares the whole buffers (so writes outside the view are caught too). */
-    static void assertBuffers(String what, DType t, Operand want, Operand got, Tol tol, double[] scale) {
+    static void assertBuffers(String what, ScalarType t, Operand want, Operand got, Tol tol, double[] scale) {
         for (long i = 0; i < want.bufferElements; i++) {
             double w = get(t, want.view.data(), i);
             double g = get(t, got.view.data(), i);
@@ -197,7 +197,7 @@ class JavaKernelsTest {
     static Stream<Arguments> unaryCases() {
         List<Arguments> out = new ArrayList<>();
         for (Variant v : variants()) {
-            for (DType t : TYPES) {
+            for (ScalarType t : TYPES) {
                 for (UnaryOp op : UnaryOp.values()) {
                     out.add(Arguments.of(v, t, op));
                 }
@@ -218,7 +218,7 @@ class JavaKernelsTest {
         };
     }
 
-    static Tol unaryTol(DType t, UnaryOp op, boolean vector) {
+    static Tol unaryTol(ScalarType t, UnaryOp op, boolean vector) {
         boolean approx = vector && switch (op) {
             case EXP, LOG, RSQRT, ELU, SIGMOID, TANH, GELU_TANH, SOFTPLUS, SILU, ADD_SCALAR, MUL_SCALAR,
                  RSUB_SCALAR, RDIV_SCALAR, LEAKY_RELU, HARDSWISH, MISH -> true;
@@ -227,12 +227,12 @@ class JavaKernelsTest {
         if (!approx) {
             return Tol.EXACT; // scalar loops compute exactly the reference's formula
         }
-        return t == DType.FLOAT64 ? new Tol(1e-12, 1e-14) : new Tol(1e-6, 1e-6);
+        return t == ScalarType.FLOAT64 ? new Tol(1e-12, 1e-14) : new Tol(1e-6, 1e-6);
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("unaryCases")
-    void unaryMatchesReference(Variant v, DType t, UnaryOp op) {
+    void unaryMatchesReference(Variant v, ScalarType t, UnaryOp op) {
         Random r = new Random(op.ordinal() * 31L + t.ordinal());
         double a = paramA(op);
         double b = 0.9;
@@ -265,7 +265,7 @@ class JavaKernelsTest {
     }
 
     /** Per output element, max(1, |input|): the absolute part of a transcendental's tolerance. */
-    static double[] inputScale(DType t, Operand xBefore, Operand x, Operand out, boolean inPlace) {
+    static double[] inputScale(ScalarType t, Operand xBefore, Operand x, Operand out, boolean inPlace) {
         double[] scale = new double[(int) out.bufferElements];
         Arrays.fill(scale, 1);
         long[] xo = ReferenceKernels.offsets(xBefore.view);
@@ -281,7 +281,7 @@ class JavaKernelsTest {
     @Test
     void unarySemanticsOfSpecialValues() {
         for (Variant v : variants()) {
-            for (DType t : TYPES) {
+            for (ScalarType t : TYPES) {
                 double[] in = {-0.0, Double.NaN, -1e30, 1e30, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY};
                 int n = 40;
                 MemorySegment x = alloc(t, n);
@@ -293,7 +293,8 @@ class JavaKernelsTest {
                 Strided os = Strided.contiguous(o, 0, n);
                 JavaKernels.unary(v.vector, v.par, UnaryOp.RELU, t, xs, os, 0, 0);
                 assertEquals(0.0, get(t, o, 0), v + " relu(-0.0)");
-                assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(get(t, o, 0)), v + " relu(-0.0) sign");
+                assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(get(t, o, 0)),
+                        v + " relu(-0.0) sign");
                 assertTrue(Double.isNaN(get(t, o, 1)), v + " relu(NaN)");
                 assertTrue(Double.isNaN(get(t, o, 7)), v + " relu(NaN) in the vector body");
                 for (UnaryOp op : List.of(UnaryOp.SIGMOID, UnaryOp.TANH, UnaryOp.GELU_TANH, UnaryOp.SILU,
@@ -317,7 +318,7 @@ class JavaKernelsTest {
     static Stream<Arguments> binaryCases() {
         List<Arguments> out = new ArrayList<>();
         for (Variant v : variants()) {
-            for (DType t : TYPES) {
+            for (ScalarType t : TYPES) {
                 for (BinaryOp op : BinaryOp.values()) {
                     out.add(Arguments.of(v, t, op));
                 }
@@ -328,7 +329,7 @@ class JavaKernelsTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("binaryCases")
-    void binaryMatchesReference(Variant v, DType t, BinaryOp op) {
+    void binaryMatchesReference(Variant v, ScalarType t, BinaryOp op) {
         Random r = new Random(op.ordinal() * 17L + t.ordinal());
         for (int iter = 0; iter < 16; iter++) {
             boolean big = v.par != null && iter % 4 == 0;
@@ -368,7 +369,7 @@ class JavaKernelsTest {
     void fillMatchesReference(Variant v) {
         Random r = new Random(5);
         double[] values = {0.0, -0.0, 1.5, Double.NaN, 1e-50, 0.1};
-        for (DType t : TYPES) {
+        for (ScalarType t : TYPES) {
             for (int iter = 0; iter < 30; iter++) {
                 boolean big = v.par != null && iter % 6 == 0;
                 long[] shape = big ? new long[] {300_007} : randomShape(r, 4, 5000);
@@ -387,8 +388,8 @@ class JavaKernelsTest {
     @MethodSource("variants")
     void copyMatchesReference(Variant v) {
         Random r = new Random(6);
-        for (DType st : TYPES) {
-            for (DType dt : TYPES) {
+        for (ScalarType st : TYPES) {
+            for (ScalarType dt : TYPES) {
                 for (int iter = 0; iter < 20; iter++) {
                     boolean big = v.par != null && iter % 5 == 0;
                     long[] shape = big ? new long[] {9, 30_011} : randomShape(r, 4, 5000);
@@ -410,7 +411,7 @@ class JavaKernelsTest {
     static Stream<Arguments> reduceCases() {
         List<Arguments> out = new ArrayList<>();
         for (Variant v : variants()) {
-            for (DType t : TYPES) {
+            for (ScalarType t : TYPES) {
                 for (ReduceOp op : List.of(ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN)) {
                     out.add(Arguments.of(v, t, op));
                 }
@@ -421,7 +422,7 @@ class JavaKernelsTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("reduceCases")
-    void reduceMatchesReference(Variant v, DType t, ReduceOp op) {
+    void reduceMatchesReference(Variant v, ScalarType t, ReduceOp op) {
         Random r = new Random(op.ordinal() * 7L + t.ordinal());
         boolean sum = op == ReduceOp.SUM || op == ReduceOp.MEAN;
         for (int iter = 0; iter < (v.par != null ? 14 : 30); iter++) {
@@ -460,7 +461,7 @@ class JavaKernelsTest {
                     put(t, want.view.data(), oo[i], sv);
                     scale[(int) oo[i]] = op == ReduceOp.MEAN ? oracle[1][i] / count : oracle[1][i];
                 }
-                tol = t == DType.FLOAT64 ? new Tol(1e-15, 1e-12) : new Tol(1e-7, 1e-5);
+                tol = t == ScalarType.FLOAT64 ? new Tol(1e-15, 1e-12) : new Tol(1e-7, 1e-5);
             }
             assertBuffers(op + " " + Arrays.toString(shape) + " -> " + Arrays.toString(outShape), t, want, out,
                     tol, scale);
@@ -468,7 +469,7 @@ class JavaKernelsTest {
     }
 
     /** Per output slot (row-major): Neumaier-compensated sum of x, and sum of |x|. */
-    static double[][] compensatedSums(DType t, Strided x, long[] outShape) {
+    static double[][] compensatedSums(ScalarType t, Strided x, long[] outShape) {
         int rank = x.rank();
         long[] slotStrides = Strided.contiguousStrides(outShape);
         for (int d = 0; d < rank; d++) {
@@ -499,14 +500,14 @@ class JavaKernelsTest {
     @Test
     void reduceOfNothing() {
         for (Variant v : variants()) {
-            MemorySegment x = alloc(DType.FLOAT32, 1);
-            MemorySegment o = alloc(DType.FLOAT32, 3);
+            MemorySegment x = alloc(ScalarType.FLOAT32, 1);
+            MemorySegment o = alloc(ScalarType.FLOAT32, 3);
             Strided xs = new Strided(x, 0, new long[] {3, 0}, new long[] {0, 1});
             Strided os = Strided.contiguous(o, 0, 3, 1);
-            JavaKernels.reduce(v.vector, v.par, ReduceOp.SUM, DType.FLOAT32, xs, os);
-            assertEquals(0.0, get(DType.FLOAT32, o, 2));
-            JavaKernels.reduce(v.vector, v.par, ReduceOp.MEAN, DType.FLOAT32, xs, os);
-            assertTrue(Double.isNaN(get(DType.FLOAT32, o, 1)));
+            JavaKernels.reduce(v.vector, v.par, ReduceOp.SUM, ScalarType.FLOAT32, xs, os);
+            assertEquals(0.0, get(ScalarType.FLOAT32, o, 2));
+            JavaKernels.reduce(v.vector, v.par, ReduceOp.MEAN, ScalarType.FLOAT32, xs, os);
+            assertTrue(Double.isNaN(get(ScalarType.FLOAT32, o, 1)));
         }
     }
 
@@ -514,7 +515,7 @@ class JavaKernelsTest {
     @MethodSource("variants")
     void argReduceMatchesReference(Variant v) {
         Random r = new Random(8);
-        for (DType t : TYPES) {
+        for (ScalarType t : TYPES) {
             for (ReduceOp op : List.of(ReduceOp.ARGMAX, ReduceOp.ARGMIN)) {
                 for (int iter = 0; iter < 40; iter++) {
                     long[] shape = randomShape(r, 4, 5000);
@@ -556,7 +557,7 @@ class JavaKernelsTest {
                 throw new AssertionError("the Vector API module should be absent");
             }
             int n = 1000;
-            for (DType t : TYPES) {
+            for (ScalarType t : TYPES) {
                 MemorySegment x = alloc(t, n);
                 MemorySegment o = alloc(t, n);
                 Strided xs = Strided.contiguous(x, 0, n);
@@ -595,7 +596,7 @@ class JavaKernelsTest {
                 KernelThreads.run(chunks, chunk);
             }
         };
-        DType t = DType.FLOAT32;
+        ScalarType t = ScalarType.FLOAT32;
         long big = JavaKernels.PARALLEL_MIN_WORK * 2;
         MemorySegment x = alloc(t, big);
         MemorySegment o = alloc(t, big);
@@ -669,7 +670,7 @@ class JavaKernelsTest {
         Assumptions.assumeTrue(blas.isPresent(), "OpenBLAS not available");
         CpuBackend cpu = new CpuBackend(blas.get());
         Random r = new Random(9);
-        for (DType t : TYPES) {
+        for (ScalarType t : TYPES) {
             long[] shape = {301, 1_001};
             Operand x = layout(r, t, shape, false, true);
             Operand y = layout(r, t, new long[] {1, 1_001}, false, true);
@@ -701,7 +702,7 @@ class JavaKernelsTest {
         CpuBackend cpu = new CpuBackend(blas.get());
         Random r = new Random(10);
         int[][] sizes = {{3, 5, 7}, {10, 300, 200}, {130, 120, 140}, {1, 1, 1}, {64, 10, 64}};
-        for (DType t : TYPES) {
+        for (ScalarType t : TYPES) {
             for (int[] s : sizes) {
                 for (int batch : new int[] {1, 3}) {
                     int m = s[0], n = s[1], k = s[2];
@@ -717,7 +718,7 @@ class JavaKernelsTest {
                         ReferenceKernels.gemm(t, false, true, m, n, k, 1.0, a, (long) i * m * k, k, b, 0, k, 0.0, w,
                                 (long) i * m * n, n);
                     }
-                    double tol = t == DType.FLOAT32 ? 1e-4 : 1e-11;
+                    double tol = t == ScalarType.FLOAT32 ? 1e-4 : 1e-11;
                     for (long i = 0; i < (long) batch * m * n; i++) {
                         double d = Math.abs(get(t, c, i) - get(t, w, i));
                         assertTrue(d <= tol * Math.sqrt(k) * 3, "gemm " + Arrays.toString(s) + " batch " + batch

@@ -1,6 +1,6 @@
 package dev.nabla.backend.java.vector;
 
-import dev.nabla.DType;
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -47,10 +47,10 @@ public final class VectorGemm {
      * @param cOff   element index of C's first element
      * @param ldc    elements between consecutive rows of C
      */
-    public static void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    public static void gemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                             double beta, MemorySegment c, long cOff, int ldc) {
-        if (dtype == DType.FLOAT32) {
+        if (dtype == ScalarType.FLOAT32) {
             VectorGemmFloat.gemm(transA, transB, m, n, k, (float) alpha, a, aOff, lda, b, bOff, ldb, (float) beta,
                     c, cOff, ldc);
         } else {

@@ -1,9 +1,9 @@
 package dev.nabla.backend.java.vector;
 
-import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.base.ScalarType;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -26,9 +26,9 @@ public final class VectorKernels {
      * @return how many leading elements were done; the caller does the rest with scalar code (all of them
      *         when this returns 0, for ops without an accurate vector form)
      */
-    public static long unary(DType t, UnaryOp op, MemorySegment x, long xo, MemorySegment o, long oo, long n,
+    public static long unary(ScalarType t, UnaryOp op, MemorySegment x, long xo, MemorySegment o, long oo, long n,
                              double a, double b) {
-        return t == DType.FLOAT32
+        return t == ScalarType.FLOAT32
                 ? VectorUnaryFloat.run(op, x, xo, o, oo, n, a, b)
                 : VectorUnaryDouble.run(op, x, xo, o, oo, n, a, b);
     }
@@ -38,16 +38,16 @@ public final class VectorKernels {
      *
      * @return how many leading elements were done; the caller does the rest
      */
-    public static long binary(DType t, BinaryOp op, MemorySegment x, long xo, MemorySegment y, long yo,
+    public static long binary(ScalarType t, BinaryOp op, MemorySegment x, long xo, MemorySegment y, long yo,
                               MemorySegment o, long oo, long n) {
-        return t == DType.FLOAT32
+        return t == ScalarType.FLOAT32
                 ? VectorBinaryFloat.run(op, x, xo, y, yo, o, oo, n)
                 : VectorBinaryDouble.run(op, x, xo, y, yo, o, oo, n);
     }
 
     /** Sets {@code o[oo .. oo+n)} to {@code value} rounded to the dtype. */
-    public static void fill(DType t, MemorySegment o, long oo, long n, double value) {
-        if (t == DType.FLOAT32) {
+    public static void fill(ScalarType t, MemorySegment o, long oo, long n, double value) {
+        if (t == ScalarType.FLOAT32) {
             VectorCopy.fillFloat(o, oo, n, (float) value);
         } else {
             VectorCopy.fillDouble(o, oo, n, value);
@@ -55,8 +55,8 @@ public final class VectorKernels {
     }
 
     /** Converts {@code n} contiguous elements between float32 and float64 ({@code st != dt}). */
-    public static void convert(DType st, MemorySegment x, long xo, MemorySegment o, long oo, long n) {
-        if (st == DType.FLOAT32) {
+    public static void convert(ScalarType st, MemorySegment x, long xo, MemorySegment o, long oo, long n) {
+        if (st == ScalarType.FLOAT32) {
             VectorCopy.floatToDouble(x, xo, o, oo, n);
         } else {
             VectorCopy.doubleToFloat(x, xo, o, oo, n);
@@ -67,8 +67,8 @@ public final class VectorKernels {
      * SUM, MAX or MIN of the contiguous run {@code x[off .. off+n)} ({@code n >= 1} for MAX/MIN); see
      * {@link VectorReduceFloat} for the summation's error bound. MAX/MIN give NaN if any element is NaN.
      */
-    public static double reduce(ReduceOp op, DType t, MemorySegment x, long off, long n) {
-        boolean f = t == DType.FLOAT32;
+    public static double reduce(ReduceOp op, ScalarType t, MemorySegment x, long off, long n) {
+        boolean f = t == ScalarType.FLOAT32;
         return switch (op) {
             case MAX -> f ? VectorReduceFloat.max(x, off, n) : VectorReduceDouble.max(x, off, n);
             case MIN -> f ? VectorReduceFloat.min(x, off, n) : VectorReduceDouble.min(x, off, n);
@@ -77,8 +77,8 @@ public final class VectorKernels {
     }
 
     /** {@code acc[a + j] op= x[off + j]} for {@code j < n}: one row of a column reduction (SUM/MEAN add). */
-    public static void accumulateRow(ReduceOp op, DType t, MemorySegment x, long off, double[] acc, int a, int n) {
-        if (t == DType.FLOAT32) {
+    public static void accumulateRow(ReduceOp op, ScalarType t, MemorySegment x, long off, double[] acc, int a, int n) {
+        if (t == ScalarType.FLOAT32) {
             VectorColumns.floatRow(op, x, off, acc, a, n);
         } else {
             VectorColumns.doubleRow(op, x, off, acc, a, n);

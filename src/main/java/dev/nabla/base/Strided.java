@@ -1,4 +1,4 @@
-package dev.nabla.backend;
+package dev.nabla.base;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;

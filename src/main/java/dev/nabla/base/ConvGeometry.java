@@ -1,4 +1,4 @@
-package dev.nabla.backend;
+package dev.nabla.base;
 
 /**
  * The window geometry of a 2-D convolution or pooling: kernel size, stride, zero padding and dilation in each of
