@@ -519,6 +519,10 @@ public final class Tensor implements AutoCloseable {
         return Pointwise.Unary.apply(op, kind, this, a, b);
     }
 
+    private Tensor binary(String op, BinaryOp kind, Tensor other) {
+        return Pointwise.Binary.apply(op, kind, this, other);
+    }
+
     private Tensor compare(String op, BinaryOp kind, Tensor other) {
         return Kernels.binary(op, kind, this, other);
     }
@@ -530,7 +534,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
-        return Pointwise.Add.apply(this, other);
+        return binary("add", BinaryOp.ADD, other);
     }
 
     /** {@code this + value}. */
@@ -540,7 +544,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
-        return Pointwise.Sub.apply(this, other);
+        return binary("sub", BinaryOp.SUB, other);
     }
 
     /** {@code this - value}. */
@@ -550,7 +554,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this * other}, broadcasting. */
     public Tensor mul(Tensor other) {
-        return Pointwise.Mul.apply(this, other);
+        return binary("mul", BinaryOp.MUL, other);
     }
 
     /** {@code this * value}. */
@@ -560,7 +564,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this / other}, broadcasting. */
     public Tensor div(Tensor other) {
-        return Pointwise.Div.apply(this, other);
+        return binary("div", BinaryOp.DIV, other);
     }
 
     /** {@code this / value}. */
@@ -576,7 +580,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this ^ exponent}, broadcasting. */
     public Tensor pow(Tensor exponent) {
-        return Pointwise.Pow.apply(this, exponent);
+        return binary("pow", BinaryOp.POW, exponent);
     }
 
     /** {@code this ^ exponent}. */
@@ -586,12 +590,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Element-wise maximum, broadcasting (NaN propagates). */
     public Tensor maximum(Tensor other) {
-        return Pointwise.Extremum.apply(this, other, true);
+        return binary("maximum", BinaryOp.MAXIMUM, other);
     }
 
     /** Element-wise minimum, broadcasting (NaN propagates). */
     public Tensor minimum(Tensor other) {
-        return Pointwise.Extremum.apply(this, other, false);
+        return binary("minimum", BinaryOp.MINIMUM, other);
     }
 
     /** 1 where {@code this == other}, else 0. */
