@@ -252,6 +252,24 @@ class AutogradEngineTest {
     }
 
     @Test
+    void theErrorNamesTheBinaryNodeThatSavedTheTensor() {
+        for (String op : new String[] {"maximum", "minimum", "div"}) {
+            Tensor x = param(1, 5, 3);
+            Tensor c = vec(4, 2, 6);
+            Tensor y = switch (op) {
+                case "maximum" -> x.maximum(c);
+                case "minimum" -> x.minimum(c);
+                default -> x.div(c);
+            };
+            Tensor loss = y.sum();
+            c.mul_(2.0);
+            var e = assertThrows(IllegalStateException.class, loss::backward, op);
+            String expected = Character.toUpperCase(op.charAt(0)) + op.substring(1) + "Backward";
+            assertTrue(e.getMessage().contains(expected), op + ": " + e.getMessage());
+        }
+    }
+
+    @Test
     void anInPlaceChangeThroughAViewOrADetachedAliasIsCaughtToo() {
         Tensor x = param(1, 2, 3);
         Tensor c = vec(4, 5, 6);
