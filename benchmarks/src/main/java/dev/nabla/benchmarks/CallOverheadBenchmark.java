@@ -4,7 +4,6 @@ import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Generator;
 import dev.nabla.Tensor;
-import dev.nabla.backend.registry.Backends;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.Arena;
@@ -132,7 +131,7 @@ public class CallOverheadBenchmark {
     }
 
     static void requireOpenBlas() {
-        if (!Backends.cpuIsNative()) {
+        if (!Device.CPU.isNative()) {
             throw new IllegalStateException("CallOverheadBenchmark needs OpenBLAS: "
                     + String.join("; ", OpenBlas.attempts()));
         }

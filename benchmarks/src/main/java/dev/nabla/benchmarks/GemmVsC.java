@@ -5,7 +5,6 @@ import dev.nabla.Device;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.backend.registry.Backends;
 import dev.nabla.nativelib.OpenBlas;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +125,7 @@ public final class GemmVsC {
             System.err.println("GemmVsC: C program " + settings.cProgram() + " not found; build it with `make bench-gemm-c`");
             System.exit(1);
         }
-        if (!Backends.cpuIsNative()) {
+        if (!Device.CPU.isNative()) {
             System.err.println("GemmVsC: OpenBLAS could not be loaded, nothing to compare: "
                     + String.join("; ", OpenBlas.attempts()));
             System.exit(1);

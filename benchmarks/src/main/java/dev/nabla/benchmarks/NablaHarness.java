@@ -1,10 +1,8 @@
 package dev.nabla.benchmarks;
 
-import dev.nabla.backend.registry.Backends;
-import dev.nabla.backend.cpu.KernelThreads;
+import dev.nabla.Device;
 import dev.nabla.backend.java.VectorSupport;
 import dev.nabla.benchmarks.Workloads.Workload;
-import dev.nabla.nativelib.OpenBlas;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -276,9 +274,9 @@ public final class NablaHarness {
             System.out.println(CONFIG);
             return;
         }
-        if (arguments.frameworks().contains(Framework.NABLA_CPU) && !Backends.cpuIsNative()) {
+        if (arguments.frameworks().contains(Framework.NABLA_CPU) && !Device.CPU.isNative()) {
             fail(3, "NablaHarness: OpenBLAS cannot be loaded, so nabla-cpu cannot run ("
-                    + String.join("; ", OpenBlas.attempts()) + "); --frameworks can leave it out");
+                    + Device.CPU.description() + "); --frameworks can leave it out");
             return;
         }
         List<Measurement> results = new ArrayList<>();
@@ -400,10 +398,10 @@ public final class NablaHarness {
                 + ")";
         String nabla = nablaVersion();
         Map<Framework, String[]> s = new LinkedHashMap<>();
-        String blas = Backends.cpuIsNative() ? OpenBlas.require().toString() : "OpenBLAS not loaded";
+        String blas = Device.CPU.isNative() ? Device.CPU.description() : "OpenBLAS not loaded";
         s.put(Framework.NABLA_CPU, new String[] {nabla, "cpu device: " + blas + "; the backend runs small GEMMs on 1"
-                + " OpenBLAS thread, large ones on up to " + KernelThreads.threads() + "; Java kernels on up to "
-                + KernelThreads.threads() + " threads, Vector API; " + jdk});
+                + " OpenBLAS thread, large ones on up to " + Device.cpuThreads() + "; Java kernels on up to "
+                + Device.cpuThreads() + " threads, Vector API; " + jdk});
         s.put(Framework.NABLA_JAVA, new String[] {nabla, "java device: pure-Java kernels, Vector API"
                 + " (--add-modules jdk.incubator.vector), single-threaded; " + jdk});
         s.put(Framework.NABLA_JAVA_SCALAR, new String[] {nabla, "java device: pure-Java scalar kernels (JVM without"
@@ -420,7 +418,7 @@ public final class NablaHarness {
 
     /** Nabla's version from the library jar's Maven metadata, or "unknown". */
     static String nablaVersion() {
-        try (InputStream in = Backends.class.getResourceAsStream("/META-INF/maven/dev.nabla/nabla/pom.properties")) {
+        try (InputStream in = Device.class.getResourceAsStream("/META-INF/maven/dev.nabla/nabla/pom.properties")) {
             if (in != null) {
                 Properties p = new Properties();
                 p.load(in);
