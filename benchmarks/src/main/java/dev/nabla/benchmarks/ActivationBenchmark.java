@@ -58,8 +58,11 @@ public class ActivationBenchmark {
         // relu(x) + alpha (e^min(x, 0) - 1): the exponential never overflows
         ELU(x -> x.elu(ELU_ALPHA),
                 x -> x.relu().add(x.clamp(Double.NEGATIVE_INFINITY, 0.0).exp().sub(1.0).mul(ELU_ALPHA))),
-        // x * (x > 0 ? 1 : slope): the mask is a constant to autograd
-        LEAKY_RELU(x -> x.leakyRelu(LEAKY_SLOPE), x -> x.mul(x.gt(0.0).mul(1.0 - LEAKY_SLOPE).add(LEAKY_SLOPE))),
+        // x * (x > 0 ? 1 : slope), the factor exactly 1 or slope; it is a constant to autograd
+        LEAKY_RELU(x -> x.leakyRelu(LEAKY_SLOPE), x -> {
+            Tensor positive = x.gt(0.0);
+            return x.mul(positive.rsub(1.0).mul(LEAKY_SLOPE).add(positive));
+        }),
         CLAMP(x -> x.clamp(CLAMP_MIN, CLAMP_MAX), x -> x.maximum(scalarLike(CLAMP_MIN, x)).minimum(
                 scalarLike(CLAMP_MAX, x))),
         HARDSWISH(Tensor::hardswish, x -> x.mul(x.add(3.0).clamp(0.0, 6.0).div(6.0))),
