@@ -155,6 +155,9 @@ smoke-benchmarks:
 	    -f 0 -wi 0 -i 1 -r 100ms -p n=1000 -foe true -v SILENT
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" org.openjdk.jmh.Main 'TrainingStepBenchmark|CallOverheadBenchmark' \
 	    -f 0 -wi 0 -i 1 -r 100ms -p model=seed -foe true -v SILENT
+	@# every op's trial setup checks that fused and composed agree, so one impl runs them all
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" org.openjdk.jmh.Main ActivationBenchmark \
+	    -f 0 -wi 0 -i 1 -r 100ms -p impl=composed -foe true -v SILENT
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.NablaHarness --list-configs
 	@# bench-compare's runner end to end on fake harnesses: search, rounds, skip, failure, ratios and table checked
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --self-test --root $(ROOT)

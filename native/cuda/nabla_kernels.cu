@@ -147,7 +147,6 @@ __device__ double unary_op(int op, double x, double a, double b) {
             const double k = 0.7978845608028654;                   // sqrt(2/pi)
             return 0.5 * x * (1.0 + tanh(k * (x + 0.044715 * x * x * x)));
         }
-        case NABLA_UNARY_GELU_ERF: return 0.5 * x * (1.0 + erf(x * 0.7071067811865476));
         case NABLA_UNARY_SOFTPLUS: return jmax(x, 0.0) + log1p(exp(-fabs(x)));
         case NABLA_UNARY_SILU: return x * sigmoid(x);
         case NABLA_UNARY_ERF: return erf(x);
@@ -155,7 +154,6 @@ __device__ double unary_op(int op, double x, double a, double b) {
         case NABLA_UNARY_LT_SCALAR: return x < a ? 1.0 : 0.0;
         case NABLA_UNARY_EQ_SCALAR: return x == a ? 1.0 : 0.0;
         case NABLA_UNARY_HARDSWISH: return x * (jmin(jmax(x + 3.0, 0.0), 6.0) / 6.0);
-        case NABLA_UNARY_MISH: return x * tanh(jmax(x, 0.0) + log1p(exp(-fabs(x))));
         default: return nan("");
     }
 }

@@ -67,11 +67,6 @@ final class UnaryGradients {
             });
             case SIGMOID -> output((g, y, a, b) -> g.mul(y.mul(y.rsub(1.0))));
             case TANH -> output((g, y, a, b) -> g.mul(y.square().rsub(1.0)));
-            case GELU_ERF -> input((g, x, a, b) -> {
-                Tensor cdf = x.mul(1.0 / Math.sqrt(2.0)).erf().add(1.0).mul(0.5);
-                Tensor pdf = x.square().mul(-0.5).exp().mul(1.0 / Math.sqrt(2.0 * Math.PI));
-                return g.mul(cdf.add(x.mul(pdf)));
-            });
             case GELU_TANH -> input((g, x, a, b) -> {
                 Tensor x2 = x.square();
                 Tensor t = x.add(x.mul(x2).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh();
@@ -91,11 +86,6 @@ final class UnaryGradients {
                 Tensor above = x.gt(3.0);
                 Tensor middle = x.lt(-3.0).add(above).rsub(1.0);
                 return g.mul(middle.mul(x.div(3.0).add(0.5)).add(above));
-            });
-            // tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)
-            case MISH -> input((g, x, a, b) -> {
-                Tensor t = x.softplus().tanh();
-                return g.mul(t.add(x.mul(x.sigmoid()).mul(t.square().rsub(1.0))));
             });
         };
     }

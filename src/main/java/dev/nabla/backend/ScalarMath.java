@@ -7,7 +7,6 @@ package dev.nabla.backend;
  */
 public final class ScalarMath {
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
-    private static final double INV_SQRT_2 = 1.0 / Math.sqrt(2.0);
     private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
 
     private ScalarMath() {
@@ -35,11 +34,6 @@ public final class ScalarMath {
     /** GELU's tanh approximation, {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     public static double geluTanh(double x) {
         return 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
-    }
-
-    /** Exact GELU, {@code x Phi(x) = 0.5 x (1 + erf(x / sqrt 2))}. */
-    public static double geluErf(double x) {
-        return 0.5 * x * (1.0 + erf(x * INV_SQRT_2));
     }
 
     /** {@code log(1 + e^x)} without overflow. */
