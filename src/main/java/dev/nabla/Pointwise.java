@@ -1,15 +1,12 @@
 package dev.nabla;
 
-import dev.nabla.BinaryGradients.Saved;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.UnaryOp;
-import java.util.Locale;
 
 /**
- * Differentiable element-wise functions: one generic node for the ops of one tensor ({@link Unary}) and one for the
- * ops of two ({@link Binary}). {@code apply} runs the forward kernel and records the node; {@code backward} reads the
- * op's rule from {@link UnaryGradients} or {@link BinaryGradients}, written with Tensor ops (so it runs on every
- * device and can be differentiated again). Gradients of broadcast operands are summed back to the operand's shape.
+ * Differentiable element-wise arithmetic. Each op is one unit: {@code apply} runs the forward kernel and records
+ * the node; {@code backward} is the derivative, written with Tensor ops (so it runs on every device and can be
+ * differentiated again). Gradients of broadcast operands are summed back to the operand's shape.
  */
 final class Pointwise {
     private Pointwise() {
@@ -32,68 +29,166 @@ final class Pointwise {
         return s.reshape(shape);
     }
 
-    /**
-     * Every element-wise function of two tensors, broadcasting: the forward is the op's kernel, the backward its
-     * rule in {@link BinaryGradients}, which also says what each operand's gradient reads; only what the operands
-     * that need a gradient read is saved.
-     */
-    static final class Binary extends Node {
-        private static final String[] NAMES = new String[BinaryOp.values().length];
+    /** {@code a + b}. */
+    static final class Add extends Node {
+        private final long[] as;
+        private final long[] bs;
 
-        static {
-            for (BinaryOp op : BinaryOp.values()) {
-                String n = op.name();
-                NAMES[op.ordinal()] = n.charAt(0) + n.substring(1).toLowerCase(Locale.ROOT) + "Backward";
-            }
-        }
-
-        private final BinaryOp op;
-        private final BinaryGradients.Rule rule;
-        private final SavedTensor a;
-        private final SavedTensor b;
-        private final SavedTensor y;
-
-        private Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) {
+        private Add(Tensor a, Tensor b) {
             super(a, b);
-            this.op = op;
-            this.rule = BinaryGradients.of(op);
-            this.a = keeps(Saved.LEFT) ? save(a) : null;
-            this.b = keeps(Saved.RIGHT) ? save(b) : null;
-            this.y = keeps(Saved.OUTPUT) ? save(y) : null;
+            as = a.rawShape();
+            bs = b.rawShape();
         }
 
-        static Tensor apply(String name, BinaryOp op, Tensor a, Tensor b) {
-            Tensor out = Kernels.binary(name, op, a, b);
-            return Node.needed(a, b) ? new Binary(op, a, b, out).record(out) : out;
-        }
-
-        /** {@code MulBackward} for {@code MUL}: the name that errors and anomaly reports show. */
-        @Override
-        public String name() {
-            return NAMES[op.ordinal()];
+        static Tensor apply(Tensor a, Tensor b) {
+            Tensor out = Kernels.binary("add", BinaryOp.ADD, a, b);
+            return Node.needed(a, b) ? new Add(a, b).record(out) : out;
         }
 
         @Override
         protected Tensor[] backward(Tensor g) {
-            Tensor ga = needsInputGrad(0) ? gradient(rule.left(), g, 0) : null;
-            Tensor gb = needsInputGrad(1) ? gradient(rule.right(), g, 1) : null;
+            return new Tensor[] {needsInputGrad(0) ? sumTo(g, as) : null, needsInputGrad(1) ? sumTo(g, bs) : null};
+        }
+    }
+
+    /** {@code a - b}. */
+    static final class Sub extends Node {
+        private final long[] as;
+        private final long[] bs;
+
+        private Sub(Tensor a, Tensor b) {
+            super(a, b);
+            as = a.rawShape();
+            bs = b.rawShape();
+        }
+
+        static Tensor apply(Tensor a, Tensor b) {
+            Tensor out = Kernels.binary("sub", BinaryOp.SUB, a, b);
+            return Node.needed(a, b) ? new Sub(a, b).record(out) : out;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {needsInputGrad(0) ? sumTo(g, as) : null,
+                    needsInputGrad(1) ? sumTo(g.neg(), bs) : null};
+        }
+    }
+
+    /** {@code a * b}. */
+    static final class Mul extends Node {
+        private final SavedTensor a;
+        private final SavedTensor b;
+
+        private Mul(Tensor a, Tensor b) {
+            super(a, b);
+            this.a = needsInputGrad(1) ? save(a) : null;
+            this.b = needsInputGrad(0) ? save(b) : null;
+        }
+
+        static Tensor apply(Tensor a, Tensor b) {
+            Tensor out = Kernels.binary("mul", BinaryOp.MUL, a, b);
+            return Node.needed(a, b) ? new Mul(a, b).record(out) : out;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor[] in = inputs();
+            return new Tensor[] {needsInputGrad(0) ? sumTo(g.mul(b.get()), in[0].rawShape()) : null,
+                    needsInputGrad(1) ? sumTo(g.mul(a.get()), in[1].rawShape()) : null};
+        }
+    }
+
+    /** {@code a / b}. */
+    static final class Div extends Node {
+        private final SavedTensor a;
+        private final SavedTensor b;
+
+        private Div(Tensor a, Tensor b) {
+            super(a, b);
+            this.a = needsInputGrad(1) ? save(a) : null;
+            this.b = save(b);
+        }
+
+        static Tensor apply(Tensor a, Tensor b) {
+            Tensor out = Kernels.binary("div", BinaryOp.DIV, a, b);
+            return Node.needed(a, b) ? new Div(a, b).record(out) : out;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor[] in = inputs();
+            Tensor bv = b.get();
+            Tensor ga = needsInputGrad(0) ? sumTo(g.div(bv), in[0].rawShape()) : null;
+            Tensor gb = needsInputGrad(1) ? sumTo(g.mul(a.get()).div(bv.mul(bv)).neg(), in[1].rawShape()) : null;
             return new Tensor[] {ga, gb};
         }
+    }
 
-        private boolean keeps(Saved t) {
-            return rule.reads(t, needsInputGrad(0), needsInputGrad(1));
+    /** {@code a ^ b} for tensors. */
+    static final class Pow extends Node {
+        private final SavedTensor a;
+        private final SavedTensor b;
+        private final SavedTensor out;
+
+        private Pow(Tensor a, Tensor b, Tensor out) {
+            super(a, b);
+            this.a = save(a);
+            this.b = save(b);
+            this.out = needsInputGrad(1) ? save(out) : null;
         }
 
-        /** Operand {@code i}'s gradient, reading only the saved tensors its partial declares. */
-        private Tensor gradient(BinaryGradients.Partial partial, Tensor g, int i) {
-            Tensor av = read(partial, Saved.LEFT, a);
-            Tensor bv = read(partial, Saved.RIGHT, b);
-            Tensor yv = read(partial, Saved.OUTPUT, y);
-            return sumTo(partial.gradient().of(g, av, bv, yv), inputs()[i].rawShape());
+        static Tensor apply(Tensor a, Tensor b) {
+            Tensor out = Kernels.binary("pow", BinaryOp.POW, a, b);
+            return Node.needed(a, b) ? new Pow(a, b, out).record(out) : out;
         }
 
-        private static Tensor read(BinaryGradients.Partial partial, Saved t, SavedTensor saved) {
-            return partial.reads().contains(t) ? saved.get() : null;
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor av = a.get();
+            Tensor bv = b.get();
+            Tensor ga = needsInputGrad(0) ? sumTo(g.mul(bv).mul(av.pow(bv.sub(1.0))), av.rawShape()) : null;
+            Tensor gb = null;
+            if (needsInputGrad(1)) {
+                // d/db a^b = a^b log a; where a == 0 the limit is 0, so log is taken of 1 there.
+                Tensor safeLog = av.add(av.eq(0.0)).log();
+                gb = sumTo(g.mul(out.get()).mul(safeLog), bv.rawShape());
+            }
+            return new Tensor[] {ga, gb};
+        }
+    }
+
+    /** Element-wise maximum or minimum; ties split the gradient evenly (as PyTorch does). */
+    static final class Extremum extends Node {
+        private final SavedTensor a;
+        private final SavedTensor b;
+        private final boolean max;
+
+        private Extremum(Tensor a, Tensor b, boolean max) {
+            super(a, b);
+            this.a = save(a);
+            this.b = save(b);
+            this.max = max;
+        }
+
+        static Tensor apply(Tensor a, Tensor b, boolean max) {
+            Tensor out = Kernels.binary(max ? "maximum" : "minimum", max ? BinaryOp.MAXIMUM : BinaryOp.MINIMUM, a, b);
+            return Node.needed(a, b) ? new Extremum(a, b, max).record(out) : out;
+        }
+
+        @Override
+        public String name() {
+            return max ? "MaximumBackward" : "MinimumBackward";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor av = a.get();
+            Tensor bv = b.get();
+            Tensor half = av.eq(bv).mul(0.5);
+            Tensor winsA = (max ? av.gt(bv) : av.lt(bv)).add(half);
+            Tensor winsB = (max ? bv.gt(av) : bv.lt(av)).add(half);
+            return new Tensor[] {needsInputGrad(0) ? sumTo(g.mul(winsA), av.rawShape()) : null,
+                    needsInputGrad(1) ? sumTo(g.mul(winsB), bv.rawShape()) : null};
         }
     }
 

@@ -519,10 +519,6 @@ public final class Tensor implements AutoCloseable {
         return Pointwise.Unary.apply(op, kind, this, a, b);
     }
 
-    private Tensor binary(String op, BinaryOp kind, Tensor other) {
-        return Pointwise.Binary.apply(op, kind, this, other);
-    }
-
     private Tensor compare(String op, BinaryOp kind, Tensor other) {
         return Kernels.binary(op, kind, this, other);
     }
@@ -534,7 +530,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
-        return binary("add", BinaryOp.ADD, other);
+        return Pointwise.Add.apply(this, other);
     }
 
     /** {@code this + value}. */
@@ -544,7 +540,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
-        return binary("sub", BinaryOp.SUB, other);
+        return Pointwise.Sub.apply(this, other);
     }
 
     /** {@code this - value}. */
@@ -554,7 +550,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this * other}, broadcasting. */
     public Tensor mul(Tensor other) {
-        return binary("mul", BinaryOp.MUL, other);
+        return Pointwise.Mul.apply(this, other);
     }
 
     /** {@code this * value}. */
@@ -564,7 +560,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this / other}, broadcasting. */
     public Tensor div(Tensor other) {
-        return binary("div", BinaryOp.DIV, other);
+        return Pointwise.Div.apply(this, other);
     }
 
     /** {@code this / value}. */
@@ -580,7 +576,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this ^ exponent}, broadcasting. */
     public Tensor pow(Tensor exponent) {
-        return binary("pow", BinaryOp.POW, exponent);
+        return Pointwise.Pow.apply(this, exponent);
     }
 
     /** {@code this ^ exponent}. */
@@ -590,12 +586,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Element-wise maximum, broadcasting (NaN propagates). */
     public Tensor maximum(Tensor other) {
-        return binary("maximum", BinaryOp.MAXIMUM, other);
+        return Pointwise.Extremum.apply(this, other, true);
     }
 
     /** Element-wise minimum, broadcasting (NaN propagates). */
     public Tensor minimum(Tensor other) {
-        return binary("minimum", BinaryOp.MINIMUM, other);
+        return Pointwise.Extremum.apply(this, other, false);
     }
 
     /** 1 where {@code this == other}, else 0. */
