@@ -165,9 +165,9 @@ final class Pointwise {
 
         private Extremum(Tensor a, Tensor b, boolean max) {
             super(a, b);
+            this.max = max; // first: save() labels the saved tensors with name(), which reads it
             this.a = save(a);
             this.b = save(b);
-            this.max = max;
         }
 
         static Tensor apply(Tensor a, Tensor b, boolean max) {

@@ -21,9 +21,11 @@ import java.lang.invoke.MethodType;
  *   <li>{@link #backend}: a device's kernels, for tests and benchmarks of the backends themselves.</li>
  *   <li>{@link #unfold}/{@link #fold}: im2col and col2im with an explicit geometry (convolution and pooling).</li>
  * </ul>
- * Only classes of the {@code dev.nabla} packages may call it (checked on each call). The package is not exported by
- * the module descriptor and is left out of the published javadoc. It looks the members up rather than having
- * {@code dev.nabla} register them, so that {@code dev.nabla} does not depend on this package.
+ * The package is not exported by the module descriptor and is left out of the published javadoc. {@link #moveTo},
+ * which changes a tensor under its other users, also checks that its caller is a class of Nabla itself; the others
+ * skip that check because they run on every optimizer step, where a stack walk would cost more than the whole step
+ * of a small model. It looks the members up rather than having {@code dev.nabla} register them, so that
+ * {@code dev.nabla} does not depend on this package.
  */
 public final class Internals {
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
@@ -63,7 +65,7 @@ public final class Internals {
      * @throws SecurityException if the caller is not a class of Nabla itself
      */
     public static void moveTo(Tensor tensor, Device target) {
-        checkCaller();
+        checkCaller(WALKER.getCallerClass());
         try {
             MOVE.invokeExact(tensor, target);
         } catch (Throwable t) {
@@ -79,7 +81,6 @@ public final class Internals {
      *     share memory (except {@code grad} being {@code param} itself)
      */
     public static Tensor fusedUpdate(Tensor param, UpdateRule rule, Tensor grad, Tensor... state) {
-        checkCaller();
         try {
             return (Tensor) FUSED_UPDATE.invokeExact(param, rule, grad, state);
         } catch (Throwable t) {
@@ -89,7 +90,6 @@ public final class Internals {
 
     /** The kernels that run on {@code device}. */
     public static Backend backend(Device device) {
-        checkCaller();
         try {
             return (Backend) BACKEND.invokeExact(device);
         } catch (Throwable t) {
@@ -99,7 +99,6 @@ public final class Internals {
 
     /** im2col: {@code [N, C, H, W]} to {@code [N, C*kh*kw, outH*outW]} columns (differentiable). */
     public static Tensor unfold(Tensor x, ConvGeometry geometry, double padValue) {
-        checkCaller();
         try {
             return (Tensor) UNFOLD.invokeExact(x, geometry, padValue);
         } catch (Throwable t) {
@@ -109,7 +108,6 @@ public final class Internals {
 
     /** col2im, the adjoint of {@link #unfold}: columns back to {@code [N, channels, h, w]}, overlaps summed. */
     public static Tensor fold(Tensor cols, ConvGeometry geometry, long channels, long h, long w) {
-        checkCaller();
         try {
             return (Tensor) FOLD.invokeExact(cols, geometry, channels, h, w);
         } catch (Throwable t) {
@@ -117,9 +115,7 @@ public final class Internals {
         }
     }
 
-    private static void checkCaller() {
-        Class<?> caller = WALKER.walk(s -> s.map(StackWalker.StackFrame::getDeclaringClass)
-                .filter(c -> c != Internals.class).findFirst().orElseThrow());
+    private static void checkCaller(Class<?> caller) {
         String pkg = caller.getPackageName();
         if (!pkg.equals("dev.nabla") && !pkg.startsWith("dev.nabla.")) {
             throw new SecurityException("dev.nabla.internal is internal to Nabla (called from " + caller.getName()
