@@ -127,6 +127,51 @@ public final class F {
         return Unfold.unfold(x.reshape(s[0] * s[1], 1, s[2], s[3]), g, pad); // [N*C, kh*kw, L]
     }
 
+    /**
+     * Sliding windows of {@code x} ({@code [N, C, H, W]}) as columns {@code [N, C*kh*kw, L]}, L the number of window
+     * positions ({@code torch.nn.functional.unfold}); padded positions read 0. Each argument is {height, width}.
+     *
+     * @throws IllegalArgumentException if {@code x} is not 4-D or a size is out of range (kernel, stride, dilation
+     *     at least 1, padding at least 0, the window fitting the padded input)
+     */
+    public static Tensor unfold(Tensor x, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        return Unfold.unfold(x, geometry("unfold", kernelSize, dilation, padding, stride), 0.0);
+    }
+
+    /**
+     * The adjoint of {@link #unfold}: sums columns {@code [N, C*kh*kw, L]} back into {@code [N, C, outputSize[0],
+     * outputSize[1]]}, overlapping windows added ({@code torch.nn.functional.fold}).
+     *
+     * @throws IllegalArgumentException if {@code cols} is not 3-D, its second size is not a multiple of kh*kw, or its
+     *     number of columns does not match the windows of the output size
+     */
+    public static Tensor fold(Tensor cols, long[] outputSize, int[] kernelSize, int[] dilation, int[] padding,
+                              int[] stride) {
+        ConvGeometry g = geometry("fold", kernelSize, dilation, padding, stride);
+        if (outputSize.length != 2) {
+            throw new IllegalArgumentException("fold: outputSize must be {height, width}, got "
+                    + Arrays.toString(outputSize));
+        }
+        cols.checkAlive("fold");
+        long window = (long) g.kernelH() * g.kernelW();
+        if (cols.dim() != 3 || cols.size(1) % window != 0) {
+            throw new IllegalArgumentException("fold: expects columns [N, C*" + g.kernelH() + "*" + g.kernelW()
+                    + ", L], got " + cols.describe());
+        }
+        return Unfold.fold(cols, g, cols.size(1) / window, outputSize[0], outputSize[1]);
+    }
+
+    private static ConvGeometry geometry(String op, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        for (int[] a : new int[][] {kernelSize, dilation, padding, stride}) {
+            if (a == null || a.length != 2) {
+                throw new IllegalArgumentException(op + ": kernelSize, dilation, padding and stride are each "
+                        + "{height, width}, got " + (a == null ? "null" : Arrays.toString(a)));
+            }
+        }
+        return new ConvGeometry(kernelSize[0], kernelSize[1], stride[0], stride[1], padding[0], padding[1],
+                dilation[0], dilation[1]);
+    }
+
     /** 2-D max pooling (the gradient goes to the first maximum of each window, as in PyTorch). */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         ConvGeometry g = new ConvGeometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
