@@ -87,8 +87,7 @@ public final class F {
         if (b != null && (b.dim() != 1 || b.size(0) != o)) {
             throw new IllegalArgumentException("conv2d: bias " + b.describe() + " does not match " + o + " channels");
         }
-        ConvGeometry g = new ConvGeometry((int) w.size(2), (int) w.size(3), stride[0], stride[1], padding[0],
-                padding[1], dilation[0], dilation[1]);
+        ConvGeometry g = geometry("conv2d", new int[] {(int) w.size(2), (int) w.size(3)}, dilation, padding, stride);
         long oh = g.outH(x.size(2));
         long ow = g.outW(x.size(3));
         Tensor cols = Unfold.unfold(x, g, 0.0); // [N, C*kh*kw, L]
@@ -161,6 +160,7 @@ public final class F {
         return Unfold.fold(cols, g, cols.size(1) / window, outputSize[0], outputSize[1]);
     }
 
+    /** The window of an unfold, convolution or pooling from its {height, width} pairs, each checked to be a pair. */
     private static ConvGeometry geometry(String op, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
         for (int[] a : new int[][] {kernelSize, dilation, padding, stride}) {
             if (a == null || a.length != 2) {
@@ -174,8 +174,7 @@ public final class F {
 
     /** 2-D max pooling (the gradient goes to the first maximum of each window, as in PyTorch). */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
-        ConvGeometry g = new ConvGeometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
-                dilation[0], dilation[1]);
+        ConvGeometry g = geometry("maxPool2d", kernel, dilation, padding, stride);
         checkWindows("maxPool2d", x, g);
         Tensor fused = MaxPool.apply(x, g);
         if (fused != null) {
@@ -195,7 +194,7 @@ public final class F {
 
     /** 2-D average pooling; padded zeros count in the average ({@code count_include_pad=True}, PyTorch's default). */
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
-        ConvGeometry g = new ConvGeometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1);
+        ConvGeometry g = geometry("avgPool2d", kernel, new int[] {1, 1}, padding, stride);
         Tensor cols = windows("avgPool2d", x, g, 0.0);
         return cols.mean(1, false).reshape(x.size(0), x.size(1), g.outH(x.size(2)), g.outW(x.size(3)));
     }

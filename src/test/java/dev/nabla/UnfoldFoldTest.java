@@ -76,6 +76,13 @@ class UnfoldFoldTest {
         e = assertThrows(IllegalArgumentException.class, () -> F.fold(Tensor.zeros(1, 4, 9), new long[] {4},
                 new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}));
         assertTrue(e.getMessage().contains("outputSize"), e.getMessage());
+        // the pooling and convolution entry points share the same check of their {height, width} pairs
+        e = assertThrows(IllegalArgumentException.class,
+                () -> F.maxPool2d(x, new int[] {2, 2}, new int[] {2}, new int[] {0, 0}, new int[] {1, 1}));
+        assertTrue(e.getMessage().startsWith("maxPool2d:") && e.getMessage().contains("[2]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> F.conv2d(x, Tensor.zeros(1, 1, 2, 2), null,
+                new int[] {1, 1}, new int[] {0}, new int[] {1, 1}, 1));
+        assertTrue(e.getMessage().startsWith("conv2d:") && e.getMessage().contains("[0]"), e.getMessage());
     }
 
     private static int[] ints(Object o) {
