@@ -4,7 +4,6 @@ import dev.nabla.Device;
 import dev.nabla.Tensor;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.UpdateRule;
-import dev.nabla.base.ConvGeometry;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -19,7 +18,6 @@ import java.lang.invoke.MethodType;
  *       after their parameters.</li>
  *   <li>{@link #fusedUpdate}: one optimizer step on a parameter in a single fused kernel ({@code dev.nabla.optim}).</li>
  *   <li>{@link #backend}: a device's kernels, for tests and benchmarks of the backends themselves.</li>
- *   <li>{@link #unfold}/{@link #fold}: im2col and col2im with an explicit geometry (convolution and pooling).</li>
  * </ul>
  * The package is not exported by the module descriptor and is left out of the published javadoc. {@link #moveTo},
  * which changes a tensor under its other users, also checks that its caller is a class of Nabla itself; the others
@@ -32,8 +30,6 @@ public final class Internals {
     private static final MethodHandle MOVE;
     private static final MethodHandle FUSED_UPDATE;
     private static final MethodHandle BACKEND;
-    private static final MethodHandle UNFOLD;
-    private static final MethodHandle FOLD;
 
     static {
         try {
@@ -43,12 +39,6 @@ public final class Internals {
                     MethodType.methodType(Tensor.class, UpdateRule.class, Tensor.class, Tensor[].class));
             BACKEND = MethodHandles.privateLookupIn(Device.class, MethodHandles.lookup())
                     .findVirtual(Device.class, "backend", MethodType.methodType(Backend.class));
-            Class<?> unfold = Class.forName("dev.nabla.Unfold");
-            MethodHandles.Lookup u = MethodHandles.privateLookupIn(unfold, MethodHandles.lookup());
-            UNFOLD = u.findStatic(unfold, "unfold",
-                    MethodType.methodType(Tensor.class, Tensor.class, ConvGeometry.class, double.class));
-            FOLD = u.findStatic(unfold, "fold", MethodType.methodType(Tensor.class, Tensor.class, ConvGeometry.class,
-                    long.class, long.class, long.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -92,24 +82,6 @@ public final class Internals {
     public static Backend backend(Device device) {
         try {
             return (Backend) BACKEND.invokeExact(device);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** im2col: {@code [N, C, H, W]} to {@code [N, C*kh*kw, outH*outW]} columns (differentiable). */
-    public static Tensor unfold(Tensor x, ConvGeometry geometry, double padValue) {
-        try {
-            return (Tensor) UNFOLD.invokeExact(x, geometry, padValue);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** col2im, the adjoint of {@link #unfold}: columns back to {@code [N, channels, h, w]}, overlaps summed. */
-    public static Tensor fold(Tensor cols, ConvGeometry geometry, long channels, long h, long w) {
-        try {
-            return (Tensor) FOLD.invokeExact(cols, geometry, channels, h, w);
         } catch (Throwable t) {
             throw rethrow(t);
         }

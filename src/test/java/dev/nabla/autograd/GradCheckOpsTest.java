@@ -15,8 +15,6 @@ import dev.nabla.GradCheck;
 import dev.nabla.Reduction;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import dev.nabla.base.ConvGeometry;
-import dev.nabla.internal.Internals;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -466,11 +464,10 @@ class GradCheckOpsTest {
                 r -> new Tensor[] {r.normal(1, 1, 4, 4), r.normal(2, 1, 3, 3), r.normal(2)},
                 in -> F.conv2d(in[0], in[1], in[2], 1, 1));
 
-        ConvGeometry g = new ConvGeometry(2, 3, 1, 2, 1, 1, 1, 1);
         add(cases, "unfold 2x3 stride (1, 2) padding 1", r -> new Tensor[] {r.normal(1, 2, 3, 5)},
-                in -> Internals.unfold(in[0], g, 0.0));
+                in -> F.unfold(in[0], d(2, 3), d(1, 1), d(1, 1), d(1, 2)));
         add(cases, "fold 2x3 stride (1, 2) padding 1", r -> new Tensor[] {r.normal(1, 12, 12)},
-                in -> Internals.fold(in[0], g, 2, 3, 5));
+                in -> F.fold(in[0], new long[] {3, 5}, d(2, 3), d(1, 1), d(1, 1), d(1, 2)));
 
         add(cases, "maxPool2d 2/2", r -> new Tensor[] {r.distinct(1, 2, 5, 5)}, in -> F.maxPool2d(in[0], 2, 2));
         add(cases, "maxPool2d 3/1 padding 1", r -> new Tensor[] {r.distinct(2, 1, 4, 4)},
