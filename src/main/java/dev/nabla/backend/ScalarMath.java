@@ -22,6 +22,16 @@ public final class ScalarMath {
         return op.apply(x, y);
     }
 
+    /** -1, 0 or 1; NaN stays NaN and -0.0 gives 0.0. */
+    public static double sign(double x) {
+        return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x;
+    }
+
+    /** {@code max(x, 0)} with NaN kept and -0.0 giving 0.0. */
+    public static double relu(double x) {
+        return x > 0 ? x : (Double.isNaN(x) ? x : 0.0);
+    }
+
     /** The logistic function, stable for large |x|. */
     public static double sigmoid(double x) {
         if (x >= 0) {
