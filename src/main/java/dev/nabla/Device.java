@@ -1,6 +1,7 @@
 package dev.nabla;
 
 import dev.nabla.backend.Backend;
+import dev.nabla.backend.DTypeDispatch;
 import dev.nabla.backend.cpu.KernelThreads;
 import dev.nabla.backend.cuda.CudaBackend;
 import dev.nabla.nativelib.OpenBlas;
@@ -41,6 +42,8 @@ public final class Device {
 
     private final Kind kind;
     private final int index;
+    /** Created on first use: the CUDA backend initialises the device. */
+    private volatile Backend backend;
 
     private Device(Kind kind, int index) {
         this.kind = kind;
@@ -163,8 +166,20 @@ public final class Device {
         CudaBackend.setAllowTf32(allow);
     }
 
-    /** The kernels that run on this device (not API: reached from other packages through {@code Internals}). */
+    /**
+     * The kernels that run on this device, behind the dtype dispatch (not API: reached from other packages through
+     * {@code Internals}).
+     */
     Backend backend() {
+        Backend b = backend;
+        if (b == null) {
+            b = new DTypeDispatch(rawBackend()); // a race makes two equal wrappers: harmless
+            backend = b;
+        }
+        return b;
+    }
+
+    private Backend rawBackend() {
         return switch (kind) {
             case CPU -> Backends.cpu();
             case JAVA -> Backends.java();

@@ -21,6 +21,9 @@ public final class F {
 
     /** {@code x · wᵀ + b}: x {@code [..., in]}, w {@code [out, in]}, b {@code [out]} or null. */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        x = Autocast.lower(x);
+        w = Autocast.lower(w);
+        b = Autocast.lower(b);
         x.checkAlive("linear");
         w.checkAlive("linear");
         if (w.dim() != 2 || x.dim() == 0 || x.size(-1) != w.size(1)) {
@@ -70,6 +73,9 @@ public final class F {
      */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int[] stride, int[] padding, int[] dilation,
                                 int groups) {
+        x = Autocast.lower(x);
+        w = Autocast.lower(w);
+        b = Autocast.lower(b);
         x.checkAlive("conv2d");
         w.checkAlive("conv2d");
         if (x.dim() != 4 || w.dim() != 4) {
@@ -320,6 +326,9 @@ public final class F {
      * shape) may be null.
      */
     public static Tensor layerNorm(Tensor x, long[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        x = Autocast.fp32(x);
+        weight = Autocast.fp32(weight);
+        bias = Autocast.fp32(bias);
         x.checkAlive("layerNorm");
         int k = normalizedShape.length;
         long[] xs = x.shape();
@@ -393,6 +402,8 @@ public final class F {
 
     /** Mean squared error. */
     public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         sameShape("mseLoss", input, target);
         return reduce(input.sub(target).square(), reduction);
     }
@@ -404,12 +415,16 @@ public final class F {
 
     /** Mean absolute error. */
     public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         sameShape("l1Loss", input, target);
         return reduce(input.sub(target).abs(), reduction);
     }
 
     /** Smooth L1: {@code 0.5 d²/beta} where {@code |d| < beta}, else {@code |d| - beta/2}. */
     public static Tensor smoothL1Loss(Tensor input, Tensor target, Reduction reduction, double beta) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         sameShape("smoothL1Loss", input, target);
         if (!(beta >= 0)) {
             throw new IllegalArgumentException("smoothL1Loss: beta must be >= 0, got " + beta);
@@ -427,6 +442,8 @@ public final class F {
 
     /** Huber: {@code 0.5 d²} where {@code |d| <= delta}, else {@code delta (|d| - delta/2)}. */
     public static Tensor huberLoss(Tensor input, Tensor target, Reduction reduction, double delta) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         sameShape("huberLoss", input, target);
         if (!(delta > 0)) {
             throw new IllegalArgumentException("huberLoss: delta must be > 0, got " + delta);
@@ -463,6 +480,8 @@ public final class F {
      * divided by the sum of the targets' weights, as in PyTorch.
      */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         Tensor t = checkClassTarget("nllLoss", input, target);
         Tensor picked = input.gather(1, t.unsqueeze(1)).squeeze(1).neg();
         if (weight == null) {
@@ -488,6 +507,8 @@ public final class F {
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction,
                                       double labelSmoothing) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got "
                     + labelSmoothing);
@@ -524,6 +545,8 @@ public final class F {
      * -100 as in PyTorch, so a 0 or 1 probability gives a finite loss. {@code weight} (broadcastable) may be null.
      */
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         sameShape("binaryCrossEntropy", input, target);
         Tensor logP = input.log().clamp(-100, Double.POSITIVE_INFINITY);
         Tensor log1mP = input.rsub(1.0).log().clamp(-100, Double.POSITIVE_INFINITY);
@@ -537,6 +560,8 @@ public final class F {
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
                                                       Reduction reduction) {
+        input = Autocast.fp32(input);
+        target = Autocast.fp32(target);
         sameShape("binaryCrossEntropyWithLogits", input, target);
         Tensor softplusNeg = input.neg().softplus();
         Tensor logWeight = posWeight == null ? null : posWeight.sub(1.0).mul(target).add(1.0);

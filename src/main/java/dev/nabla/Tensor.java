@@ -4,6 +4,7 @@ import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.base.Elements;
 import dev.nabla.base.Strided;
 import dev.nabla.memory.Storage;
 import java.lang.foreign.MemorySegment;
@@ -13,8 +14,9 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An n-dimensional array of {@link DType#FLOAT32} or {@link DType#FLOAT64} numbers in off-heap memory on a
- * {@link Device}, shaped like PyTorch's {@code torch.Tensor}.
+ * An n-dimensional array of numbers of one {@link DType} (float32 by default; float64, bfloat16, float16, the
+ * integer types and bool) in off-heap memory on a {@link Device}, shaped like PyTorch's {@code torch.Tensor}.
+ * Ops over operands of different dtypes promote them as PyTorch does ({@link #resultType}).
  *
  * <p>A tensor is a view: a storage plus shape, strides and offset. {@link #reshape}, {@link #transpose},
  * {@link #permute}, {@link #narrow}, {@link #expand} and friends return new views of the same memory without
@@ -291,13 +293,63 @@ public final class Tensor implements AutoCloseable {
         Tensor t = empty(dtype, device, shape);
         if (dtype == DType.FLOAT64) {
             t.backend().copyFromHost(MemorySegment.ofArray(values), t.storage.segment(), 0, values.length * 8L);
-        } else {
+        } else if (dtype == DType.FLOAT32) {
             float[] f = new float[values.length];
             for (int i = 0; i < f.length; i++) {
                 f[i] = (float) values[i];
             }
             t.backend().copyFromHost(MemorySegment.ofArray(f), t.storage.segment(), 0, f.length * 4L);
+        } else {
+            MemorySegment host = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, dtype.byteSize())]);
+            for (int i = 0; i < values.length; i++) {
+                Elements.setDouble(dtype.scalar(), host, i, values[i]);
+            }
+            t.backend().copyFromHost(host, t.storage.segment(), 0, host.byteSize());
         }
+        return t;
+    }
+
+    /** An int64 CPU tensor holding a copy of {@code data} (PyTorch's default integer dtype). */
+    public static Tensor of(long[] data, long... shape) {
+        return of(data, DType.INT64, Device.CPU, shape);
+    }
+
+    /** An int32 CPU tensor holding a copy of {@code data}. */
+    public static Tensor of(int[] data, long... shape) {
+        long[] s = shapeFor("of", data.length, shape);
+        Tensor t = empty(DType.INT32, Device.CPU, s);
+        t.backend().copyFromHost(MemorySegment.ofArray(data), t.storage.segment(), 0, (long) data.length * 4);
+        return t;
+    }
+
+    /** A bool CPU tensor holding a copy of {@code data}. */
+    public static Tensor of(boolean[] data, long... shape) {
+        long[] s = shapeFor("of", data.length, shape);
+        byte[] bytes = new byte[data.length];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (data[i] ? 1 : 0);
+        }
+        Tensor t = empty(DType.BOOL, Device.CPU, s);
+        t.backend().copyFromHost(MemorySegment.ofArray(bytes), t.storage.segment(), 0, bytes.length);
+        return t;
+    }
+
+    /**
+     * A tensor of the given dtype and device holding {@code data} converted exactly where the dtype can hold it
+     * (integers wrap to narrower integer types, as in PyTorch).
+     */
+    public static Tensor of(long[] data, DType dtype, Device device, long... shape) {
+        long[] s = shapeFor("of", data.length, shape);
+        requireNonNull("of", dtype, device);
+        Tensor t = empty(dtype, device, s);
+        MemorySegment host = dtype == DType.INT64 ? MemorySegment.ofArray(data)
+                : MemorySegment.ofArray(new byte[Math.multiplyExact(data.length, dtype.byteSize())]);
+        if (dtype != DType.INT64) {
+            for (int i = 0; i < data.length; i++) {
+                Elements.setLong(dtype.scalar(), host, i, data[i]);
+            }
+        }
+        t.backend().copyFromHost(host, t.storage.segment(), 0, (long) data.length * dtype.byteSize());
         return t;
     }
 
@@ -516,21 +568,44 @@ public final class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ element-wise
 
     private Tensor unary(String op, UnaryOp kind, double a, double b) {
+        if (!dtype.isFloatingPoint()) {
+            // a float function of integers, or integers with a double scalar: float32, as in PyTorch
+            checkAlive(op);
+            return to(DType.FLOAT32).unary(op, kind, a, b);
+        }
         return Pointwise.Unary.apply(op, kind, this, a, b);
     }
 
     private Tensor compare(String op, BinaryOp kind, Tensor other) {
-        return Kernels.binary(op, kind, this, other);
+        Tensor[] p = Promotion.operands(op, this, other);
+        if (!p[0].dtype.isFloatingPoint()) {
+            return Kernels.binary(op, kind, p[0].to(DType.FLOAT64), p[1].to(DType.FLOAT64));
+        }
+        return Kernels.binary(op, kind, p[0], p[1]);
     }
 
     private Tensor compare(String op, UnaryOp kind, double value) {
+        checkAlive(op);
+        if (!dtype.isFloatingPoint()) {
+            return to(DType.FLOAT64).compare(op, kind, value);
+        }
         // like torch, compare with the scalar converted to this dtype: float32 0.7 == 0.7 is true
         return Kernels.unary(op, kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0);
     }
 
+    /**
+     * The dtype PyTorch gives the result of a binary op over {@code a} and {@code b} ({@code torch.result_type}):
+     * tensors with dimensions decide; a 0-dimensional one counts only if it is of a higher category (bool, integer,
+     * floating point).
+     */
+    public static DType resultType(Tensor a, Tensor b) {
+        return Promotion.resultType(a, b);
+    }
+
     /** {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
-        return Pointwise.Add.apply(this, other);
+        Tensor[] p = Promotion.operands("add", this, other);
+        return Pointwise.Add.apply(p[0], p[1]);
     }
 
     /** {@code this + value}. */
@@ -540,7 +615,8 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
-        return Pointwise.Sub.apply(this, other);
+        Tensor[] p = Promotion.operands("sub", this, other);
+        return Pointwise.Sub.apply(p[0], p[1]);
     }
 
     /** {@code this - value}. */
@@ -550,7 +626,8 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this * other}, broadcasting. */
     public Tensor mul(Tensor other) {
-        return Pointwise.Mul.apply(this, other);
+        Tensor[] p = Promotion.operands("mul", this, other);
+        return Pointwise.Mul.apply(p[0], p[1]);
     }
 
     /** {@code this * value}. */
@@ -558,9 +635,13 @@ public final class Tensor implements AutoCloseable {
         return unary("mul", UnaryOp.MUL_SCALAR, value, 0);
     }
 
-    /** {@code this / other}, broadcasting. */
+    /** {@code this / other}, broadcasting; true division (integers divide to float32, as in PyTorch). */
     public Tensor div(Tensor other) {
-        return Pointwise.Div.apply(this, other);
+        Tensor[] p = Promotion.operands("div", this, other);
+        if (!p[0].dtype.isFloatingPoint()) {
+            return Pointwise.Div.apply(p[0].to(DType.FLOAT32), p[1].to(DType.FLOAT32));
+        }
+        return Pointwise.Div.apply(p[0], p[1]);
     }
 
     /** {@code this / value}. */
@@ -571,12 +652,17 @@ public final class Tensor implements AutoCloseable {
         if ((Double.doubleToRawLongBits(value) & 0xFFFFFFFFFFFFFL) == 0 && e >= -1022 && e <= 1022) {
             return unary("div", UnaryOp.MUL_SCALAR, 1.0 / value, 0);
         }
+        if (!dtype.isFloatingPoint()) {
+            checkAlive("div");
+            return to(DType.FLOAT32).div(value);
+        }
         return div(full(value, dtype, device));
     }
 
     /** {@code this ^ exponent}, broadcasting. */
     public Tensor pow(Tensor exponent) {
-        return Pointwise.Pow.apply(this, exponent);
+        Tensor[] p = Promotion.operands("pow", this, exponent);
+        return Pointwise.Pow.apply(p[0], p[1]);
     }
 
     /** {@code this ^ exponent}. */
@@ -586,12 +672,14 @@ public final class Tensor implements AutoCloseable {
 
     /** Element-wise maximum, broadcasting (NaN propagates). */
     public Tensor maximum(Tensor other) {
-        return Pointwise.Extremum.apply(this, other, true);
+        Tensor[] p = Promotion.operands("maximum", this, other);
+        return Pointwise.Extremum.apply(p[0], p[1], true);
     }
 
     /** Element-wise minimum, broadcasting (NaN propagates). */
     public Tensor minimum(Tensor other) {
-        return Pointwise.Extremum.apply(this, other, false);
+        Tensor[] p = Promotion.operands("minimum", this, other);
+        return Pointwise.Extremum.apply(p[0], p[1], false);
     }
 
     /** 1 where {@code this == other}, else 0. */
@@ -1058,6 +1146,10 @@ public final class Tensor implements AutoCloseable {
     /** Softmax along {@code dim}, computed stably (the row maximum is subtracted first). */
     public Tensor softmax(int dim) {
         checkAlive("softmax");
+        Tensor up = Autocast.fp32(this); // float32 inside an autocast region
+        if (up != this) {
+            return up.softmax(dim);
+        }
         Tensor fused = SoftmaxOp.apply(this, dim, false);
         if (fused != null) {
             return fused;
@@ -1070,6 +1162,10 @@ public final class Tensor implements AutoCloseable {
     /** Log of the softmax along {@code dim}, computed stably: {@code x - max - log(sum(exp(x - max)))}. */
     public Tensor logSoftmax(int dim) {
         checkAlive("logSoftmax");
+        Tensor up = Autocast.fp32(this); // float32 inside an autocast region
+        if (up != this) {
+            return up.logSoftmax(dim);
+        }
         Tensor fused = SoftmaxOp.apply(this, dim, true);
         if (fused != null) {
             return fused;
@@ -1126,7 +1222,7 @@ public final class Tensor implements AutoCloseable {
      * a row (left) or column (right) vector and that dimension removed, and leading batch dimensions broadcast.
      */
     public Tensor matmul(Tensor other) {
-        return MatMul.apply(this, other);
+        return MatMul.apply(Autocast.lower(this), Autocast.lower(other));
     }
 
     /** The shape array itself, not a copy, for the ops in this package ({@link Views}, {@link MatMul}): read only. */
@@ -1162,6 +1258,10 @@ public final class Tensor implements AutoCloseable {
         if (gradFn != null) {
             throw new IllegalStateException("requiresGrad_: " + describe() + " is the result of " + gradFn.name()
                     + ", not a leaf; use detach() to get a leaf");
+        }
+        if (requires && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad_: only floating-point tensors can require gradients, "
+                    + describe() + " is " + dtype);
         }
         if (requires || autograd != null) {
             autogradMeta().requiresGrad = requires;
@@ -1436,6 +1536,40 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /** The elements in row-major order, converted to long (floats truncated toward zero, like PyTorch's cast). */
+    public long[] toLongArray() {
+        checkAlive("toLongArray");
+        long[] out = new long[Shapes.arrayLength("toLongArray", numel(), describe())];
+        if (out.length > 0) {
+            copyOut("toLongArray", DType.INT64, MemorySegment.ofArray(out));
+        }
+        return out;
+    }
+
+    /** The elements in row-major order, converted to int (floats truncated, wider integers wrapped). */
+    public int[] toIntArray() {
+        checkAlive("toIntArray");
+        int[] out = new int[Shapes.arrayLength("toIntArray", numel(), describe())];
+        if (out.length > 0) {
+            copyOut("toIntArray", DType.INT32, MemorySegment.ofArray(out));
+        }
+        return out;
+    }
+
+    /** The elements in row-major order as booleans (true where not zero). */
+    public boolean[] toBooleanArray() {
+        checkAlive("toBooleanArray");
+        byte[] bytes = new byte[Shapes.arrayLength("toBooleanArray", numel(), describe())];
+        if (bytes.length > 0) {
+            copyOut("toBooleanArray", DType.BOOL, MemorySegment.ofArray(bytes));
+        }
+        boolean[] out = new boolean[bytes.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = bytes[i] != 0;
+        }
+        return out;
+    }
+
     /** Copies every element, converted to {@code as}, in row-major order into the host array {@code out}. */
     private void copyOut(String op, DType as, MemorySegment out) {
         Tensor c = to(as).contiguous();
@@ -1456,6 +1590,16 @@ public final class Tensor implements AutoCloseable {
                     + " elements; only a one-element tensor has an item");
         }
         return toDoubleArray()[0];
+    }
+
+    /** The value of a one-element tensor as a long: exact for every int64 (floats are truncated toward zero). */
+    public long itemLong() {
+        checkAlive("itemLong");
+        if (numel() != 1) {
+            throw new IllegalStateException("itemLong: " + describe() + " has " + numel()
+                    + " elements; only a one-element tensor has an item");
+        }
+        return toLongArray()[0];
     }
 
     /** PyTorch-style text: {@code tensor([[1.0000, 2.0000]], dtype=float64)}. */

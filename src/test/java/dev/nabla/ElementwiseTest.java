@@ -135,7 +135,7 @@ class ElementwiseTest extends ScopedTest {
         List<Arguments> out = new ArrayList<>();
         for (UnaryCase u : unaryCases()) {
             for (Device d : Device.values()) {
-                for (DType t : DType.values()) {
+                for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                     out.add(Arguments.of(u, d, t));
                 }
             }
@@ -269,7 +269,7 @@ class ElementwiseTest extends ScopedTest {
         List<Arguments> out = new ArrayList<>();
         for (BinaryCase b : binaryCases()) {
             for (Device d : Device.values()) {
-                for (DType t : DType.values()) {
+                for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                     out.add(Arguments.of(b, d, t));
                 }
             }

@@ -25,7 +25,7 @@ final class TestSupport {
     static Stream<Arguments> devicesAndDtypes() {
         List<Arguments> out = new ArrayList<>();
         for (Device d : Device.values()) {
-            for (DType t : DType.values()) {
+            for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 out.add(Arguments.of(d, t));
             }
         }

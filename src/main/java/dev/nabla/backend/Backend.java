@@ -110,6 +110,20 @@ public interface Backend {
      */
     void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state);
 
+    /**
+     * {@link #batchedGemm} in bfloat16 or float16 ({@code dtype}) with float32 accumulation, when this backend has a
+     * native kernel for it (oneDNN on the CPU, tensor cores on CUDA). {@link DTypeDispatch} asks here first and
+     * otherwise computes the product in float32.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean gemmReduced(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                                MemorySegment a, long aOffset, int lda, long strideA,
+                                MemorySegment b, long bOffset, int ldb, long strideB,
+                                double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
+        return false;
+    }
+
     // Optional fused kernels. A backend without one returns false, and the caller composes the operation from the
     // primitives above (slower: more passes over memory and temporaries, same results).
 

@@ -58,7 +58,7 @@ class BackendAgreementTest {
         List<Arguments> out = new ArrayList<>();
         Backend[] backends = {Backends.cpu(), Backends.java(), new JavaBackend(false)};
         for (Backend b : backends) {
-            for (ScalarType t : ScalarType.values()) {
+            for (ScalarType t : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
                 out.add(Arguments.of(Named.of(b), t));
             }
         }
@@ -602,7 +602,7 @@ class BackendAgreementTest {
     void copiesConvertAndAgreeWithTheReference(Named named, ScalarType dst) {
         Backend b = named.backend();
         SplittableRandom r = new SplittableRandom(9);
-        for (ScalarType src : ScalarType.values()) {
+        for (ScalarType src : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
             for (long[] shape : shapes(r)) {
                 Kind kind = Kind.values()[r.nextInt(4)];
                 Operand x = input(src, shape, kind, r, -1e3, 1e3);

@@ -206,7 +206,7 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ element-wise
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void fillAndCopy(ScalarType t) {
         SplittableRandom r = new SplittableRandom(1);
         for (long[] shape : SHAPES) {
@@ -220,7 +220,7 @@ class CudaBackendTest {
                 ReferenceKernels.fill(t, zero.onHost(), 0.0);
                 cuda.fill(t, zero.onDevice(), 0.0);
                 zero.assertSame("fill 0 " + k, 0, 0);
-                for (ScalarType st : ScalarType.values()) {
+                for (ScalarType st : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
                     for (Kind sk : Kind.values()) {
                         Buf src = buf(st, shape, sk, r);
                         Buf out = buf(t, shape, k, r);
@@ -234,7 +234,7 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void everyUnaryOp(ScalarType t) {
         SplittableRandom r = new SplittableRandom(2);
         double[] specials = {0.0, -0.0, 1.0, -1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
@@ -265,7 +265,7 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void everyBinaryOpWithBroadcasting(ScalarType t) {
         SplittableRandom r = new SplittableRandom(3);
         for (BinaryOp op : BinaryOp.values()) {
@@ -291,7 +291,7 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ reductions
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void reductionsOverAnyDimensions(ScalarType t) {
         SplittableRandom r = new SplittableRandom(4);
         long[][] shapes = {{7}, {3, 5}, {2, 3, 4, 5}, {3, 700, 2}, {2048, 40}, {40, 2048}, {5, 0, 3}};
@@ -329,7 +329,7 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void argMaxAndArgMinTakeTheFirstAndLetNanWin(ScalarType t) {
         SplittableRandom r = new SplittableRandom(5);
         for (ReduceOp op : new ReduceOp[] {ReduceOp.ARGMAX, ReduceOp.ARGMIN}) {
@@ -366,11 +366,11 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void gatherAndScatterAdd(ScalarType t) {
         SplittableRandom r = new SplittableRandom(6);
         long[][] shapes = {{6}, {4, 5}, {3, 4, 5}};
-        for (ScalarType it : ScalarType.values()) {
+        for (ScalarType it : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
             for (long[] xs : shapes) {
                 for (int dim = 0; dim < xs.length; dim++) {
                     long[] os = xs.clone();
@@ -419,7 +419,7 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void im2colAndCol2im(ScalarType t) {
         SplittableRandom r = new SplittableRandom(8);
         ConvGeometry[] geos = {new ConvGeometry(3, 3, 1, 1, 1, 1, 1, 1), new ConvGeometry(2, 3, 2, 1, 0, 1, 1, 2),
@@ -445,7 +445,7 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ GEMM
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void gemmAllTranspositionsOffsetsAndScalars(ScalarType t) {
         SplittableRandom r = new SplittableRandom(9);
         int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 1, 33}, {64, 48, 1}, {130, 70, 90}, {5, 9, 0}};
@@ -478,7 +478,7 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void batchedGemmWithABroadcastOperand(ScalarType t) {
         SplittableRandom r = new SplittableRandom(10);
         int m = 9;
@@ -530,7 +530,7 @@ class CudaBackendTest {
     // ------------------------------------------------------------------ optimizers
 
     @ParameterizedTest
-    @EnumSource(ScalarType.class)
+    @EnumSource(value = ScalarType.class, names = {"FLOAT32", "FLOAT64"})
     void fusedUpdatesMatchTheReference(ScalarType t) {
         SplittableRandom r = new SplittableRandom(12);
         List<UpdateRule> rules = List.of(

@@ -159,7 +159,7 @@ class CudaTrainingTest {
 
     @Test
     void tensorsRoundTripAndMatmulMatchesTheCpu() {
-        for (DType t : DType.values()) {
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Tensor a = Tensor.normal(new Generator(5), 0, 1, t, Device.CPU, 37, 129);
             Tensor b = Tensor.normal(new Generator(6), 0, 1, t, Device.CPU, 129, 23);
             Tensor ga = a.to(gpu);

@@ -38,7 +38,7 @@ class RecurrentParityTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Map<String, Object> root = resource("rnn_" + dtype + ".json");
             for (Object c : Json.list(root.get("cases"))) {
                 for (Device device : Device.values()) {

@@ -163,11 +163,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(ScalarType dtype, Strided dst, double value) {
+        requireFloat("fill", dtype);
         elementwise.fill(dtype, dst, value);
     }
 
     @Override
     public void copy(ScalarType srcType, Strided src, ScalarType dstType, Strided dst) {
+        requireFloat("copy", srcType);
+        requireFloat("copy", dstType);
         elementwise.copy(srcType, src, dstType, dst);
     }
 
@@ -210,11 +213,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out) {
+        requireFloat("gather", dtype);
+        requireFloat("gather", indexType);
         indexing.gather(dtype, x, dim, indexType, index, out);
     }
 
     @Override
     public void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
+        requireFloat("scatterAdd", dtype);
+        requireFloat("scatterAdd", indexType);
         indexing.scatterAdd(dtype, out, dim, indexType, index, src);
     }
 
@@ -231,5 +238,13 @@ public final class CudaBackend implements Backend {
     @Override
     public void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
         optimizers.fusedUpdate(dtype, rule, param, grad, state);
+    }
+
+    /** The CUDA kernels are written for float32 and float64; other dtypes get a clear error, never reinterpreted bytes. */
+    private static void requireFloat(String op, ScalarType dtype) {
+        if (!dtype.isStandardFloat()) {
+            throw new IllegalArgumentException("cuda " + op + ": dtype " + dtype + " is not supported on CUDA yet "
+                    + "(float32 and float64 only); compute on the CPU or convert with to(DType)");
+        }
     }
 }

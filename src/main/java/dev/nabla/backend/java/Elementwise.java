@@ -143,7 +143,7 @@ final class Elementwise {
         Odometer it = new Odometer(l, lo);
         for (long left = hi - lo; left > 0; ) {
             long n = Math.min(left, it.rowLeft());
-            if (vec && ds == 1 && !zero) {
+            if (vec && ds == 1 && !zero && t.isStandardFloat()) {
                 VectorKernels.fill(t, d, it.off[0], n, value);
             } else {
                 Runs.fill(t, d, it.off[0], ds, n, value);
@@ -161,7 +161,7 @@ final class Elementwise {
         Odometer it = new Odometer(l, lo);
         for (long left = hi - lo; left > 0; ) {
             long n = Math.min(left, it.rowLeft());
-            if (vec && st != dt && ss == 1 && ds == 1) {
+            if (vec && st != dt && ss == 1 && ds == 1 && st.isStandardFloat() && dt.isStandardFloat()) {
                 VectorKernels.convert(st, s, it.off[0], d, it.off[1], n);
             } else {
                 Runs.copy(st, s, it.off[0], ss, dt, d, it.off[1], ds, n);

@@ -5,6 +5,7 @@ import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.ScalarMath;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.Elements;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
@@ -19,16 +20,18 @@ public final class ReferenceKernels {
     }
 
     static double get(ScalarType t, MemorySegment seg, long index) {
-        return t == ScalarType.FLOAT32
-                ? seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index)
-                : seg.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index);
+        return switch (t) {
+            case FLOAT32 -> seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index);
+            case FLOAT64 -> seg.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index);
+            default -> Elements.getDouble(t, seg, index);
+        };
     }
 
     static void set(ScalarType t, MemorySegment seg, long index, double v) {
-        if (t == ScalarType.FLOAT32) {
-            seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index, (float) v);
-        } else {
-            seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index, v);
+        switch (t) {
+            case FLOAT32 -> seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index, (float) v);
+            case FLOAT64 -> seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index, v);
+            default -> Elements.setDouble(t, seg, index, v);
         }
     }
 

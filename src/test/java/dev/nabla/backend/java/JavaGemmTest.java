@@ -48,7 +48,7 @@ class JavaGemmTest {
 
     static Stream<Arguments> kernels() {
         List<Arguments> out = new ArrayList<>();
-        for (ScalarType t : ScalarType.values()) {
+        for (ScalarType t : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
             out.add(Arguments.of(Kernel.DIRECT, t));
             out.add(Arguments.of(Kernel.BLOCKED, t));
             if (VECTOR) {
@@ -99,7 +99,7 @@ class JavaGemmTest {
     @Test
     void publicEntryPointsMatchReferenceAcrossTheSizeThreshold() {
         Random rnd = new Random(11);
-        for (ScalarType t : ScalarType.values()) {
+        for (ScalarType t : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
             for (int n : new int[] {2, 8, 16, 17, 24, 40, 64}) {
                 for (boolean useVector : new boolean[] {false, true}) {
                     checkWith((tA, tB, m, nn, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
@@ -123,7 +123,7 @@ class JavaGemmTest {
     @Test
     void batchedGemmMatchesOneGemmPerEntryIncludingSharedOperands() {
         Random rnd = new Random(5);
-        for (ScalarType t : ScalarType.values()) {
+        for (ScalarType t : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
             for (boolean useVector : new boolean[] {false, true}) {
                 int m = 9;
                 int n = 20;
@@ -158,7 +158,7 @@ class JavaGemmTest {
         }
         assertTrue(VectorGemm.floatLanes() >= 1);
         Random rnd = new Random(13);
-        for (ScalarType t : ScalarType.values()) {
+        for (ScalarType t : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
             checkWith((tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
                             VectorGemm.gemm(t, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc),
                     t, true, false, 37, 45, 29, 2, 0, rnd);

@@ -1,0 +1,48 @@
+package dev.nabla.backend.java;
+
+import dev.nabla.base.Elements;
+import dev.nabla.base.ScalarType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link Runs}' copy and fill for the dtypes outside float32/float64 (bfloat16, float16, the integers, bool): one
+ * element at a time through {@link Elements}, with PyTorch's conversions. Same-type contiguous copies are memcpy.
+ */
+final class GenericRuns {
+    private GenericRuns() {
+    }
+
+    /** Copies {@code n} elements {@code s[so + i*ss]} to {@code d[dOff + i*ds]}, converting the dtype. */
+    static void copy(ScalarType st, MemorySegment s, long so, long ss, ScalarType dt, MemorySegment d,
+                     long dOff, long ds, long n) {
+        if (st == dt && ss == 1 && ds == 1) {
+            long es = st.byteSize();
+            MemorySegment.copy(s, so * es, d, dOff * es, n * es);
+            return;
+        }
+        for (long i = 0; i < n; i++) {
+            Elements.convert(st, s, so + i * ss, dt, d, dOff + i * ds);
+        }
+    }
+
+    /** Sets {@code n} elements {@code d[off + i*stride]} to {@code value} converted to the dtype. */
+    static void fill(ScalarType t, MemorySegment d, long off, long stride, long n, double value) {
+        if (n == 0) {
+            return;
+        }
+        Elements.setDouble(t, d, off, value);
+        long es = t.byteSize();
+        if (stride == 1) {
+            // double the filled prefix with memcpy
+            for (long done = 1; done < n; ) {
+                long chunk = Math.min(done, n - done);
+                MemorySegment.copy(d, off * es, d, (off + done) * es, chunk * es);
+                done += chunk;
+            }
+        } else {
+            for (long i = 1; i < n; i++) {
+                MemorySegment.copy(d, off * es, d, (off + i * stride) * es, es);
+            }
+        }
+    }
+}
