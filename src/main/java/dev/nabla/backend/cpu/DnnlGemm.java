@@ -22,9 +22,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@value #CACHE_CAPACITY} are kept, and when a new one would exceed that, all are destroyed and the cache starts
  * again (shapes in a model are few; a workload with more is not helped by caching them).
  *
- * <p>Threads and lifetime: calls from any number of threads may run at once (each execution has its own scratchpad,
- * memory objects and stream, streams come from a pool). {@link #close()} destroys every native handle (primitives,
- * streams, engine) after waiting for the calls in flight; a call after it throws {@link IllegalStateException}.
+ * <p>Threads and lifetime: calls from any number of threads may run at once (each execution has its own memory
+ * objects, and a stream and scratchpad taken from a pool of {@link DnnlStreamContext}s, one per concurrent caller at
+ * most). {@link #close()} destroys every native handle (primitives, streams, scratchpads, engine) after waiting for
+ * the calls in flight; a call after it throws {@link IllegalStateException}.
  * The {@link #shared()} instance lives as long as the JVM: it is never closed, and the process exit reclaims it, so
  * no shutdown hook can destroy a primitive under a daemon thread still computing.
  */
@@ -36,7 +37,7 @@ public final class DnnlGemm implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Guarded by {@link #lock}: reads under the read lock, changes under the write lock. */
     private final Map<DnnlMatmulKey, DnnlMatmul> primitives = new LinkedHashMap<>();
-    private final ConcurrentLinkedQueue<MemorySegment> streams = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<DnnlStreamContext> contexts = new ConcurrentLinkedQueue<>();
     private boolean closed; // guarded by lock
 
     private DnnlGemm() {
@@ -150,7 +151,7 @@ public final class DnnlGemm implements AutoCloseable {
         }
     }
 
-    /** Waits for the calls in flight, then destroys every primitive, stream and the engine. Idempotent. */
+    /** Waits for the calls in flight, then destroys every primitive, stream context and the engine. Idempotent. */
     @Override
     public void close() {
         lock.writeLock().lock();
@@ -160,8 +161,8 @@ public final class DnnlGemm implements AutoCloseable {
             }
             closed = true;
             clearPrimitives();
-            for (MemorySegment stream; (stream = streams.poll()) != null; ) {
-                dnnl_h.dnnl_stream_destroy(stream);
+            for (DnnlStreamContext context; (context = contexts.poll()) != null; ) {
+                context.close();
             }
             dnnl_h.dnnl_engine_destroy(engine);
         } finally {
@@ -174,11 +175,14 @@ public final class DnnlGemm implements AutoCloseable {
         lock.readLock().lock();
         try {
             DnnlMatmul matmul = primitive(key);
-            MemorySegment stream = borrowStream();
+            DnnlStreamContext context = contexts.poll();
+            if (context == null) {
+                context = new DnnlStreamContext(engine);
+            }
             try {
-                matmul.execute(stream, a, b, c, scales, zeroPoint);
+                matmul.execute(context, a, b, c, scales, zeroPoint);
             } finally {
-                streams.add(stream);
+                contexts.add(context);
             }
         } finally {
             lock.readLock().unlock();
@@ -212,19 +216,6 @@ public final class DnnlGemm implements AutoCloseable {
         } finally {
             lock.readLock().lock(); // downgrade: keep the primitive alive for the caller's execution
             lock.writeLock().unlock();
-        }
-    }
-
-    private MemorySegment borrowStream() {
-        MemorySegment stream = streams.poll();
-        if (stream != null) {
-            return stream;
-        }
-        try (Arena temp = Arena.ofConfined()) {
-            MemorySegment out = temp.allocate(ADDRESS);
-            DnnlStatus.check(dnnl_h.dnnl_stream_create(out, engine, dnnl_h.dnnl_stream_default_flags()),
-                    "dnnl_stream_create");
-            return out.get(ADDRESS, 0);
         }
     }
 

@@ -19,9 +19,10 @@ import java.util.function.ToIntFunction;
 /**
  * One oneDNN matmul primitive for one {@link DnnlMatmulKey}, with the memory descriptors its executions need.
  *
- * <p>The primitive uses a user-provided scratchpad ({@code dnnl_scratchpad_mode_user}), allocated per execution, so
- * concurrent executions from several threads share no mutable state: oneDNN's default (library) scratchpad may be
- * shared between primitives. Memory objects wrapping the caller's buffers are also created per execution.
+ * <p>The primitive uses a user-provided scratchpad ({@code dnnl_scratchpad_mode_user}), the one of the execution's
+ * {@link DnnlStreamContext}, so concurrent executions from several threads share no mutable state: oneDNN's default
+ * (library) scratchpad may be shared between primitives. Memory objects wrapping the caller's buffers are created per
+ * execution (a small allocation each).
  * {@link #close()} destroys the primitive; the owner ({@link DnnlGemm}) guarantees no execution is in flight then.
  */
 final class DnnlMatmul implements AutoCloseable {
@@ -76,12 +77,12 @@ final class DnnlMatmul implements AutoCloseable {
     }
 
     /**
-     * Runs the product on {@code stream} over buffers at these native addresses (already offset and checked).
+     * Runs the product on the context's stream over buffers at these native addresses (already offset and checked).
      *
      * @param scales    int8 only: {@code key.scaleCount()} float32 output scales; else ignored
      * @param zeroPoint int8 only: the zero point subtracted from A; else ignored
      */
-    void execute(MemorySegment stream, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
+    void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
                  int zeroPoint) {
         var memories = new ArrayList<MemorySegment>(6);
         try (Arena call = Arena.ofConfined()) {
@@ -91,7 +92,7 @@ final class DnnlMatmul implements AutoCloseable {
             n = arg(args, n, dnnl_h.DNNL_ARG_WEIGHTS(), memory(weightsMd, b, call, memories));
             n = arg(args, n, dnnl_h.DNNL_ARG_DST(), memory(dstMd, c, call, memories));
             if (scratchpadBytes > 0) {
-                MemorySegment scratch = call.allocate(scratchpadBytes, 64);
+                MemorySegment scratch = context.scratchpad(scratchpadBytes);
                 n = arg(args, n, dnnl_h.DNNL_ARG_SCRATCHPAD(), memory(scratchpadMd, scratch, call, memories));
             }
             if (key.quantized()) {
@@ -100,7 +101,7 @@ final class DnnlMatmul implements AutoCloseable {
                 n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_ZERO_POINTS() | dnnl_h.DNNL_ARG_SRC(),
                         memory(zeroPointMd, zp, call, memories));
             }
-            check(dnnl_h.dnnl_primitive_execute(primitive, stream, n, args), "dnnl_primitive_execute");
+            check(dnnl_h.dnnl_primitive_execute(primitive, context.stream(), n, args), "dnnl_primitive_execute");
         } finally {
             memories.forEach(dnnl_h::dnnl_memory_destroy);
         }
