@@ -89,7 +89,7 @@ help:
 	@echo "  make bench-gemm-c  Nabla vs a C program calling the same OpenBLAS, 1 and 2 threads (GEMM_ARGS=...)"
 	@echo "  make bench-compare Nabla vs C (same OpenBLAS) vs DJL vs PyTorch, ratio table into benchmarks/results/"
 	@echo "                     (COMPARE_ARGS=\"--rounds 5 --workloads gemm_f32_1024,step_mlp --skip djl\"; --quick: 1 short round)"
-	@echo "  make bindings      regenerate bindings/ with jextract (needs jextract on PATH)"
+	@echo "  make bindings      regenerate bindings/ with jextract (on PATH, else built from source: scripts/build-jextract.sh)"
 	@echo "  make clean         remove build outputs ($(BUILD_DIR)/, examples/target/, benchmarks/target/)"
 
 # ---------------------------------------------------------------- system packages
@@ -231,13 +231,15 @@ CUDNN_INCLUDE ?= $(CUDA_HOME)/include
 BINDINGS_OUT := $(ROOT)/bindings/src/main/java
 
 # See native/jextract/README.md ("Regenerating", "Tool versions"): the committed bindings come from jextract 22
-# (openjdk/jextract 0b89a46); newer jextract output needs --release 23.
+# (openjdk/jextract 0b89a46); newer jextract output needs --release 23. A jextract on PATH is used as it is; otherwise
+# build/jextract/bin/jextract, which scripts/build-jextract.sh builds from source (JEXTRACT_SOURCE: a clone, bare git
+# directory or URL holding that commit; the default URL needs network).
+JEXTRACT_SOURCE ?= https://github.com/openjdk/jextract.git
+JEXTRACT ?= $(or $(shell command -v jextract 2>/dev/null),$(ROOT)/build/jextract/bin/jextract)
+DNNL_INCLUDE ?= /usr/include
 bindings:
-	@command -v jextract >/dev/null 2>&1 || { \
-	    echo "bindings: jextract is not on PATH. Build it from https://github.com/openjdk/jextract at commit" \
-	         "0b89a462146940a2ec90e34eeb5df3d46d8980d2 (jextract 22; see native/jextract/README.md, 'Tool versions')" \
-	         "or take a JDK 22 build from https://jdk.java.net/jextract/, put its bin/ on PATH, and rerun make bindings." >&2; \
-	    exit 1; }
+	@[ -x "$(JEXTRACT)" ] || JEXTRACT_BUILD_DIR="$(ROOT)/build/jextract" "$(ROOT)/scripts/build-jextract.sh" "$(JEXTRACT_SOURCE)"
+	@echo "bindings: $$("$(JEXTRACT)" --version 2>&1 | head -n 1) ($(JEXTRACT))"
 	@set -e; inc="$(OPENBLAS_INCLUDE)"; \
 	if [ -z "$$inc" ] && [ -f "$(OPENBLAS_JAR)" ]; then \
 	    rm -rf "$(BINDINGS_TMP)"; mkdir -p "$(BINDINGS_TMP)"; \
@@ -252,14 +254,21 @@ bindings:
 	cd "$(ROOT)/native"; \
 	echo "bindings: OpenBLAS from $$inc"; \
 	rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/openblas"; \
-	jextract -I "$$inc" --output "$(BINDINGS_OUT)" @jextract/openblas.jextract; \
+	"$(JEXTRACT)" -I "$$inc" --output "$(BINDINGS_OUT)" @jextract/openblas.jextract; \
+	if [ -f "$(DNNL_INCLUDE)/oneapi/dnnl/dnnl.h" ]; then \
+	    echo "bindings: oneDNN from $(DNNL_INCLUDE)/oneapi/dnnl"; \
+	    rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/dnnl"; \
+	    "$(JEXTRACT)" -I "$(DNNL_INCLUDE)" --output "$(BINDINGS_OUT)" @jextract/dnnl.jextract; \
+	else \
+	    echo "bindings: no $(DNNL_INCLUDE)/oneapi/dnnl/dnnl.h (apt-get install libdnnl-dev): kept the oneDNN bindings as they are"; \
+	fi; \
 	if [ -n "$(CUDA_HOME)" ] && [ -f "$(CUDA_HOME)/include/cuda.h" ]; then \
 	    echo "bindings: CUDA from $(CUDA_HOME)/include, cuBLAS from $(CUBLAS_INCLUDE), cuDNN from $(CUDNN_INCLUDE)"; \
 	    rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/cuda" "$(BINDINGS_OUT)/dev/nabla/bindings/cublas" \
 	           "$(BINDINGS_OUT)/dev/nabla/bindings/cudnn"; \
-	    jextract -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cuda.jextract; \
-	    jextract -I "$(CUBLAS_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cublas.jextract; \
-	    jextract -I "$(CUDNN_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cudnn.jextract; \
+	    "$(JEXTRACT)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cuda.jextract; \
+	    "$(JEXTRACT)" -I "$(CUBLAS_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cublas.jextract; \
+	    "$(JEXTRACT)" -I "$(CUDNN_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cudnn.jextract; \
 	else \
 	    echo "bindings: CUDA_HOME unset or without include/cuda.h: kept the CUDA, cuBLAS and cuDNN bindings as they are"; \
 	fi; \

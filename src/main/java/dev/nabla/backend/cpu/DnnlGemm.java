@@ -1,0 +1,240 @@
+package dev.nabla.backend.cpu;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import dev.nabla.bindings.dnnl.dnnl_h;
+import dev.nabla.nativelib.Dnnl;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Reduced-precision GEMM on the CPU through oneDNN's matmul: bfloat16 and float16 with float32 accumulation, and
+ * 8-bit integer products with 32-bit accumulation, on operands in raw memory (as {@code Backend.gemm}).
+ * All matrices are row-major; {@code op(X)} is {@code X} or, when its flag is set, {@code X} stored transposed.
+ *
+ * <p>Primitives: oneDNN compiles a kernel per shape, so a primitive is created once per distinct
+ * ({@link DnnlMatmulKey}: types, sizes, transposes, leading dimensions, alpha, beta) and cached; at most
+ * {@value #CACHE_CAPACITY} are kept, and when a new one would exceed that, all are destroyed and the cache starts
+ * again (shapes in a model are few; a workload with more is not helped by caching them).
+ *
+ * <p>Threads and lifetime: calls from any number of threads may run at once (each execution has its own memory
+ * objects, and a stream and scratchpad taken from a pool of {@link DnnlStreamContext}s, one per concurrent caller at
+ * most). {@link #close()} destroys every native handle (primitives, streams, scratchpads, engine) after waiting for
+ * the calls in flight; a call after it throws {@link IllegalStateException}.
+ * The {@link #shared()} instance lives as long as the JVM: it is never closed, and the process exit reclaims it, so
+ * no shutdown hook can destroy a primitive under a daemon thread still computing.
+ */
+public final class DnnlGemm implements AutoCloseable {
+    /** Most primitives kept at once. */
+    static final int CACHE_CAPACITY = 256;
+
+    private final MemorySegment engine;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Guarded by {@link #lock}: reads under the read lock, changes under the write lock. */
+    private final Map<DnnlMatmulKey, DnnlMatmul> primitives = new LinkedHashMap<>();
+    private final ConcurrentLinkedQueue<DnnlStreamContext> contexts = new ConcurrentLinkedQueue<>();
+    private boolean closed; // guarded by lock
+
+    private DnnlGemm() {
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment out = temp.allocate(ADDRESS);
+            DnnlStatus.check(dnnl_h.dnnl_engine_create(out, dnnl_h.dnnl_cpu(), 0), "dnnl_engine_create(cpu, 0)");
+            engine = out.get(ADDRESS, 0);
+        }
+    }
+
+    /**
+     * Returns the process-wide instance, creating it on first use.
+     *
+     * @return the instance, or empty when oneDNN is not loaded ({@link Dnnl#attempts()} says why)
+     */
+    public static Optional<DnnlGemm> shared() {
+        return Optional.ofNullable(Shared.INSTANCE);
+    }
+
+    /**
+     * Creates an instance with its own engine and cache, to be {@linkplain #close() closed} by the caller.
+     *
+     * @return a new instance
+     * @throws IllegalStateException when oneDNN is not loaded, naming what was tried
+     */
+    public static DnnlGemm create() {
+        if (Dnnl.load().isEmpty()) {
+            throw new IllegalStateException("oneDNN is not available: " + String.join("; ", Dnnl.attempts()));
+        }
+        return new DnnlGemm();
+    }
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} with {@code A}, {@code B} in {@code inputType} ({@link DnnlDataType#BF16}
+     * or {@link DnnlDataType#F16}), products accumulated in float32, and {@code C} in {@code outputType} (the input type
+     * or {@link DnnlDataType#F32}). {@code op(A)} is {@code m x k}, {@code op(B)} is {@code k x n}, {@code C} is
+     * {@code m x n}; offsets and leading dimensions count elements. When {@code beta == 0}, C is not read.
+     *
+     * @throws IllegalArgumentException naming the argument when a segment is null or too small, a size negative,
+     *                                  a leading dimension too small or the type pair unsupported
+     * @throws UnsupportedOperationException when oneDNN has no kernel for these types on this CPU
+     */
+    public void gemm(DnnlDataType inputType, DnnlDataType outputType, boolean transA, boolean transB,
+                     int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
+                     MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc) {
+        if (inputType != DnnlDataType.BF16 && inputType != DnnlDataType.F16) {
+            throw new IllegalArgumentException("inputType must be BF16 or F16, got " + inputType);
+        }
+        if (outputType != inputType && outputType != DnnlDataType.F32) {
+            throw new IllegalArgumentException("outputType must be " + inputType + " or F32, got " + outputType);
+        }
+        var operands = new GemmOperands(transA, transB, m, n, k);
+        MemorySegment pa = operands.a(a, aOffset, lda, inputType);
+        MemorySegment pb = operands.b(b, bOffset, ldb, inputType);
+        MemorySegment pc = operands.c(c, cOffset, ldc, outputType);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, 0),
+                pa, pb, pc, MemorySegment.NULL, 0);
+    }
+
+    /**
+     * The int8 product a quantised Linear layer needs: {@code C[i][j] = scale[j] * sum_p (A[i][p] - aZeroPoint) * op(B)[p][j]}
+     * with {@code A} of {@code m x k} in {@link DnnlDataType#U8} or {@link DnnlDataType#S8} (activations), {@code B} in
+     * {@link DnnlDataType#S8} (weights; for {@code y = x W^T} pass {@code W} of {@code n x k} with {@code transB}),
+     * accumulated exactly in 32 bits, and {@code C} in {@link DnnlDataType#F32} or {@link DnnlDataType#S32} (rounded to
+     * nearest, saturated). {@code scales} holds {@code scaleCount} float32 values, 1 (per tensor) or {@code n} (per
+     * output column): typically {@code sx * sw} or {@code sx * sw[j]}.
+     *
+     * @throws IllegalArgumentException naming the argument when a segment is null or too small, a size negative, a
+     *                                  leading dimension too small, a type unsupported or {@code scaleCount} not 1 or n
+     * @throws UnsupportedOperationException when oneDNN has no kernel for these types on this CPU
+     */
+    public void gemmInt8(DnnlDataType aType, DnnlDataType outputType, boolean transB, int m, int n, int k,
+                         MemorySegment a, long aOffset, int lda, int aZeroPoint, MemorySegment b, long bOffset, int ldb,
+                         MemorySegment scales, long scalesOffset, int scaleCount,
+                         MemorySegment c, long cOffset, int ldc) {
+        if (aType != DnnlDataType.U8 && aType != DnnlDataType.S8) {
+            throw new IllegalArgumentException("aType must be U8 or S8, got " + aType);
+        }
+        if (outputType != DnnlDataType.F32 && outputType != DnnlDataType.S32) {
+            throw new IllegalArgumentException("outputType must be F32 or S32, got " + outputType);
+        }
+        if (scaleCount != 1 && scaleCount != n) {
+            throw new IllegalArgumentException("scaleCount must be 1 or n = " + n + ", got " + scaleCount);
+        }
+        var operands = new GemmOperands(false, transB, m, n, k);
+        MemorySegment pa = operands.a(a, aOffset, lda, aType);
+        MemorySegment pb = operands.b(b, bOffset, ldb, DnnlDataType.S8);
+        MemorySegment pc = operands.c(c, cOffset, ldc, outputType);
+        MemorySegment ps = GemmOperands.slice("scales", scales, scalesOffset, scaleCount, DnnlDataType.F32);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        run(new DnnlMatmulKey(aType, DnnlDataType.S8, outputType, false, transB, m, n, k, lda, ldb, ldc, 1f, 0f,
+                scaleCount), pa, pb, pc, ps, aZeroPoint);
+    }
+
+    /**
+     * Returns how many primitives are cached (for tests and diagnostics).
+     *
+     * @return the cache size
+     */
+    public int cachedPrimitives() {
+        lock.readLock().lock();
+        try {
+            return primitives.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Waits for the calls in flight, then destroys every primitive, stream context and the engine. Idempotent. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            clearPrimitives();
+            for (DnnlStreamContext context; (context = contexts.poll()) != null; ) {
+                context.close();
+            }
+            dnnl_h.dnnl_engine_destroy(engine);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void run(DnnlMatmulKey key, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
+                     int zeroPoint) {
+        lock.readLock().lock();
+        try {
+            DnnlMatmul matmul = primitive(key);
+            DnnlStreamContext context = contexts.poll();
+            if (context == null) {
+                context = new DnnlStreamContext(engine);
+            }
+            try {
+                matmul.execute(context, a, b, c, scales, zeroPoint);
+            } finally {
+                contexts.add(context);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The cached primitive for {@code key}, created on a miss; called and returns with the read lock held. */
+    private DnnlMatmul primitive(DnnlMatmulKey key) {
+        if (closed) {
+            throw new IllegalStateException("DnnlGemm is closed");
+        }
+        DnnlMatmul cached = primitives.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        lock.readLock().unlock();
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("DnnlGemm is closed");
+            }
+            DnnlMatmul matmul = primitives.get(key); // another thread may have created it meanwhile
+            if (matmul == null) {
+                if (primitives.size() >= CACHE_CAPACITY) {
+                    clearPrimitives(); // safe: the write lock means no execution is in flight
+                }
+                matmul = new DnnlMatmul(key, engine);
+                primitives.put(key, matmul);
+            }
+            return matmul;
+        } finally {
+            lock.readLock().lock(); // downgrade: keep the primitive alive for the caller's execution
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void clearPrimitives() {
+        primitives.values().forEach(DnnlMatmul::close);
+        primitives.clear();
+    }
+
+    /** The process-wide instance; class initialisation makes it lazy and created once. */
+    private static final class Shared {
+        static final DnnlGemm INSTANCE = create();
+
+        private static DnnlGemm create() {
+            try {
+                return Dnnl.load().isPresent() ? new DnnlGemm() : null;
+            } catch (RuntimeException e) { // never leave the holder class failed: no engine means no fast path
+                System.getLogger(DnnlGemm.class.getName()).log(System.Logger.Level.WARNING, "oneDNN engine creation failed", e);
+                return null;
+            }
+        }
+    }
+}
