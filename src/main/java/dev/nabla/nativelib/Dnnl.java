@@ -1,5 +1,10 @@
 package dev.nabla.nativelib;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import dev.nabla.bindings.dnnl.dnnl_h;
 import dev.nabla.bindings.dnnl.dnnl_version_t;
 import java.lang.System.Logger.Level;
@@ -104,12 +109,33 @@ public final class Dnnl {
         return "oneDNN " + version() + " " + path + ", cpu isa " + cpuIsa();
     }
 
+    /**
+     * Debian's oneDNN runs on OpenMP, whose idle threads spin by default: on a small shared machine that made small
+     * products 10-60x slower and steals the cores other work needs. Before the library (and its OpenMP runtime) loads,
+     * this sets {@code OMP_WAIT_POLICY=PASSIVE} in the process environment unless the user set a policy.
+     */
+    private static void passiveOpenMpThreads() {
+        try (Arena arena = Arena.ofConfined()) {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT));
+            int rc = (int) setenv.invokeExact(arena.allocateFrom("OMP_WAIT_POLICY"), arena.allocateFrom("PASSIVE"), 0);
+            if (rc != 0) {
+                LOG.log(Level.DEBUG, "setenv(OMP_WAIT_POLICY) failed: " + rc);
+            }
+        } catch (Throwable t) {
+            LOG.log(Level.DEBUG, "could not set OMP_WAIT_POLICY: " + t);
+        }
+    }
+
     /** The cached result of the one search; class initialisation makes it lazy, thread-safe and run once. */
     private record Outcome(Dnnl library, List<String> attempts) {
         static final Outcome INSTANCE = search();
 
         private static Outcome search() {
             try {
+                passiveOpenMpThreads();
                 DnnlLocator.Located found = DnnlLocator.fromSystem().locate();
                 var library = new Dnnl(found.path());
                 LOG.log(Level.INFO, "Loaded {0}", library);

@@ -72,6 +72,31 @@ public class CpuBackend extends JavaBackend {
         cblasGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
     }
 
+    /**
+     * bfloat16 products on oneDNN (AVX512-BF16 where the CPU has it), float32 accumulation, one oneDNN call per batch
+     * entry; false (the caller computes in float32) without oneDNN, for float16 (oneDNN 2.6 has no float16 matmul on
+     * x86) and for {@code k == 0}.
+     */
+    @Override
+    public boolean gemmReduced(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                               MemorySegment a, long aOffset, int lda, long strideA,
+                               MemorySegment b, long bOffset, int ldb, long strideB,
+                               double beta, MemorySegment c, long cOffset, int ldc, long strideC, int batch) {
+        if (dtype != ScalarType.BFLOAT16 || k == 0) {
+            return false;
+        }
+        DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
+        if (dnnl == null) {
+            return false;
+        }
+        for (int i = 0; i < batch; i++) {
+            dnnl.gemm(DnnlDataType.BF16, DnnlDataType.BF16, transA, transB, m, n, k, (float) alpha,
+                    a, aOffset + i * strideA, lda, b, bOffset + i * strideB, ldb, (float) beta,
+                    c, cOffset + i * strideC, ldc);
+        }
+        return true;
+    }
+
     /** One {@code cblas_?gemm} per batch entry: Debian's OpenBLAS has no {@code cblas_?gemm_batch}. */
     @Override
     public void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,

@@ -1,5 +1,7 @@
 package dev.nabla.examples.fashion;
 
+import dev.nabla.Autocast;
+import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.F;
 import dev.nabla.Generator;
@@ -17,6 +19,7 @@ import dev.nabla.nn.Module;
 import dev.nabla.optim.Adam;
 import dev.nabla.optim.AdamW;
 import dev.nabla.optim.CosineAnnealingLR;
+import dev.nabla.optim.GradScaler;
 import dev.nabla.optim.LRScheduler;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
@@ -72,6 +75,15 @@ public final class FashionMnistTrain implements Callable<Integer> {
     boolean augment;
     @Option(names = "--no-progress", description = "no progress bar (for logs)")
     boolean noProgress;
+    @Option(names = "--amp", description = "mixed precision: none, bf16 or fp16 (matrix products and convolutions in "
+            + "16 bits under Autocast, weights and losses in float32; fp16 adds dynamic loss scaling) "
+            + "(default: ${DEFAULT-VALUE})")
+    String amp = "none";
+
+    /** The autocast dtype, or null for float32 training. */
+    private DType ampDtype;
+    /** Loss scaling, enabled for fp16 only (bf16 has float32's range). */
+    private GradScaler scaler;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new FashionMnistTrain()).execute(args));
@@ -85,6 +97,14 @@ public final class FashionMnistTrain implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                     "--model must be mlp or cnn, got " + model);
         };
+        ampDtype = switch (amp) {
+            case "none" -> null;
+            case "bf16" -> DType.BFLOAT16;
+            case "fp16" -> DType.FLOAT16;
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--amp must be none, bf16 or fp16, got " + amp);
+        };
+        scaler = new GradScaler(65536.0, 2.0, 0.5, 2000, ampDtype == DType.FLOAT16);
         Map<String, String> saved = resume != null ? Checkpoint.readExtra(resume) : Map.of();
         int totalEpochs = epochs != null ? epochs
                 : saved.containsKey("total_epochs") ? Integer.parseInt(saved.get("total_epochs")) : cnn ? 8 : 15;
@@ -95,8 +115,8 @@ public final class FashionMnistTrain implements Callable<Integer> {
         MnistDatasets.Splits data = MnistDatasets.fashionMnist(dataDir);
         TensorDataset train = trainLimit != null ? MnistDatasets.subset(data.train(), trainLimit) : data.train();
         TensorDataset test = testLimit != null ? MnistDatasets.subset(data.test(), testLimit) : data.test();
-        System.out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images; model %s on %s%n",
-                train.size(), test.size(), model, dev);
+        System.out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images; model %s on %s%s%n",
+                train.size(), test.size(), model, dev, ampDtype == null ? "" : ", mixed precision " + ampDtype);
 
         Module net = cnn ? Models.cnn(gen) : Models.mlp(gen);
         net.to(dev);
@@ -108,6 +128,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
         if (resume != null) {
             Map<String, String> extra = Checkpoint.load(resume, net, opt, schedule, gen);
             history = History.fromCsv(extra.getOrDefault("history", History.HEADER + "\n"));
+            if (extra.containsKey("grad_scaler.scale")) {
+                scaler.loadStateDict(Map.of("scale", Double.parseDouble(extra.get("grad_scaler.scale")),
+                        "_growth_tracker", Double.parseDouble(extra.get("grad_scaler._growth_tracker"))));
+            }
             startEpoch = Integer.parseInt(extra.getOrDefault("epoch", "0")) + 1;
             System.out.printf("resumed from %s after epoch %d of %d%n", resume, startEpoch - 1, totalEpochs);
         }
@@ -134,9 +158,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
             System.out.printf(Locale.ROOT,
                     "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.4f (%.1f s, %.0f samples/s)%n",
                     epoch, totalEpochs, trainLoss, eval[0], accuracy, seconds, rate);
-            Checkpoint.save(checkpoint, net, opt, schedule, gen,
-                    Map.of("epoch", Integer.toString(epoch), "total_epochs", Integer.toString(totalEpochs),
-                            "model", model, "history", history.toCsv()));
+            Map<String, String> extra = new java.util.LinkedHashMap<>(Map.of("epoch", Integer.toString(epoch),
+                    "total_epochs", Integer.toString(totalEpochs), "model", model, "history", history.toCsv()));
+            scaler.stateDict().forEach((k, v) -> extra.put("grad_scaler." + k, Double.toString(v)));
+            Checkpoint.save(checkpoint, net, opt, schedule, gen, extra);
         }
         Path csv = outputDir.resolve("history.csv");
         Path png = outputDir.resolve("history.png");
@@ -177,10 +202,14 @@ public final class FashionMnistTrain implements Callable<Integer> {
                 try (Scope step = Scope.open()) {
                     Tensor x = b.x().to(dev);
                     Tensor y = b.y().to(dev);
-                    Tensor loss = F.crossEntropy(net.forward(x), y);
+                    Tensor loss;
+                    try (Autocast region = autocast()) {
+                        loss = F.crossEntropy(net.forward(x), y);
+                    }
                     opt.zeroGrad();
-                    loss.backward();
-                    opt.step();
+                    scaler.scale(loss).backward();
+                    scaler.step(opt);
+                    scaler.update();
                     lossSum += loss.item() * b.size();
                     seen += b.size();
                 }
@@ -194,8 +223,13 @@ public final class FashionMnistTrain implements Callable<Integer> {
         return lossSum / seen;
     }
 
+    /** An autocast region in the --amp dtype, or a region with autocast off. */
+    private Autocast autocast() {
+        return ampDtype == null ? Autocast.disable() : Autocast.enable(ampDtype);
+    }
+
     /** Mean loss and accuracy on {@code loader}, in evaluation mode without recording a graph. */
-    private static double[] evaluate(Module net, DataLoader loader, Device dev) {
+    private double[] evaluate(Module net, DataLoader loader, Device dev) {
         net.eval();
         double lossSum = 0;
         double correct = 0;
@@ -204,7 +238,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
             for (Batch b : loader) {
                 try (Scope s = Scope.open()) {
                     Tensor y = b.y().to(dev);
-                    Tensor logits = net.forward(b.x().to(dev));
+                    Tensor logits;
+                    try (Autocast region = autocast()) {
+                        logits = net.forward(b.x().to(dev));
+                    }
                     lossSum += F.crossEntropy(logits, y, null, Reduction.SUM, 0).item();
                     correct += logits.argmax(1, false).eq(y).sum().item();
                     seen += b.size();
