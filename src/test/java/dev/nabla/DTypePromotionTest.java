@@ -133,6 +133,34 @@ class DTypePromotionTest {
         }
     }
 
+    @Test
+    void fastHalfConversionsAgreeWithTheElementwiseRule() {
+        java.util.Random r = new java.util.Random(3);
+        float[] v = new float[4099];
+        for (int i = 0; i < v.length; i++) {
+            // random bit patterns cover ties, subnormals, infinities and NaNs
+            v[i] = i % 3 == 0 ? (float) r.nextGaussian() : Float.intBitsToFloat(r.nextInt());
+        }
+        for (Device device : new Device[] {Device.CPU, Device.JAVA}) {
+            try (Scope scope = Scope.open()) {
+                Tensor x = Tensor.of(v).to(device);
+                for (DType half : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+                    Tensor h = x.to(half);
+                    float[] back = h.toFloatArray();
+                    Tensor strided = Tensor.of(v).to(device).view(4099, 1).expand(4099, 2).to(half).select(1, 1);
+                    float[] backStrided = strided.toFloatArray();
+                    for (int i = 0; i < v.length; i++) {
+                        short bits = half == DType.BFLOAT16 ? Elements.floatToBfloat16(v[i]) : Float.floatToFloat16(v[i]);
+                        float expected = half == DType.BFLOAT16 ? Elements.bfloat16ToFloat(bits)
+                                : Float.float16ToFloat(bits);
+                        assertEquals(expected, back[i], 0f, device + " " + half + " of " + v[i]);
+                        assertEquals(expected, backStrided[i], 0f, device + " strided " + half + " of " + v[i]);
+                    }
+                }
+            }
+        }
+    }
+
     private static double number(JsonNode n) {
         if (n.isTextual()) {
             return switch (n.asText()) {

@@ -20,6 +20,9 @@ final class GenericRuns {
             MemorySegment.copy(s, so * es, d, dOff * es, n * es);
             return;
         }
+        if (ss == 1 && ds == 1 && HalfConversions.contiguous(st, s, so, dt, d, dOff, n)) {
+            return;
+        }
         for (long i = 0; i < n; i++) {
             Elements.convert(st, s, so + i * ss, dt, d, dOff + i * ds);
         }
