@@ -154,8 +154,20 @@ __device__ double unary_op(int op, double x, double a, double b) {
         case NABLA_UNARY_LT_SCALAR: return x < a ? 1.0 : 0.0;
         case NABLA_UNARY_EQ_SCALAR: return x == a ? 1.0 : 0.0;
         case NABLA_UNARY_HARDSWISH: return x * (jmin(jmax(x + 3.0, 0.0), 6.0) / 6.0);
+        case NABLA_UNARY_BITWISE_NOT: return (double) ~(long long) x; // integer dtypes only (rejected on CUDA today)
         default: return nan("");
     }
+}
+
+// PyTorch's div_floor_floating (dev.nabla.backend.ScalarMath.floorDivide).
+__device__ __forceinline__ double floor_divide(double x, double y) {
+    if (y == 0) return x / y;
+    double mod = fmod(x, y);
+    double div = (x - mod) / y;
+    if (mod != 0 && (y < 0) != (mod < 0)) div -= 1;
+    if (div == 0) return copysign(0.0, x / y);
+    double fl = floor(div);
+    return div - fl > 0.5 ? fl + 1.0 : fl;
 }
 
 // dev.nabla.backend.BinaryOp, codes from nabla_ops.h.
@@ -173,6 +185,15 @@ __device__ __forceinline__ double binary_op(int op, double x, double y) {
         case NABLA_BINARY_GE: return x >= y ? 1.0 : 0.0;
         case NABLA_BINARY_LT: return x < y ? 1.0 : 0.0;
         case NABLA_BINARY_LE: return x <= y ? 1.0 : 0.0;
+        case NABLA_BINARY_FLOOR_DIVIDE: return floor_divide(x, y);
+        case NABLA_BINARY_TRUNC_DIVIDE: return trunc(x / y);
+        case NABLA_BINARY_REMAINDER: { double m = fmod(x, y); return m != 0 && (y < 0) != (m < 0) ? m + y : m; }
+        // integer dtypes only (CudaBackend rejects them today: integer tensors are not on CUDA yet)
+        case NABLA_BINARY_BITWISE_AND: return (double) ((long long) x & (long long) y);
+        case NABLA_BINARY_BITWISE_OR: return (double) ((long long) x | (long long) y);
+        case NABLA_BINARY_BITWISE_XOR: return (double) ((long long) x ^ (long long) y);
+        case NABLA_BINARY_LEFT_SHIFT: return y < 0 || y >= 64 ? 0.0 : (double) ((long long) x << (long long) y);
+        case NABLA_BINARY_RIGHT_SHIFT: return (double) ((long long) x >> (y < 0 || y >= 64 ? 63 : (long long) y));
         default: return nan("");
     }
 }

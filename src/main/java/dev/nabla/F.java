@@ -363,7 +363,8 @@ public final class F {
         if (p == 1) {
             return x.mul(0.0);
         }
-        Tensor keep = Tensor.uniform(generator, 0, 1, x.dtype(), x.device(), x.shape()).lt(1 - p);
+        Tensor keep = Tensor.uniform(generator, 0, 1, x.dtype(), x.device(), x.shape()).lt(1 - p)
+                .to(x.dtype());
         return x.mul(keep.mul(1.0 / (1 - p)));
     }
 
@@ -434,7 +435,7 @@ public final class F {
         if (beta == 0) {
             return reduce(ad, reduction);
         }
-        Tensor small = ad.detach().lt(beta);
+        Tensor small = ad.detach().lt(beta).to(ad.dtype());
         Tensor quad = d.square().mul(0.5 / beta);
         Tensor lin = ad.sub(0.5 * beta);
         return reduce(quad.mul(small).add(lin.mul(small.rsub(1.0))), reduction);
@@ -450,7 +451,7 @@ public final class F {
         }
         Tensor d = input.sub(target);
         Tensor ad = d.abs();
-        Tensor small = ad.detach().gt(delta).rsub(1.0);
+        Tensor small = ad.detach().gt(delta).to(ad.dtype()).rsub(1.0);
         Tensor quad = d.square().mul(0.5);
         Tensor lin = ad.sub(0.5 * delta).mul(delta);
         return reduce(quad.mul(small).add(lin.mul(small.rsub(1.0))), reduction);

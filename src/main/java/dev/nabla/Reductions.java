@@ -7,6 +7,19 @@ final class Reductions {
     private Reductions() {
     }
 
+    /** PyTorch's C++ name of an integer or bool dtype, as its error messages print it. */
+    private static String scalarTypeName(DType t) {
+        return switch (t) {
+            case INT64 -> "Long";
+            case INT32 -> "Int";
+            case INT16 -> "Short";
+            case INT8 -> "Char";
+            case UINT8 -> "Byte";
+            case BOOL -> "Bool";
+            default -> t.toString();
+        };
+    }
+
     private static int[] allDims(int rank) {
         int[] all = new int[rank];
         for (int i = 0; i < rank; i++) {
@@ -40,6 +53,13 @@ final class Reductions {
         static Tensor apply(Tensor x, int[] dims, boolean keepdim, boolean mean) {
             String op = mean ? "mean" : "sum";
             x.checkAlive(op);
+            if (!x.dtype().isFloatingPoint()) {
+                if (mean) { // PyTorch's message and rule: no implicit float mean of integers
+                    throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be "
+                            + "either a floating point or complex dtype. Got: " + scalarTypeName(x.dtype()));
+                }
+                x = x.to(DType.INT64); // integer and bool sums are int64, as in PyTorch
+            }
             int[] ds = dims == null ? allDims(x.dim()) : Kernels.reducedDims(op, dims, x.dim());
             // over all dimensions the result is 0-dimensional, so keepdim applies only to explicit dims
             Tensor out = Kernels.reduce(op, mean ? ReduceOp.MEAN : ReduceOp.SUM, x, ds, dims != null && keepdim);
@@ -99,7 +119,7 @@ final class Reductions {
         @Override
         protected Tensor[] backward(Tensor g) {
             Tensor xv = x.get();
-            Tensor hits = xv.eq(out.get());
+            Tensor hits = xv.eq(out.get()).to(xv.dtype());
             Tensor count = hits.sum(reducedOf(kept, xv.rawShape()), true);
             return new Tensor[] {hits.div(count).mul(g.reshape(kept))};
         }

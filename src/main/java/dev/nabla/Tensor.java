@@ -568,6 +568,9 @@ public final class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ element-wise
 
     private Tensor unary(String op, UnaryOp kind, double a, double b) {
+        if (!dtype.isFloatingPoint() && IntegerPointwise.closed(kind)) {
+            return IntegerPointwise.unary(op, kind, this);
+        }
         if (!dtype.isFloatingPoint()) {
             // a float function of integers, or integers with a double scalar: float32, as in PyTorch
             checkAlive(op);
@@ -576,21 +579,20 @@ public final class Tensor implements AutoCloseable {
         return Pointwise.Unary.apply(op, kind, this, a, b);
     }
 
+    /** A comparison in the operands' promoted dtype (integers exactly, by the integer kernels), as a bool tensor. */
     private Tensor compare(String op, BinaryOp kind, Tensor other) {
         Tensor[] p = Promotion.operands(op, this, other);
-        if (!p[0].dtype.isFloatingPoint()) {
-            return Kernels.binary(op, kind, p[0].to(DType.FLOAT64), p[1].to(DType.FLOAT64));
-        }
-        return Kernels.binary(op, kind, p[0], p[1]);
+        return IntegerPointwise.toBool(Kernels.binary(op, kind, p[0], p[1]));
     }
 
     private Tensor compare(String op, UnaryOp kind, double value) {
         checkAlive(op);
         if (!dtype.isFloatingPoint()) {
-            return to(DType.FLOAT64).compare(op, kind, value);
+            // a Python float against integers: compared in the default float32, as torch does
+            return compare(op, IntegerPointwise.binaryOf(kind), scalar(value, DType.FLOAT32, device));
         }
         // like torch, compare with the scalar converted to this dtype: float32 0.7 == 0.7 is true
-        return Kernels.unary(op, kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0);
+        return IntegerPointwise.toBool(Kernels.unary(op, kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0));
     }
 
     /**
@@ -616,6 +618,10 @@ public final class Tensor implements AutoCloseable {
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
         Tensor[] p = Promotion.operands("sub", this, other);
+        if (p[0].dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                    + "Use bitwiseXor() or logicalXor() instead");
+        }
         return Pointwise.Sub.apply(p[0], p[1]);
     }
 
@@ -682,42 +688,42 @@ public final class Tensor implements AutoCloseable {
         return Pointwise.Extremum.apply(p[0], p[1], false);
     }
 
-    /** 1 where {@code this == other}, else 0. */
+    /** True where {@code this == other} (a bool tensor; operands promoted, broadcasting). */
     public Tensor eq(Tensor other) {
         return compare("eq", BinaryOp.EQ, other);
     }
 
-    /** 1 where {@code this > other}, else 0. */
+    /** True where {@code this > other} (a bool tensor; operands promoted, broadcasting). */
     public Tensor gt(Tensor other) {
         return compare("gt", BinaryOp.GT, other);
     }
 
-    /** 1 where {@code this >= other}, else 0. */
+    /** True where {@code this >= other} (a bool tensor; operands promoted, broadcasting). */
     public Tensor ge(Tensor other) {
         return compare("ge", BinaryOp.GE, other);
     }
 
-    /** 1 where {@code this < other}, else 0. */
+    /** True where {@code this < other} (a bool tensor; operands promoted, broadcasting). */
     public Tensor lt(Tensor other) {
         return compare("lt", BinaryOp.LT, other);
     }
 
-    /** 1 where {@code this <= other}, else 0. */
+    /** True where {@code this <= other} (a bool tensor; operands promoted, broadcasting). */
     public Tensor le(Tensor other) {
         return compare("le", BinaryOp.LE, other);
     }
 
-    /** 1 where {@code this > value}, else 0. */
+    /** True where {@code this > value} (a bool tensor). */
     public Tensor gt(double value) {
         return compare("gt", UnaryOp.GT_SCALAR, value);
     }
 
-    /** 1 where {@code this < value}, else 0. */
+    /** True where {@code this < value} (a bool tensor). */
     public Tensor lt(double value) {
         return compare("lt", UnaryOp.LT_SCALAR, value);
     }
 
-    /** 1 where {@code this == value}, else 0. */
+    /** True where {@code this == value} (a bool tensor). */
     public Tensor eq(double value) {
         return compare("eq", UnaryOp.EQ_SCALAR, value);
     }
@@ -845,6 +851,309 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor mish() {
         return mul(softplus().tanh());
+    }
+
+    // ------------------------------------------------------------------ integer and bool ops, long scalars
+
+    /** A 0-dimensional int64 tensor on this device: a Java long operand (PyTorch's Python int). */
+    private Tensor longOperand(long value) {
+        return of(new long[] {value}, DType.INT64, device).view();
+    }
+
+    /** {@code this + value}: exact in an integer dtype (wrapping like C); on floating tensors the same as {@code add((double) value)}. */
+    public Tensor add(long value) {
+        return dtype.isFloatingPoint() ? add((double) value) : add(longOperand(value));
+    }
+
+    /** {@code this - value}; see {@link #add(long)}. */
+    public Tensor sub(long value) {
+        return dtype.isFloatingPoint() ? sub((double) value) : sub(longOperand(value));
+    }
+
+    /** {@code this * value}; see {@link #add(long)}. */
+    public Tensor mul(long value) {
+        return dtype.isFloatingPoint() ? mul((double) value) : mul(longOperand(value));
+    }
+
+    /**
+     * {@code floor(this / other)}, broadcasting (PyTorch's {@code floor_divide}, Python's {@code //}); in the
+     * promoted dtype. Not differentiable.
+     *
+     * @throws ArithmeticException for an integer division by zero
+     */
+    public Tensor floorDivide(Tensor other) {
+        return IntegerPointwise.binary("floorDivide", BinaryOp.FLOOR_DIVIDE, this, other, false);
+    }
+
+    /** {@code floor(this / value)}; see {@link #floorDivide(Tensor)}. */
+    public Tensor floorDivide(long value) {
+        return floorDivide(dtype.isFloatingPoint() ? scalar(value, dtype, device) : longOperand(value));
+    }
+
+    /**
+     * {@code this / other} with PyTorch's {@code rounding_mode}: {@code null} is true division ({@link #div(Tensor)}),
+     * {@code "trunc"} rounds toward zero and {@code "floor"} down, both in the promoted dtype (not differentiable).
+     *
+     * @throws ArithmeticException for an integer division by zero
+     */
+    public Tensor div(Tensor other, String roundingMode) {
+        if (roundingMode == null) {
+            return div(other);
+        }
+        return switch (roundingMode) {
+            case "trunc" -> IntegerPointwise.binary("div", BinaryOp.TRUNC_DIVIDE, this, other, false);
+            case "floor" -> floorDivide(other);
+            default -> throw new IllegalArgumentException("div: rounding mode must be null, \"trunc\" or \"floor\", "
+                    + "got \"" + roundingMode + "\"");
+        };
+    }
+
+    /**
+     * {@code this - floor(this / other) * other}, with the sign of {@code other} (PyTorch's {@code remainder}, Python's
+     * {@code %}), broadcasting, in the promoted dtype. Not differentiable.
+     *
+     * @throws ArithmeticException for an integer division by zero
+     */
+    public Tensor remainder(Tensor other) {
+        return IntegerPointwise.binary("remainder", BinaryOp.REMAINDER, this, other, false);
+    }
+
+    /** {@code this % value}; see {@link #remainder(Tensor)}. */
+    public Tensor remainder(long value) {
+        return remainder(dtype.isFloatingPoint() ? scalar(value, dtype, device) : longOperand(value));
+    }
+
+    /** {@code this % value} for a double (floating tensors keep their dtype; integers go to float32, as in PyTorch). */
+    public Tensor remainder(double value) {
+        return remainder(scalar(value, dtype.isFloatingPoint() ? dtype : DType.FLOAT32, device));
+    }
+
+    /** {@code this & other} (integer and bool dtypes; logical and for bool). */
+    public Tensor bitwiseAnd(Tensor other) {
+        return IntegerPointwise.binary("bitwiseAnd", BinaryOp.BITWISE_AND, this, other, true);
+    }
+
+    /** {@code this | other} (integer and bool dtypes). */
+    public Tensor bitwiseOr(Tensor other) {
+        return IntegerPointwise.binary("bitwiseOr", BinaryOp.BITWISE_OR, this, other, true);
+    }
+
+    /** {@code this ^ other} (integer and bool dtypes). */
+    public Tensor bitwiseXor(Tensor other) {
+        return IntegerPointwise.binary("bitwiseXor", BinaryOp.BITWISE_XOR, this, other, true);
+    }
+
+    /** {@code this << other} (integers); a shift by a negative amount or by the bit width or more gives 0. */
+    public Tensor bitwiseLeftShift(Tensor other) {
+        return IntegerPointwise.binary("bitwiseLeftShift", BinaryOp.LEFT_SHIFT, this, other, true);
+    }
+
+    /** {@code this << value}; see {@link #bitwiseLeftShift(Tensor)}. */
+    public Tensor bitwiseLeftShift(long value) {
+        return bitwiseLeftShift(longOperand(value));
+    }
+
+    /** {@code this >> other}, arithmetic (integers); a negative or too large shift gives the sign (0 or -1). */
+    public Tensor bitwiseRightShift(Tensor other) {
+        return IntegerPointwise.binary("bitwiseRightShift", BinaryOp.RIGHT_SHIFT, this, other, true);
+    }
+
+    /** {@code this >> value}; see {@link #bitwiseRightShift(Tensor)}. */
+    public Tensor bitwiseRightShift(long value) {
+        return bitwiseRightShift(longOperand(value));
+    }
+
+    /** {@code ~this} (integers; logical not for bool). */
+    public Tensor bitwiseNot() {
+        if (dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("bitwiseNot: not implemented for dtype " + dtype
+                    + " (integer and bool dtypes only): " + describe());
+        }
+        return IntegerPointwise.unary("bitwiseNot", UnaryOp.BITWISE_NOT, this);
+    }
+
+    /** Clamps into [min, max]: exact in an integer dtype; on floating tensors the same as {@code clamp(double, double)}. */
+    public Tensor clamp(long min, long max) {
+        if (dtype.isFloatingPoint()) {
+            return clamp((double) min, (double) max);
+        }
+        if (min > max) {
+            throw new IllegalArgumentException("clamp: need min <= max, got [" + min + ", " + max + "]");
+        }
+        return maximum(longOperand(min)).minimum(longOperand(max));
+    }
+
+    /** Sets every element to {@code value}, exactly in an integer dtype (wrapping to narrower ones); returns this. */
+    public Tensor fill_(long value) {
+        if (dtype.isFloatingPoint()) {
+            return fill_((double) value);
+        }
+        try (Grad off = Grad.disabled()) {
+            return copy_(of(new long[] {value}, dtype, device).view());
+        }
+    }
+
+    /** True where {@code this != other} (a bool tensor; NaN differs from everything). */
+    public Tensor ne(Tensor other) {
+        return eq(other).bitwiseNot();
+    }
+
+    /** True where {@code this >= value}. */
+    public Tensor ge(double value) {
+        return compareScalar("ge", BinaryOp.GE, value);
+    }
+
+    /** True where {@code this <= value}. */
+    public Tensor le(double value) {
+        return compareScalar("le", BinaryOp.LE, value);
+    }
+
+    /** True where {@code this != value}. */
+    public Tensor ne(double value) {
+        return eq(value).bitwiseNot();
+    }
+
+    /** True where {@code this == value}: exact for integers; on floating tensors the same as {@code eq((double) value)}. */
+    public Tensor eq(long value) {
+        return dtype.isFloatingPoint() ? eq((double) value) : compare("eq", BinaryOp.EQ, longOperand(value));
+    }
+
+    /** True where {@code this != value}; see {@link #eq(long)}. */
+    public Tensor ne(long value) {
+        return eq(value).bitwiseNot();
+    }
+
+    /** True where {@code this > value}; see {@link #eq(long)}. */
+    public Tensor gt(long value) {
+        return dtype.isFloatingPoint() ? gt((double) value) : compare("gt", BinaryOp.GT, longOperand(value));
+    }
+
+    /** True where {@code this >= value}; see {@link #eq(long)}. */
+    public Tensor ge(long value) {
+        return dtype.isFloatingPoint() ? ge((double) value) : compare("ge", BinaryOp.GE, longOperand(value));
+    }
+
+    /** True where {@code this < value}; see {@link #eq(long)}. */
+    public Tensor lt(long value) {
+        return dtype.isFloatingPoint() ? lt((double) value) : compare("lt", BinaryOp.LT, longOperand(value));
+    }
+
+    /** True where {@code this <= value}; see {@link #eq(long)}. */
+    public Tensor le(long value) {
+        return dtype.isFloatingPoint() ? le((double) value) : compare("le", BinaryOp.LE, longOperand(value));
+    }
+
+    /** A comparison with a double: in this floating dtype, or in float32 for integers (PyTorch's promotion). */
+    private Tensor compareScalar(String op, BinaryOp kind, double value) {
+        checkAlive(op);
+        return compare(op, kind, scalar(value, dtype.isFloatingPoint() ? dtype : DType.FLOAT32, device));
+    }
+
+    /** True where this is nonzero (any dtype), as a bool tensor. */
+    private Tensor truth(String op) {
+        checkAlive(op);
+        return dtype == DType.BOOL ? this : ne(0L);
+    }
+
+    /** True where both are nonzero (any dtypes, broadcasting). */
+    public Tensor logicalAnd(Tensor other) {
+        return truth("logicalAnd").bitwiseAnd(other.truth("logicalAnd"));
+    }
+
+    /** True where either is nonzero. */
+    public Tensor logicalOr(Tensor other) {
+        return truth("logicalOr").bitwiseOr(other.truth("logicalOr"));
+    }
+
+    /** True where exactly one is nonzero. */
+    public Tensor logicalXor(Tensor other) {
+        return truth("logicalXor").bitwiseXor(other.truth("logicalXor"));
+    }
+
+    /** True where this is zero. */
+    public Tensor logicalNot() {
+        return truth("logicalNot").bitwiseNot();
+    }
+
+    /** True if any element is nonzero (0-dimensional bool, uint8 for uint8 input as in PyTorch; false when empty). */
+    public Tensor any() {
+        return likePyTorchAllAny(truth("any").sum().gt(0L));
+    }
+
+    /** True where any element along {@code dim} is nonzero. */
+    public Tensor any(int dim, boolean keepdim) {
+        return likePyTorchAllAny(truth("any").sum(dim, keepdim).gt(0L));
+    }
+
+    /** True if every element is nonzero (0-dimensional bool, uint8 for uint8 input; true when empty). */
+    public Tensor all() {
+        return likePyTorchAllAny(logicalNot().sum().eq(0L));
+    }
+
+    /** True where every element along {@code dim} is nonzero. */
+    public Tensor all(int dim, boolean keepdim) {
+        return likePyTorchAllAny(logicalNot().sum(dim, keepdim).eq(0L));
+    }
+
+    /** PyTorch's all/any keep uint8 for uint8 input (a legacy of masks before bool); bool for every other dtype. */
+    private Tensor likePyTorchAllAny(Tensor result) {
+        return dtype == DType.UINT8 ? result.to(DType.UINT8) : result;
+    }
+
+    /**
+     * {@code a} where {@code condition} is true, else {@code b} (PyTorch's {@code torch.where}): all three broadcast,
+     * {@code a} and {@code b} promoted; differentiable in {@code a} and {@code b}. Composed as a gather from the pair
+     * stacked on a new last dimension, so its gradient is gather's (a scatter-add); integers (no gradient) are
+     * composed exactly as {@code b + (a - b) * condition} in wrapping arithmetic, bools with bitwise ops.
+     *
+     * @throws IllegalArgumentException if {@code condition} is not bool
+     */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        if (condition == null) {
+            throw new IllegalArgumentException("where: condition must not be null");
+        }
+        condition.checkAlive("where");
+        if (condition.dtype != DType.BOOL) {
+            throw new IllegalArgumentException("where: the condition must be bool, got " + condition.describe());
+        }
+        Tensor[] p = Promotion.operands("where", a, b);
+        if (p[0].dtype == DType.BOOL) {
+            return condition.bitwiseAnd(p[0]).bitwiseOr(condition.bitwiseNot().bitwiseAnd(p[1]));
+        }
+        if (!p[0].dtype.isFloatingPoint()) {
+            // exact in two's complement: b + (a - b) * 1 wraps back to a; no gradient to carry
+            return p[1].add(p[0].sub(p[1]).mul(condition.to(p[0].dtype)));
+        }
+        long[] s = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape, p[0].shape), p[1].shape);
+        int last = s.length;
+        Tensor pair = stack(last, p[1].expand(s), p[0].expand(s)); // index 0: b, 1: a
+        Tensor pick = condition.expand(s).to(DType.INT64).unsqueeze(last);
+        return pair.gather(last, pick).squeeze(last);
+    }
+
+    /** This tensor with {@code value} (converted to this dtype) where {@code mask} is true; differentiable in this. */
+    public Tensor maskedFill(Tensor mask, double value) {
+        checkAlive("maskedFill");
+        return where(mask, scalar(value, dtype, device), this);
+    }
+
+    /** This tensor with {@code value} where {@code mask} is true: exact in integer dtypes. */
+    public Tensor maskedFill(Tensor mask, long value) {
+        checkAlive("maskedFill");
+        return dtype.isFloatingPoint() ? maskedFill(mask, (double) value)
+                : where(mask, of(new long[] {value}, dtype, device).view(), this);
+    }
+
+    /** Sets the elements where {@code mask} is true to {@code value}, in place; returns this. */
+    public Tensor maskedFill_(Tensor mask, double value) {
+        checkInPlace("maskedFill_");
+        return copy_(maskedFill(mask, value));
+    }
+
+    /** Sets the elements where {@code mask} is true to {@code value}, in place (exact for integers); returns this. */
+    public Tensor maskedFill_(Tensor mask, long value) {
+        checkInPlace("maskedFill_");
+        return copy_(maskedFill(mask, value));
     }
 
     // ------------------------------------------------------------------ in place

@@ -48,6 +48,9 @@ final class UnaryGradients {
             case ADD_SCALAR -> nothing((g, s, a, b) -> g);
             case MUL_SCALAR -> nothing((g, s, a, b) -> g.mul(a));
             case SIGN, GT_SCALAR, LT_SCALAR, EQ_SCALAR -> nothing((g, s, a, b) -> g.mul(0.0));
+            case BITWISE_NOT -> nothing((g, s, a, b) -> {
+                throw new IllegalStateException("bitwiseNot: integer-only, it has no gradient");
+            });
             case RDIV_SCALAR -> input((g, x, a, b) -> g.mul(x.pow(-2.0)).mul(-a));
             case EXP -> output((g, y, a, b) -> g.mul(y));
             case LOG -> input((g, x, a, b) -> g.div(x));
@@ -58,11 +61,11 @@ final class UnaryGradients {
             case RECIPROCAL -> output((g, y, a, b) -> g.mul(y.square()).neg());
             case POW_SCALAR -> input((g, x, a, b) -> a == 0 ? g.mul(0.0) : g.mul(x.pow(a - 1)).mul(a));
             // passes where min <= x <= max, like PyTorch
-            case CLAMP -> input((g, x, a, b) -> g.mul(x.lt(a).add(x.gt(b)).rsub(1.0)));
-            case RELU -> output((g, y, a, b) -> g.mul(y.gt(0.0)));
-            case LEAKY_RELU -> input((g, x, a, b) -> g.mul(x.gt(0.0).mul(1.0 - a).add(a)));
+            case CLAMP -> input((g, x, a, b) -> g.mul(is(x.lt(a), x).add(is(x.gt(b), x)).rsub(1.0)));
+            case RELU -> output((g, y, a, b) -> g.mul(is(y.gt(0.0), y)));
+            case LEAKY_RELU -> input((g, x, a, b) -> g.mul(is(x.gt(0.0), x).mul(1.0 - a).add(a)));
             case ELU -> input((g, x, a, b) -> {
-                Tensor pos = x.gt(0.0);
+                Tensor pos = is(x.gt(0.0), x);
                 return g.mul(pos.add(pos.rsub(1.0).mul(x.exp().mul(a)))); // x > 0: 1; else alpha * e^x
             });
             case SIGMOID -> output((g, y, a, b) -> g.mul(y.mul(y.rsub(1.0))));
@@ -83,11 +86,16 @@ final class UnaryGradients {
             case ERF -> input((g, x, a, b) -> g.mul(x.square().neg().exp().mul(2.0 / Math.sqrt(Math.PI))));
             // 0 below -3, x/3 + 1/2 on [-3, 3], 1 above: PyTorch's hardswish_backward
             case HARDSWISH -> input((g, x, a, b) -> {
-                Tensor above = x.gt(3.0);
-                Tensor middle = x.lt(-3.0).add(above).rsub(1.0);
+                Tensor above = is(x.gt(3.0), x);
+                Tensor middle = is(x.lt(-3.0), x).add(above).rsub(1.0);
                 return g.mul(middle.mul(x.div(3.0).add(0.5)).add(above));
             });
         };
+    }
+
+    /** A bool mask as 0/1 in {@code like}'s dtype, for the arithmetic of a gradient. */
+    private static Tensor is(Tensor mask, Tensor like) {
+        return mask.to(like.dtype());
     }
 
     private static Rule nothing(Gradient gradient) {

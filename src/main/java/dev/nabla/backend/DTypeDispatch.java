@@ -7,7 +7,9 @@ import dev.nabla.memory.MemoryPool;
 import dev.nabla.memory.Storage;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What every device does with the dtypes its kernels are not written for, in front of one {@link Backend}:
@@ -16,12 +18,24 @@ import java.util.List;
  *   <li>bfloat16 and float16 compute in float32, as PyTorch does: each operand is converted to a float32 temporary
  *       (broadcast dimensions stay broadcast), the float32 kernel runs, and each output is rounded back once. GEMM
  *       first asks the backend for a native reduced-precision product ({@link Backend#gemmReduced});</li>
- *   <li>the integer types and bool reach the kernels that handle them (fills, copies, gathers); any other kernel
- *       throws an {@link IllegalArgumentException} naming the op and the dtype, never reinterprets the bytes.</li>
+ *   <li>the integer types and bool reach the kernels that handle them (fills, copies, gathers, the integer
+ *       element-wise ops of {@link #INTEGER_UNARY} and {@link #INTEGER_BINARY}, the reductions of
+ *       {@link #INTEGER_REDUCE}); any other kernel throws an {@link IllegalArgumentException} naming the op and the dtype, never reinterprets the bytes.</li>
  * </ul>
  * Temporaries come from the backend's pool and go back to it before the call returns.
  */
 public final class DTypeDispatch implements Backend {
+    /** The unary ops with integer (and bool) kernels. */
+    static final Set<UnaryOp> INTEGER_UNARY = EnumSet.of(UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SIGN, UnaryOp.SQUARE,
+            UnaryOp.RELU, UnaryOp.BITWISE_NOT);
+    /** The binary ops with integer (and bool) kernels: all but true division and pow. */
+    static final Set<BinaryOp> INTEGER_BINARY = EnumSet.complementOf(EnumSet.of(BinaryOp.DIV, BinaryOp.POW));
+    /** The reductions with integer (and bool) kernels. */
+    static final Set<ReduceOp> INTEGER_REDUCE = EnumSet.of(ReduceOp.SUM, ReduceOp.MAX, ReduceOp.MIN);
+    /** The ops that only integers and bool have. */
+    private static final Set<BinaryOp> BITWISE_BINARY = EnumSet.of(BinaryOp.BITWISE_AND, BinaryOp.BITWISE_OR,
+            BinaryOp.BITWISE_XOR, BinaryOp.LEFT_SHIFT, BinaryOp.RIGHT_SHIFT);
+
     private final Backend inner;
 
     /** Wraps {@code inner}. */
@@ -122,6 +136,14 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
+        if (isInteger(dtype) && INTEGER_UNARY.contains(op)) {
+            inner.unary(op, dtype, x, out, a, b);
+            return;
+        }
+        if (op == UnaryOp.BITWISE_NOT) {
+            throw new IllegalArgumentException("bitwiseNot: not implemented for dtype " + dtype
+                    + " (integer and bool dtypes only)");
+        }
         if (passes(dtype, "unary " + op)) {
             inner.unary(op, dtype, x, out, a, b);
             return;
@@ -136,6 +158,14 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
+        if (isInteger(dtype) && INTEGER_BINARY.contains(op)) {
+            inner.binary(op, dtype, x, y, out);
+            return;
+        }
+        if (BITWISE_BINARY.contains(op)) {
+            throw new IllegalArgumentException("binary " + op + ": not implemented for dtype " + dtype
+                    + " (integer and bool dtypes only)");
+        }
         if (passes(dtype, "binary " + op)) {
             inner.binary(op, dtype, x, y, out);
             return;
@@ -151,6 +181,10 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void reduce(ReduceOp op, ScalarType dtype, Strided x, Strided out) {
+        if (isInteger(dtype) && INTEGER_REDUCE.contains(op)) {
+            inner.reduce(op, dtype, x, out);
+            return;
+        }
         if (passes(dtype, "reduce " + op)) {
             inner.reduce(op, dtype, x, out);
             return;
@@ -373,6 +407,10 @@ public final class DTypeDispatch implements Backend {
         }
         requireReduced(op, dtype);
         return false;
+    }
+
+    private static boolean isInteger(ScalarType dtype) {
+        return dtype.isIntegral() || dtype == ScalarType.BOOL;
     }
 
     private static void requireReduced(String op, ScalarType dtype) {

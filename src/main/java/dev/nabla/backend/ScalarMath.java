@@ -103,4 +103,36 @@ public final class ScalarMath {
         }
         return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
     }
+
+    /** {@code q} rounded toward zero. */
+    public static double trunc(double q) {
+        return q < 0 ? Math.ceil(q) : Math.floor(q);
+    }
+
+    /**
+     * PyTorch's floating-point {@code floor_divide} ({@code div_floor_floating}): {@code (x - fmod(x, y)) / y} corrected
+     * to the floor and rounded to the nearest integer, so the quotient agrees with {@link #remainder}; a division by
+     * zero gives {@code x / y}.
+     */
+    public static double floorDivide(double x, double y) {
+        if (y == 0) {
+            return x / y;
+        }
+        double mod = x % y; // Java's % on doubles is C's fmod
+        double div = (x - mod) / y;
+        if (mod != 0 && (y < 0) != (mod < 0)) {
+            div -= 1;
+        }
+        if (div == 0) {
+            return Math.copySign(0.0, x / y);
+        }
+        double floor = Math.floor(div);
+        return div - floor > 0.5 ? floor + 1.0 : floor;
+    }
+
+    /** PyTorch's floating-point {@code remainder}: {@code fmod(x, y)}, moved by {@code y} to take {@code y}'s sign. */
+    public static double remainder(double x, double y) {
+        double mod = x % y;
+        return mod != 0 && (y < 0) != (mod < 0) ? mod + y : mod;
+    }
 }

@@ -68,7 +68,9 @@ public enum UnaryOp {
     // fused: 1.23x faster than x * (clamp(x + 3, 0, 6) / 6) (fwd+bwd f32 [256,1024],
     // ActivationBenchmark 2026-12-06)
     /** {@code x * (min(max(x + 3, 0), 6) / 6)} (PyTorch's {@code hardswish}; dividing first cannot overflow) */
-    HARDSWISH(ElementCost.ARITHMETIC, (x, a, b) -> x * (Math.min(Math.max(x + 3.0, 0.0), 6.0) / 6.0));
+    HARDSWISH(ElementCost.ARITHMETIC, (x, a, b) -> x * (Math.min(Math.max(x + 3.0, 0.0), 6.0) / 6.0)),
+    /** {@code ~x} (integers; logical not for bool): the integer kernels only, there is no floating-point form */
+    BITWISE_NOT(ElementCost.ARITHMETIC, (x, a, b) -> ~(long) x);
 
     /** An element formula in double precision, with the op's scalar parameters. */
     @FunctionalInterface

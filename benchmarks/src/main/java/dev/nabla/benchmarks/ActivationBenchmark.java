@@ -60,7 +60,7 @@ public class ActivationBenchmark {
                 x -> x.relu().add(x.clamp(Double.NEGATIVE_INFINITY, 0.0).exp().sub(1.0).mul(ELU_ALPHA))),
         // x * (x > 0 ? 1 : slope), the factor exactly 1 or slope; it is a constant to autograd
         LEAKY_RELU(x -> x.leakyRelu(LEAKY_SLOPE), x -> {
-            Tensor positive = x.gt(0.0);
+            Tensor positive = x.gt(0.0).to(x.dtype()); // comparisons give bool: the mask in x's dtype
             return x.mul(positive.rsub(1.0).mul(LEAKY_SLOPE).add(positive));
         }),
         CLAMP(x -> x.clamp(CLAMP_MIN, CLAMP_MAX), x -> x.maximum(scalarLike(CLAMP_MIN, x)).minimum(

@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  * row, chosen once per row: float loops for float32 and double loops for float64, one loop per op (no per-element
  * dtype or op switch). With {@code useVector} (and the module present) contiguous rows run the Vector API loops of
  * {@code dev.nabla.backend.java.vector}; otherwise, and for tails and ops without an accurate vector form, the
- * scalar loops. {@link ReferenceKernels} stays the oracle these are tested against.
+ * scalar loops. The integer dtypes and bool take {@link IntegerElementwise}'s {@code long}-based loops instead.
+ * {@link ReferenceKernels} stays the oracle these are tested against.
  *
  * <p>Threading: a call is split only when a {@link ChunkRunner} with more than one thread is given and the call's
  * work (elements times a per-op cost, {@code WorkCost}) reaches {@link #PARALLEL_MIN_WORK}; below that, waking a
@@ -44,6 +45,11 @@ public final class JavaKernels {
 
     private static boolean vector(boolean useVector) {
         return useVector && VectorSupport.available();
+    }
+
+    /** True for the integer dtypes and bool, which {@link IntegerElementwise} computes. */
+    private static boolean isInteger(ScalarType dtype) {
+        return dtype.isIntegral() || dtype == ScalarType.BOOL;
     }
 
     /** How many chunks to split {@code work} into: 1 when serial. */
@@ -130,6 +136,11 @@ public final class JavaKernels {
                              double a, double b) {
         Layout l = Layout.of(out.shape(), new long[][] {x.strides(), out.strides()},
                 new long[] {x.offset(), out.offset()});
+        if (isInteger(dtype)) {
+            split(par, l.numel, l.numel * WorkCost.unary(op, false),
+                    (lo, hi) -> IntegerElementwise.unary(op, dtype, x.data(), out.data(), l, lo, hi));
+            return;
+        }
         boolean vec = vector(useVector);
         split(par, l.numel, l.numel * WorkCost.unary(op, vec),
                 (lo, hi) -> Elementwise.unary(vec, op, dtype, x.data(), out.data(), l, lo, hi, a, b));
@@ -150,6 +161,11 @@ public final class JavaKernels {
                               Strided out) {
         Layout l = Layout.of(out.shape(), new long[][] {x.strides(), y.strides(), out.strides()},
                 new long[] {x.offset(), y.offset(), out.offset()});
+        if (isInteger(dtype)) {
+            split(par, l.numel, l.numel * WorkCost.binary(op, false),
+                    (lo, hi) -> IntegerElementwise.binary(op, dtype, x.data(), y.data(), out.data(), l, lo, hi));
+            return;
+        }
         boolean vec = vector(useVector);
         split(par, l.numel, l.numel * WorkCost.binary(op, vec),
                 (lo, hi) -> Elementwise.binary(vec, op, dtype, x.data(), y.data(), out.data(), l, lo, hi));
@@ -169,6 +185,10 @@ public final class JavaKernels {
      */
     public static void reduce(boolean useVector, ChunkRunner par, ReduceOp op, ScalarType dtype, Strided x,
                               Strided out) {
+        if (isInteger(dtype)) {
+            IntegerElementwise.reduce(op, dtype, x, out);
+            return;
+        }
         int outN = Math.toIntExact(out.numel());
         double[] acc = Reductions.newAccumulators(op, outN);
         Reductions.Plan plan = Reductions.plan(x, out);
