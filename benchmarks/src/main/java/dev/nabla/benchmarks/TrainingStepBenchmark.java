@@ -1,5 +1,6 @@
 package dev.nabla.benchmarks;
 
+import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.backend.java.VectorSupport;
 import dev.nabla.benchmarks.Workloads.TrainingStep;
@@ -88,6 +89,38 @@ public class TrainingStepBenchmark {
         public void tearDown() {
             step.close();
         }
+    }
+
+    /** A {@code cpu} training step in float32 ({@code amp=none}) or under bfloat16 autocast ({@code amp=bf16}). */
+    @State(Scope.Benchmark)
+    public static class AmpSteps {
+        /** {@code mlp} or {@code cnn}. */
+        @Param({"mlp", "cnn"})
+        public String model;
+
+        /** {@code none} (float32) or {@code bf16} (matrix products and convolutions in bfloat16). */
+        @Param({"none", "bf16"})
+        public String amp;
+
+        TrainingStep step;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            step = Workloads.build(Workload.parse(model), Device.CPU)
+                    .autocast(amp.equals("bf16") ? DType.BFLOAT16 : null);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            step.close();
+        }
+    }
+
+    /** Mixed precision against float32 on the {@code cpu} device: the same step, forward under autocast. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector"})
+    public double nablaAmp(AmpSteps s) {
+        return s.step.step();
     }
 
     /** Nabla's {@code cpu} or {@code java} device (Vector API). */

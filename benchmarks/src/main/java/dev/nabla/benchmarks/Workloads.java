@@ -1,5 +1,6 @@
 package dev.nabla.benchmarks;
 
+import dev.nabla.Autocast;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Generator;
@@ -154,6 +155,8 @@ public final class Workloads {
         private final Optimizer optimizer;
         private final Tensor x;
         private final Tensor y;
+        /** The mixed-precision dtype of the forward pass, or null for float32. */
+        private DType autocast;
 
         /** Takes ownership of {@code model} (built on the CPU, moved to {@code device}) and the batch. */
         TrainingStep(Module model, Loss loss, Tensor x, Tensor y, double momentum, Device device) {
@@ -166,6 +169,12 @@ public final class Workloads {
             this.y = y;
         }
 
+        /** Runs the forward pass (model and loss) under {@link Autocast} in {@code dtype}; null for float32. */
+        public TrainingStep autocast(DType dtype) {
+            this.autocast = dtype;
+            return this;
+        }
+
         /**
          * Zero the gradients, forward, loss, backward, optimizer step, in a {@link Scope} that releases the step's
          * activations and graph, exactly like the examples' training loops.
@@ -175,7 +184,10 @@ public final class Workloads {
         public double step() {
             try (Scope step = Scope.open()) {
                 optimizer.zeroGrad();
-                Tensor l = loss.forward(model.forward(x), y);
+                Tensor l;
+                try (Autocast region = autocast == null ? Autocast.disable() : Autocast.enable(autocast)) {
+                    l = loss.forward(model.forward(x), y);
+                }
                 l.backward();
                 optimizer.step();
                 return l.item();
