@@ -54,6 +54,16 @@ public enum BinaryOp {
         return cost;
     }
 
+    /** True for EQ, GT, GE, LT and LE (results 1 or 0). */
+    public boolean isComparison() {
+        return this == EQ || this == GT || this == GE || this == LT || this == LE;
+    }
+
+    /** True for the bitwise ops and shifts, which are defined on integers and bool only. */
+    public boolean integersOnly() {
+        return ordinal() >= BITWISE_AND.ordinal();
+    }
+
     /** {@code op(x, y)} in double precision. */
     public double apply(double x, double y) {
         return formula.apply(x, y);

@@ -96,4 +96,9 @@ public enum UnaryOp {
     public double apply(double x, double a, double b) {
         return formula.apply(x, a, b);
     }
+
+    /** True for the bitwise ops, which are defined on integers and bool only. */
+    public boolean integersOnly() {
+        return this == BITWISE_NOT;
+    }
 }

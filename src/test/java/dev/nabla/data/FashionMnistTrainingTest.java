@@ -52,7 +52,7 @@ class FashionMnistTrainingTest {
             net.eval();
             try (Scope s = Scope.open(); Grad off = Grad.disabled()) {
                 Tensor predicted = net.forward(test.features()).argmax(1, false);
-                accuracy = predicted.eq(test.targets()).mean().item();
+                accuracy = predicted.eq(test.targets()).to(DType.FLOAT32).mean().item();
             }
             System.out.printf("Fashion-MNIST 1,000-image MLP: test accuracy %.4f%n", accuracy);
             // Chance is 0.10. A linear model reaches ~0.75 on this subset; an MLP trained this way ~0.78-0.80.

@@ -163,14 +163,19 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(ScalarType dtype, Strided dst, double value) {
-        requireFloat("fill", dtype);
+        if (!dtype.isStandardFloat()) {
+            HostConversions.fill(this, dtype, dst, value);
+            return;
+        }
         elementwise.fill(dtype, dst, value);
     }
 
     @Override
     public void copy(ScalarType srcType, Strided src, ScalarType dstType, Strided dst) {
-        requireFloat("copy", srcType);
-        requireFloat("copy", dstType);
+        if (!srcType.isStandardFloat() || !dstType.isStandardFloat()) {
+            HostConversions.copy(this, srcType, src, dstType, dst);
+            return;
+        }
         elementwise.copy(srcType, src, dstType, dst);
     }
 
@@ -246,7 +251,10 @@ public final class CudaBackend implements Backend {
         optimizers.fusedUpdate(dtype, rule, param, grad, state);
     }
 
-    /** The CUDA kernels are written for float32 and float64; other dtypes get a clear error, never reinterpreted bytes. */
+    /**
+     * The CUDA kernels compute in float32 and float64; other dtypes are copied and filled on the host
+     * ({@link HostConversions}) and get a clear error elsewhere, never reinterpreted bytes.
+     */
     private static void requireFloat(String op, ScalarType dtype) {
         if (!dtype.isStandardFloat()) {
             throw new IllegalArgumentException("cuda " + op + ": dtype " + dtype + " is not supported on CUDA yet "

@@ -315,11 +315,23 @@ class JavaKernelsTest {
 
     // ---------------------------------------------------------------- binary
 
+    /**
+     * Floor and truncating division and remainder divide in the element type first, as PyTorch's float kernels do
+     * (float32 160.99999 rounds to 161 before the truncation), where the double reference does not; their float32
+     * results are checked against PyTorch in IntegerOpsTest instead.
+     */
+    private static boolean roundsQuotientFirst(BinaryOp op) {
+        return op == BinaryOp.FLOOR_DIVIDE || op == BinaryOp.TRUNC_DIVIDE || op == BinaryOp.REMAINDER;
+    }
+
     static Stream<Arguments> binaryCases() {
         List<Arguments> out = new ArrayList<>();
         for (Variant v : variants()) {
             for (ScalarType t : TYPES) {
                 for (BinaryOp op : BinaryOp.values()) {
+                    if (op.integersOnly() || (t == ScalarType.FLOAT32 && roundsQuotientFirst(op))) {
+                        continue;
+                    }
                     out.add(Arguments.of(v, t, op));
                 }
             }
