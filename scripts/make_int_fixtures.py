@@ -92,6 +92,21 @@ def unary_case(op, da, a):
             "outShape": list(r.shape)}
 
 
+def more_formats():
+    """Printing cases beyond the basics: summarised and wrapped integer/bool tensors, every integer dtype's suffix,
+    int64 values a double cannot hold, and 16-bit floats in each of PyTorch's notations."""
+    return [torch.tensor([[-3, 40], [5, -600]], dtype=torch.int32), torch.tensor([0, 0]),
+            torch.tensor([2**53 + 1, -(2**53 + 3)]), torch.arange(40), torch.arange(1100) - 550,
+            (torch.arange(1200) % 256).to(torch.uint8).reshape(600, 2), torch.tensor([[True, False, True],
+            [False, True, True]]), torch.arange(1010) % 3 == 0, torch.tensor([-128, 127], dtype=torch.int8),
+            torch.arange(-3, 3, dtype=torch.int16).reshape(2, 1, 3), torch.zeros(0, 2, dtype=torch.int64),
+            torch.zeros(2, 0, dtype=torch.bool), torch.tensor([1.0, 2.0], dtype=torch.float16),
+            torch.tensor([0.1, 3.3], dtype=torch.bfloat16), torch.tensor([1e-5, 1.0], dtype=torch.float16),
+            torch.tensor([float("nan"), -float("inf"), 2.5], dtype=torch.bfloat16),
+            torch.tensor(-0.5, dtype=torch.bfloat16), torch.tensor([65504.0, 1.0], dtype=torch.float16),
+            torch.zeros(0, 3, dtype=torch.bfloat16)]
+
+
 def main(out_dir):
     binary, unary = [], []
     for d, vals in INTS.items():
@@ -138,7 +153,7 @@ def main(out_dir):
               torch.tensor([[1, -20], [300, 4]]), torch.tensor([2**63 - 1, -2**63]),
               torch.tensor([1.5, 2.0], dtype=torch.bfloat16), torch.tensor([1.5, -2.25, 1000.0], dtype=torch.float16),
               torch.tensor([[True], [False]]), torch.tensor([], dtype=torch.bool), torch.tensor([], dtype=torch.int32),
-              torch.tensor(7, dtype=torch.int32)]:
+              torch.tensor(7, dtype=torch.int32)] + more_formats():
         formats.append({"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape), "values": enc(t),
                         "text": repr(t)})
     os.makedirs(out_dir, exist_ok=True)

@@ -5,20 +5,26 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * Renders tensors the way PyTorch prints them with its default print options ({@code torch/_tensor_str.py}):
  * 4 decimals, or integers with a trailing dot when every value is integral, or scientific notation when
  * magnitudes span too wide a range; columns aligned; rows wrapped at 80 characters; tensors of more than 1000
  * elements summarised with {@code ...}, keeping 3 items at each edge. Numbers are rounded half-even from their
- * exact binary value, as Python's {@code format} does. The one deliberate difference: dtypes print as
- * {@code float64}, not {@code torch.float64}.
+ * exact binary value, as Python's {@code format} does. Integers print exactly, right-aligned, bools as
+ * {@code True}/{@code False}; bfloat16 and float16 follow the float rules on their converted values. The dtype is
+ * named unless it is float32, int64 or bool (an empty tensor names every dtype but float32). The one deliberate
+ * difference: dtypes print as {@code float64}, not {@code torch.float64}.
  */
 final class TensorFormatter {
     private static final int THRESHOLD = 1000;
     private static final int EDGE = 3;
     private static final int PRECISION = 4;
     private static final int LINE_WIDTH = 80;
+    /** The dtypes PyTorch leaves unnamed in a tensor with elements: its element text already tells them apart. */
+    private static final Set<DType> IMPLIED_DTYPES = Set.of(DType.FLOAT32, DType.INT64, DType.BOOL);
 
     private TensorFormatter() {
     }
@@ -38,19 +44,47 @@ final class TensorFormatter {
             }
             body = "[]";
         } else {
-            double[] values = t.toDoubleArray();
             long[] strides = dev.nabla.base.Strided.contiguousStrides(shape);
-            boolean summarize = values.length > THRESHOLD;
-            List<Double> shown = new ArrayList<>();
-            collectShown(values, shape, strides, 0, 0, summarize, shown);
-            Style style = new Style(shown);
-            body = shape.length == 0 ? style.format(values[0])
-                    : render(values, shape, strides, 0, 0, indent, summarize, style);
+            boolean summarize = t.numel() > THRESHOLD;
+            List<Integer> shown = new ArrayList<>();
+            collectShown(shape, strides, 0, 0, summarize, shown);
+            Column column = column(t, shown);
+            body = shape.length == 0 ? column.cell(0) : render(shape, strides, 0, 0, indent, summarize, column);
         }
-        if (t.dtype() != DType.FLOAT32) {
+        if (t.numel() == 0 ? t.dtype() != DType.FLOAT32 : !IMPLIED_DTYPES.contains(t.dtype())) {
             suffixes.add("dtype=" + t.dtype());
         }
         return addSuffixes(prefix + body, suffixes, indent);
+    }
+
+    /**
+     * The column every element prints in: floats through PyTorch's notation rules, integers exactly as
+     * {@code str(int)} (read as longs, never through double), bools as Python spells them.
+     */
+    private static Column column(Tensor t, List<Integer> shown) {
+        if (t.dtype().isFloatingPoint()) {
+            double[] values = t.toDoubleArray();
+            Style style = new Style(shown.stream().map(i -> values[i]).toList());
+            return new Column(i -> style.raw(values[i]), style.width);
+        }
+        IntFunction<String> text;
+        if (t.dtype() == DType.BOOL) {
+            boolean[] values = t.toBooleanArray();
+            text = i -> values[i] ? "True" : "False";
+        } else {
+            long[] values = t.toLongArray();
+            text = i -> Long.toString(values[i]);
+        }
+        // PyTorch's non-float formatter widens to every value shown, zeros included
+        return new Column(text, shown.stream().mapToInt(i -> text.apply(i).length()).max().orElse(1));
+    }
+
+    /** The unpadded text of the element at each flat index, and the width PyTorch right-aligns it to. */
+    private record Column(IntFunction<String> text, int width) {
+        String cell(int index) {
+            String s = text.apply(index);
+            return s.length() < width ? " ".repeat(width - s.length()) + s : s;
+        }
     }
 
     /** Python's {@code str(tuple(shape))}. */
@@ -77,11 +111,11 @@ final class TensorFormatter {
         return sb.append(')').toString();
     }
 
-    /** The values PyTorch's formatter looks at: all of them, or only the edges when summarising. */
-    private static void collectShown(double[] values, long[] shape, long[] strides, int dim, long base,
-                                     boolean summarize, List<Double> out) {
+    /** The flat indices of the values PyTorch's formatter looks at: all, or only the edges when summarising. */
+    private static void collectShown(long[] shape, long[] strides, int dim, long base, boolean summarize,
+                                     List<Integer> out) {
         if (shape.length == 0) {
-            out.add(values[0]);
+            out.add(0);
             return;
         }
         long n = shape[dim];
@@ -92,15 +126,15 @@ final class TensorFormatter {
             }
             long at = base + i * strides[dim];
             if (dim == shape.length - 1) {
-                out.add(values[(int) at]);
+                out.add((int) at);
             } else {
-                collectShown(values, shape, strides, dim + 1, at, summarize, out);
+                collectShown(shape, strides, dim + 1, at, summarize, out);
             }
         }
     }
 
-    private static String render(double[] values, long[] shape, long[] strides, int dim, long base, int indent,
-                                 boolean summarize, Style style) {
+    private static String render(long[] shape, long[] strides, int dim, long base, int indent, boolean summarize,
+                                 Column column) {
         long n = shape[dim];
         boolean cut = summarize && n > 2 * EDGE;
         List<String> items = new ArrayList<>();
@@ -111,14 +145,14 @@ final class TensorFormatter {
                 continue;
             }
             long at = base + i * strides[dim];
-            items.add(dim == shape.length - 1 ? style.format(values[(int) at])
-                    : render(values, shape, strides, dim + 1, at, indent + 1, summarize, style));
+            items.add(dim == shape.length - 1 ? column.cell((int) at)
+                    : render(shape, strides, dim + 1, at, indent + 1, summarize, column));
         }
         if (dim < shape.length - 1) {
             int rest = shape.length - dim;
             return "[" + String.join("," + "\n".repeat(rest - 1) + " ".repeat(indent + 1), items) + "]";
         }
-        int elementLength = style.width + 2;
+        int elementLength = column.width() + 2;
         int perLine = Math.max(1, (LINE_WIDTH - indent) / elementLength);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < items.size(); i += perLine) {
@@ -168,11 +202,6 @@ final class TensorFormatter {
                 return scientific(v);
             }
             return intMode ? fixed(v, 0) + "." : fixed(v, PRECISION);
-        }
-
-        String format(double v) {
-            String s = raw(v);
-            return s.length() < width ? " ".repeat(width - s.length()) + s : s;
         }
     }
 

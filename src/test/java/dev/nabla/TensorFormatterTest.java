@@ -2,12 +2,16 @@ package dev.nabla;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code Tensor.toString()} prints like PyTorch. Every expected string below was printed by PyTorch 1.13
  * ({@code /usr/bin/python3 -c 'import torch; print(repr(str(torch.tensor(...))))'}, default print options), with
  * one documented difference: Nabla names dtypes {@code float64}, where PyTorch prints {@code torch.float64}.
+ * Integer, bool and 16-bit float tensors are checked against the {@code repr} strings in
+ * fixtures/dtype/int_ops.json (scripts/make_int_fixtures.py).
  */
 class TensorFormatterTest extends ScopedTest {
 
@@ -163,5 +167,45 @@ class TensorFormatterTest extends ScopedTest {
         Tensor t = Tensor.of(new float[] {1, -2, 3, -4.5f, 5.25f, -6}, 2, 3).t();
         assertEquals("tensor([[ 1.0000, -4.5000],\n        [-2.0000,  5.2500],\n        [ 3.0000, -6.0000]])",
                 t.toString());
+    }
+
+    @Test
+    void integerBoolAndHalfTensorsPrintAsPyTorchDoes() throws IOException {
+        JsonNode cases = DTypePromotionTest.fixture("int_ops.json").get("format");
+        assertEquals(36, cases.size());
+        for (JsonNode c : cases) {
+            String expected = c.get("text").asText().replace("torch.", "");
+            assertEquals(expected, fixtureTensor(c).toString(), c.get("dtype") + " " + c.get("shape"));
+        }
+    }
+
+    @Test
+    void int64PrintsExactlyWhereADoubleWouldRound() {
+        // torch.tensor([2**53 + 1]) prints tensor([9007199254740993]); through double it would end in ...992
+        assertEquals("tensor([9007199254740993])", Tensor.of(new long[] {(1L << 53) + 1}).toString());
+    }
+
+    /** The fixture's tensor, built 1-dimensional (Tensor.of needs a shape with elements) and then reshaped. */
+    private static Tensor fixtureTensor(JsonNode c) {
+        long[] shape = new long[c.get("shape").size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = c.get("shape").get(i).asLong();
+        }
+        return flat(DType.fromName(c.get("dtype").asText()), c.get("values")).reshape(shape);
+    }
+
+    private static Tensor flat(DType dtype, JsonNode values) {
+        if (dtype.isFloatingPoint()) {
+            double[] v = new double[values.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Double.parseDouble(values.get(i).asText());
+            }
+            return Tensor.of(v, dtype, Device.CPU, v.length);
+        }
+        long[] v = new long[values.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Long.parseLong(values.get(i).asText());
+        }
+        return Tensor.of(v, dtype, Device.CPU, v.length);
     }
 }
