@@ -1,5 +1,6 @@
 package dev.nabla.nn;
 
+import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
@@ -19,7 +20,7 @@ import java.util.Map;
  * <p>Parameters and buffers are owned by the module, not by a {@link Scope}: registering copies them out of
  * any open scope, so a model built inside a training step survives it. {@link #close()} releases them.
  * Subclasses read their tensors with {@link #param(String)} / {@link #buffer(String)} on each forward.
- * {@link #to(Device)} and {@link #loadStateDict} keep the tensor objects and change their data.
+ * {@link #to(Device)}, {@link #to(DType)} and {@link #loadStateDict} keep the tensor objects and change their data.
  */
 public abstract class Module implements AutoCloseable {
     private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
@@ -179,16 +180,83 @@ public abstract class Module implements AutoCloseable {
      * uses it (such a view no longer shares memory with the parameter).
      */
     public Module to(Device device) {
+        if (device == null) {
+            throw new IllegalArgumentException("Module.to: device must not be null");
+        }
+        apply(device, null);
+        return this;
+    }
+
+    /**
+     * Converts every floating-point parameter (with its gradient) and floating-point buffer to the floating-point
+     * {@code dtype} in place, like PyTorch's {@code module.to(dtype)}; integer and bool buffers keep their dtype.
+     * Returns this. The tensors stay the same objects, as with {@link #to(Device)}; an optimizer built before the
+     * conversion converts its state to its parameter's dtype on its next step.
+     *
+     * @throws IllegalArgumentException if {@code dtype} is not floating point (PyTorch's {@code Module.to} accepts
+     *     only floating-point dtypes)
+     */
+    public Module to(DType dtype) {
+        apply(null, floating(dtype));
+        return this;
+    }
+
+    /** {@link #to(Device)} and {@link #to(DType)} in one pass, like PyTorch's {@code module.to(device, dtype)}. */
+    public Module to(Device device, DType dtype) {
+        if (device == null) {
+            throw new IllegalArgumentException("Module.to: device must not be null");
+        }
+        apply(device, floating(dtype));
+        return this;
+    }
+
+    /** {@code to(DType.FLOAT64)}: PyTorch's {@code module.double()} ({@code double} is a Java keyword). */
+    public Module float64() {
+        return to(DType.FLOAT64);
+    }
+
+    /** {@code to(DType.FLOAT32)}: PyTorch's {@code module.float()} ({@code float} is a Java keyword). */
+    public Module float32() {
+        return to(DType.FLOAT32);
+    }
+
+    /** {@code to(DType.FLOAT16)}, like PyTorch's {@code module.half()}. */
+    public Module half() {
+        return to(DType.FLOAT16);
+    }
+
+    /** {@code to(DType.BFLOAT16)}, like PyTorch's {@code module.bfloat16()}. */
+    public Module bfloat16() {
+        return to(DType.BFLOAT16);
+    }
+
+    private static DType floating(DType dtype) {
+        if (dtype == null || !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("Module.to: only floating-point dtypes are accepted (integer buffers "
+                    + "keep their dtype), got " + dtype);
+        }
+        return dtype;
+    }
+
+    /**
+     * Moves each tensor of this module and its descendants to {@code device} (null: where it is) and converts the
+     * floating-point ones to {@code dtype} (null: as they are), in place.
+     */
+    private void apply(Device device, DType dtype) {
         for (Tensor p : parameters.values()) {
-            Internals.moveTo(p, device);
+            convert(p, device, dtype);
         }
         for (Tensor b : buffers.values()) {
-            Internals.moveTo(b, device);
+            convert(b, device, dtype);
         }
         for (Module c : children.values()) {
-            c.to(device);
+            c.apply(device, dtype);
         }
-        return this;
+    }
+
+    private static void convert(Tensor t, Device device, DType dtype) {
+        DType target = dtype != null && t.dtype().isFloatingPoint() ? dtype : t.dtype();
+        Internals.moveTo(t, device != null ? device : t.device(), target);
     }
 
     /** Parameters and buffers by dotted name (the live tensors, not copies), like PyTorch's {@code state_dict()}. */
