@@ -23,6 +23,7 @@ import java.util.Map;
  * {@link #to(Device)}, {@link #to(DType)} and {@link #loadStateDict} keep the tensor objects and change their data.
  */
 public abstract class Module implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Module.class.getName());
     private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
@@ -267,16 +268,18 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * Copies values from {@code state} into this module's parameters and buffers. Everything is checked first
-     * (with {@code strict}, missing and unexpected keys; always shapes), and nothing is changed unless all checks
-     * pass, so a failed load never leaves the model half-updated.
+     * Copies values from {@code state} into this module's parameters and buffers, each converted to the dtype (and
+     * device) of the tensor it lands in, as PyTorch does. Everything is checked first (with {@code strict}, missing
+     * and unexpected keys; always shapes; with {@link LossyConversion#FAIL}, conversions that change a value), and
+     * nothing is changed unless all checks pass, so a failed load never leaves the model half-updated.
      *
-     * @throws IllegalArgumentException naming every missing/unexpected key and shape mismatch
+     * @throws IllegalArgumentException naming every missing/unexpected key and shape mismatch, or (only if no such
+     *     problem) every key whose conversion changes a value, with both dtypes and its first changed value
      */
-    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+    public void loadStateDict(Map<String, Tensor> state, LoadOptions options) {
         Map<String, Tensor> own = stateDict();
         List<String> problems = new ArrayList<>();
-        if (strict) {
+        if (options.strict()) {
             for (String k : own.keySet()) {
                 if (!state.containsKey(k)) {
                     problems.add("missing key '" + k + "'");
@@ -299,19 +302,43 @@ public abstract class Module implements AutoCloseable {
             throw new IllegalArgumentException("loadStateDict: " + String.join("; ", problems));
         }
         try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {
+            Map<Tensor, Tensor> converted = new LinkedHashMap<>();
+            List<String> lossy = new ArrayList<>();
             for (var e : state.entrySet()) {
                 Tensor mine = own.get(e.getKey());
                 if (mine != null) {
-                    Tensor src = e.getValue().to(mine.device()).to(mine.dtype());
-                    mine.copy_(src);
+                    Tensor src = e.getValue().to(mine.device(), mine.dtype());
+                    if (options.lossyConversion() != LossyConversion.ALLOW && src != e.getValue()) {
+                        String change = LossyCheck.firstChange(e.getValue(), src);
+                        if (change != null) {
+                            lossy.add("'" + e.getKey() + "' " + change);
+                        }
+                    }
+                    converted.put(mine, src);
                 }
             }
+            if (!lossy.isEmpty() && options.lossyConversion() == LossyConversion.FAIL) {
+                throw new IllegalArgumentException("loadStateDict: lossy conversion (LossyConversion.FAIL): "
+                        + String.join("; ", lossy));
+            }
+            for (String change : lossy) {
+                LOG.log(System.Logger.Level.WARNING, "loadStateDict: lossy conversion of {0}", change);
+            }
+            converted.forEach(Tensor::copy_);
         }
     }
 
-    /** {@link #loadStateDict(Map, boolean)} with strict checking. */
+    /**
+     * {@link #loadStateDict(Map, LoadOptions)} with {@code strict} checking of keys or not, converting silently
+     * ({@link LossyConversion#ALLOW}).
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        loadStateDict(state, LoadOptions.DEFAULT.strict(strict));
+    }
+
+    /** {@link #loadStateDict(Map, LoadOptions)} with {@link LoadOptions#DEFAULT}: strict, lossy conversions allowed. */
     public void loadStateDict(Map<String, Tensor> state) {
-        loadStateDict(state, true);
+        loadStateDict(state, LoadOptions.DEFAULT);
     }
 
     /** A one-line description of this module's configuration, e.g. {@code in_features=784, out_features=512}. */
