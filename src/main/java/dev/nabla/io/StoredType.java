@@ -118,7 +118,7 @@ enum StoredType {
         }
     }
 
-    /** Writes the elements of {@code part} (of {@link #dtype}), row-major, little-endian, at the start of {@code buf}. */
+    /** Writes the elements of {@code part} (of {@link #dtype}), row-major, little-endian, at the start of buf. */
     void encode(Tensor part, MemorySegment buf) {
         switch (this) {
             case F64 -> {
