@@ -12,6 +12,12 @@ Usage:
                                nn.ReLU(), nn.Linear(8, 3)) after three training-mode forward passes (so the running
                                statistics are not the initial ones; num_batches_tracked is an I64 0-d tensor, 3)
         torch_bn.json          its output in eval mode for the same fixed input
+        all_dtypes.safetensors one tensor of each safetensors dtype Nabla has (F64, F32, BF16, F16, I64, I32, I16,
+                               I8, U8, BOOL), named by its code, with edge values: NaN, +-inf, -0.0, the smallest
+                               subnormal and the largest finite value for floats, min/max for integers
+        all_dtypes.json        {"torch": version, "tensors": {code: {"dtype": torch name, "shape": [...],
+                               "bits": [...]}}}: each element's bit pattern as an unsigned integer (floats) or its
+                               value (integers, bool as 0/1), row-major
     /usr/bin/python3 scripts/make_safetensors_fixture.py --verify FILE.safetensors FILE.json
         checks a file written by Nabla (Checkpoint.saveModel): that it follows the format strictly, that it loads
         into the same PyTorch model with load_state_dict(strict=True), and that the model's output for the JSON's
@@ -33,7 +39,12 @@ import sys
 import torch
 import torch.nn as nn
 
-DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "I64": torch.int64, "I32": torch.int32}
+DTYPES = {"F64": torch.float64, "F32": torch.float32, "BF16": torch.bfloat16, "F16": torch.float16,
+          "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+          "BOOL": torch.bool}
+# float dtype -> the signed integer dtype of the same width, to read bit patterns (numpy has no bfloat16)
+BITS = {torch.float64: torch.int64, torch.float32: torch.int32, torch.bfloat16: torch.int16,
+        torch.float16: torch.int16}
 CODES = {v: k for k, v in DTYPES.items()}
 
 
@@ -44,7 +55,8 @@ def save_file(tensors, path, metadata=None):
         header["__metadata__"] = dict(metadata)
     for name in sorted(tensors):
         t = tensors[name].detach().contiguous().cpu()
-        data = t.numpy().astype(t.numpy().dtype.newbyteorder("<")).tobytes()
+        raw = t.view(BITS[t.dtype]) if t.dtype == torch.bfloat16 else t
+        data = raw.numpy().astype(raw.numpy().dtype.newbyteorder("<")).tobytes()
         header[name] = {"dtype": CODES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
@@ -117,6 +129,36 @@ def from_json(d, dtype=torch.float32):
     return torch.tensor(d["data"], dtype=torch.float64).reshape(d["shape"]).to(dtype)
 
 
+def all_dtypes():
+    """One tensor per dtype with its edge values, keyed by safetensors code."""
+    inf, nan = float("inf"), float("nan")
+    out = {}
+    for code, dt in DTYPES.items():
+        if dt.is_floating_point:
+            fi = torch.finfo(dt)
+            tiny = fi.tiny * fi.eps  # the smallest subnormal
+            vals = [nan, inf, -inf, -0.0, tiny, fi.max, -fi.max, 0.1, 1.0]
+            out[code] = torch.tensor(vals, dtype=torch.float64).to(dt)
+        elif dt == torch.bool:
+            out[code] = torch.tensor([True, False, True, True], dtype=dt)
+        else:
+            ii = torch.iinfo(dt)
+            out[code] = torch.tensor([ii.min, ii.max, 0, 1, ii.max - 1, ii.min + 1], dtype=dt)
+    out["F32"] = out["F32"].reshape(3, 3)  # a 2-D and a 3-D one too
+    out["I16"] = out["I16"].reshape(2, 1, 3)
+    return out
+
+
+def bits_json(t):
+    flat = t.contiguous().reshape(-1)
+    if t.dtype.is_floating_point:
+        width = torch.finfo(t.dtype).bits
+        vals = [v % (1 << width) for v in flat.view(BITS[t.dtype]).tolist()]
+    else:
+        vals = [int(v) for v in flat.tolist()]
+    return {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape), "bits": vals}
+
+
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     m = model()
@@ -139,7 +181,17 @@ def write(out_dir):
         json.dump({"torch": torch.__version__.split("+")[0], "input": tensor_json(x), "output": tensor_json(y)},
                   f, indent=1)
         f.write("\n")
-    print(f"wrote torch_mlp.* and torch_bn.* into {out_dir}")
+    tensors = all_dtypes()
+    path = os.path.join(out_dir, "all_dtypes.safetensors")
+    save_file(tensors, path)
+    back, _ = load_file(path)
+    assert all(torch.equal(back[k].view(BITS.get(v.dtype, v.dtype)), v.view(BITS.get(v.dtype, v.dtype)))
+               for k, v in tensors.items())
+    with open(os.path.join(out_dir, "all_dtypes.json"), "w") as f:
+        json.dump({"torch": torch.__version__.split("+")[0],
+                   "tensors": {k: bits_json(v) for k, v in sorted(tensors.items())}}, f, indent=1)
+        f.write("\n")
+    print(f"wrote torch_mlp.*, torch_bn.* and all_dtypes.* into {out_dir}")
 
 
 def verify(st_path, json_path):

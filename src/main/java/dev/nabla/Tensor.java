@@ -47,11 +47,11 @@ public final class Tensor implements AutoCloseable {
     }
 
     private final long id = IDS.incrementAndGet();
-    // storage, lease, device, strides, offset and version change only in moveDataTo (Module.to moving a parameter
-    // in place, as PyTorch's param.data = ...); everything else treats them as fixed.
+    // storage, lease, dtype, device, strides, offset and version change only in moveDataTo (Module.to moving or
+    // converting a parameter in place, as PyTorch's param.data = ...); everything else treats them as fixed.
     private Storage storage;
     private Lease lease;
-    private final DType dtype;
+    private DType dtype;
     private Device device;
     private final long[] shape;
     private long[] strides;
@@ -1733,27 +1733,30 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Moves this tensor's data to {@code target} in place, keeping the object: what {@code Module.to} does to
-     * parameters and buffers, and optimizers to their state, so that references held elsewhere (an optimizer's
-     * parameter list) see the moved data, as PyTorch's {@code param.data = param.data.to(device)} keeps the
-     * Parameter. Reached from other packages only through {@link dev.nabla.internal.Internals}; not API.
+     * Moves this tensor's data to {@code target} in place and converts it to {@code targetType}, keeping the object:
+     * what {@code Module.to} does to parameters and buffers, and optimizers to their state, so that references held
+     * elsewhere (an optimizer's parameter list) see the moved data, as PyTorch's
+     * {@code param.data = param.data.to(device, dtype)} keeps the Parameter. Reached from other packages only
+     * through {@link dev.nabla.internal.Internals}; not API.
      *
-     * <p>The tensor keeps its identity, dtype, shape and {@code requiresGrad}; it gets a contiguous copy on
-     * {@code target} and releases its hold on the old memory now (views taken before the move keep the old memory
-     * alive and no longer share memory with this tensor). Its gradient moves too (in place, keeping the gradient
-     * object, unless it was recorded with {@code createGraph}). Its version counter steps past
-     * the old one, so a graph that saved this tensor before the move refuses to run backward instead of mixing
-     * devices. Nothing changes if the copy fails.
+     * <p>The tensor keeps its identity, shape and {@code requiresGrad}; it gets a contiguous copy on {@code target}
+     * in {@code targetType} and releases its hold on the old memory now (views taken before the move keep the old
+     * memory alive and no longer share memory with this tensor). Its gradient moves and converts too (in place,
+     * keeping the gradient object, unless it was recorded with {@code createGraph}), as PyTorch's
+     * {@code module._apply} converts {@code .grad}. Its version counter steps past the old one, so a graph that saved
+     * this tensor before the move refuses to run backward instead of mixing devices or dtypes. Nothing changes if
+     * the copy fails.
      *
      * @throws IllegalStateException if the tensor was closed, is not a leaf, or is owned by a scope rather than by
      *     a module or optimizer
+     * @throws IllegalArgumentException if the tensor requires grad and {@code targetType} is not floating point
      */
-    void moveDataTo(Device target) {
+    void moveDataTo(Device target, DType targetType) {
         checkAlive("to");
-        if (target == null) {
-            throw new IllegalArgumentException("to: device must not be null");
+        if (target == null || targetType == null) {
+            throw new IllegalArgumentException("to: device and dtype must not be null");
         }
-        if (target == device) {
+        if (target == device && targetType == dtype) {
             return;
         }
         Node gradFn = gradFn();
@@ -1765,6 +1768,10 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("to: " + describe() + " belongs to a scope; only tensors owned by a "
                     + "module or optimizer are moved in place");
         }
+        if (requiresGrad() && !targetType.isFloatingPoint()) {
+            throw new IllegalArgumentException("to: " + describe() + " requires grad and cannot become " + targetType
+                    + "; only floating-point tensors can require gradients");
+        }
         // a gradient the engine accumulated (a leaf owned by no scope) moves in place too, as PyTorch keeps the
         // .grad object; one recorded with createGraph is replaced by a copy
         AutogradMeta meta = autograd;
@@ -1773,11 +1780,11 @@ public final class Tensor implements AutoCloseable {
         Tensor data;
         Tensor movedGrad = null;
         try (Grad off = Grad.disabled()) {
-            data = Scope.detached(() -> to(target));
-            if (grad != null && !gradInPlace && grad.device != target) {
+            data = Scope.detached(() -> converted(this, target, targetType));
+            if (grad != null && !gradInPlace && (grad.device != target || grad.dtype != targetType)) {
                 Tensor g = grad;
                 try {
-                    movedGrad = Scope.detached(() -> g.to(target));
+                    movedGrad = Scope.detached(() -> converted(g, target, targetType));
                 } catch (RuntimeException e) {
                     data.close();
                     throw e;
@@ -1788,6 +1795,7 @@ public final class Tensor implements AutoCloseable {
         data.storage.retain();
         Lease fresh = new Lease(data.storage);
         storage = data.storage;
+        dtype = targetType;
         device = target;
         strides = data.strides.clone();
         offset = data.offset;
@@ -1801,13 +1809,19 @@ public final class Tensor implements AutoCloseable {
             grad.close();
         } else if (gradInPlace) {
             try {
-                grad.moveDataTo(target);
-            } catch (RuntimeException e) { // never leave a gradient on another device than its tensor
+                grad.moveDataTo(target, targetType);
+            } catch (RuntimeException e) { // never leave a gradient on another device or dtype than its tensor
                 meta.grad = null;
                 grad.close();
                 throw e;
             }
         }
+    }
+
+    /** A contiguous copy of {@code t} on {@code target} in {@code targetType} (never {@code t} itself). */
+    private static Tensor converted(Tensor t, Device target, DType targetType) {
+        Tensor out = t.to(target, targetType);
+        return out == t ? t.clone() : out;
     }
 
     /** This tensor converted to {@code target}: itself if already of that dtype, else a converted copy. */
@@ -1821,6 +1835,33 @@ public final class Tensor implements AutoCloseable {
             backend().copy(dtype.scalar(), strided(), target.scalar(), out.strided());
         }
         return Node.needed(this) ? new Conversions.Cast(this).record(out) : out;
+    }
+
+    /**
+     * This tensor on {@code target} in {@code targetType}, like PyTorch's {@code tensor.to(device, dtype)}: itself
+     * if it is already both, else a copy. The conversion runs on the host side of a transfer (which handles every
+     * dtype): after the copy when going to the host, before it when leaving the host. Recorded by autograd as the
+     * two conversions it is made of.
+     */
+    public Tensor to(Device target, DType targetType) {
+        checkAlive("to");
+        if (target == null || targetType == null) {
+            throw new IllegalArgumentException("to: device and dtype must not be null");
+        }
+        if (target.isHost() || !device.isHost()) {
+            Tensor moved = to(target);
+            Tensor out = moved.to(targetType);
+            if (moved != this && moved != out && !moved.requiresGrad()) { // a recorded one stays in the graph
+                moved.close();
+            }
+            return out;
+        }
+        Tensor cast = to(targetType);
+        Tensor out = cast.to(target);
+        if (cast != this && cast != out && !cast.requiresGrad()) {
+            cast.close();
+        }
+        return out;
     }
 
     /** The elements in row-major order, converted to float. */

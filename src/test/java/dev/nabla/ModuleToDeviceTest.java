@@ -181,10 +181,10 @@ class ModuleToDeviceTest {
     void inPlaceMoveIsNotForUserCodeOrScopedTensors() {
         try (Scope s = Scope.open()) {
             Tensor t = Tensor.ones(2);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.moveDataTo(Device.JAVA));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.moveDataTo(Device.JAVA, t.dtype()));
             assertTrue(e.getMessage().contains("belongs to a scope"), e.getMessage());
             Tensor r = Tensor.ones(2).requiresGrad_(true).mul(2);
-            assertThrows(IllegalStateException.class, () -> r.moveDataTo(Device.JAVA));
+            assertThrows(IllegalStateException.class, () -> r.moveDataTo(Device.JAVA, r.dtype()));
         }
         // this test class is in dev.nabla; Internals only checks the caller's package
         Tensor leaf = Scope.detached(() -> Tensor.ones(2));

@@ -1,5 +1,6 @@
 package dev.nabla.internal;
 
+import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Tensor;
 import dev.nabla.backend.Backend;
@@ -15,7 +16,7 @@ import java.lang.invoke.MethodType;
  *   <li>{@link #moveTo}: moves a tensor's data to another device while keeping the tensor object. {@code Module.to}
  *       moves parameters and buffers this way, so an optimizer built before the move keeps updating the module's
  *       parameters (PyTorch's {@code module.to} keeps its Parameter objects too), and optimizers move their state
- *       after their parameters.</li>
+ *       after their parameters; its three-argument form also converts the dtype ({@code Module.to(DType)}).</li>
  *   <li>{@link #fusedUpdate}: one optimizer step on a parameter in a single fused kernel ({@code dev.nabla.optim}).</li>
  *   <li>{@link #backend}: a device's kernels, for tests and benchmarks of the backends themselves.</li>
  * </ul>
@@ -34,7 +35,8 @@ public final class Internals {
     static {
         try {
             MethodHandles.Lookup tensor = MethodHandles.privateLookupIn(Tensor.class, MethodHandles.lookup());
-            MOVE = tensor.findVirtual(Tensor.class, "moveDataTo", MethodType.methodType(void.class, Device.class));
+            MOVE = tensor.findVirtual(Tensor.class, "moveDataTo",
+                    MethodType.methodType(void.class, Device.class, DType.class));
             FUSED_UPDATE = tensor.findVirtual(Tensor.class, "fusedUpdate_",
                     MethodType.methodType(Tensor.class, UpdateRule.class, Tensor.class, Tensor[].class));
             BACKEND = MethodHandles.privateLookupIn(Device.class, MethodHandles.lookup())
@@ -56,8 +58,25 @@ public final class Internals {
      */
     public static void moveTo(Tensor tensor, Device target) {
         checkCaller(WALKER.getCallerClass());
+        move(tensor, target, tensor.dtype());
+    }
+
+    /**
+     * Moves {@code tensor}'s data to {@code target} and converts it to {@code dtype} in place (nothing happens if it
+     * is both already); its gradient moves and converts with it.
+     *
+     * @throws IllegalStateException if the tensor was closed, is not a leaf or belongs to a scope
+     * @throws IllegalArgumentException if the tensor requires grad and {@code dtype} is not floating point
+     * @throws SecurityException if the caller is not a class of Nabla itself
+     */
+    public static void moveTo(Tensor tensor, Device target, DType dtype) {
+        checkCaller(WALKER.getCallerClass());
+        move(tensor, target, dtype);
+    }
+
+    private static void move(Tensor tensor, Device target, DType dtype) {
         try {
-            MOVE.invokeExact(tensor, target);
+            MOVE.invokeExact(tensor, target, dtype);
         } catch (Throwable t) {
             throw rethrow(t);
         }

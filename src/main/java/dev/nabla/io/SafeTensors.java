@@ -7,14 +7,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Grad;
 import dev.nabla.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -40,8 +38,8 @@ import java.util.function.LongConsumer;
  * <p>Writes are atomic (a temp file in the same directory, forced to disk, then renamed), so a crash never leaves a
  * half-written checkpoint under the real name. Reads validate everything (header size, JSON, dtypes, shapes,
  * offsets within the file, no overlaps, no trailing garbage) and reject a truncated or corrupt file with an
- * {@link IOException} naming the file and the problem. Nabla writes F32 and F64; it also reads F16, BF16 (as
- * float32) and I32, I64 (as float64), so PyTorch state dicts with half-precision weights or integer buffers load.
+ * {@link IOException} naming the file and the problem. Every dtype reads and writes as itself, exactly (F64, F32,
+ * BF16, F16, I64, I32, I16, I8, U8, BOOL; see {@code StoredType}), so files round-trip with PyTorch byte for byte.
  */
 public final class SafeTensors {
     /** Rejects trailing tokens after the header object (the format allows only space padding there). */
@@ -52,49 +50,12 @@ public final class SafeTensors {
     private static final long MAX_HEADER = 100L << 20;
     /** Tensor data moves between memory and the file in chunks of this many bytes (16 MiB). */
     static final long CHUNK_BYTES = 16L << 20;
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_LE =
-            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private SafeTensors() {
     }
 
-    /**
-     * The element types read, with their size in bytes and the Nabla dtype they become: F32 and F64 as they are;
-     * F16 and BF16 widened to float32 (exact); I32 and I64 (PyTorch's integer buffers, e.g. BatchNorm's
-     * {@code num_batches_tracked}) converted to float64, exact up to 2^53 in magnitude.
-     */
-    private enum Stored {
-        F32(4, DType.FLOAT32), F64(8, DType.FLOAT64), F16(2, DType.FLOAT32), BF16(2, DType.FLOAT32),
-        I32(4, DType.FLOAT64), I64(8, DType.FLOAT64);
-
-        final int size;
-        final DType as;
-
-        Stored(int size, DType as) {
-            this.size = size;
-            this.as = as;
-        }
-
-        static Stored of(String code) {
-            for (Stored s : values()) {
-                if (s.name().equals(code)) {
-                    return s;
-                }
-            }
-            return null;
-        }
-    }
-
     /** What a file holds: tensors (on the CPU, in file order) and string metadata. */
     public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {
-    }
-
-    private static String code(DType t) {
-        return t == DType.FLOAT32 ? "F32" : "F64";
     }
 
     /**
@@ -135,7 +96,7 @@ public final class SafeTensors {
             Tensor t = e.getValue();
             long bytes = Math.multiplyExact(t.numel(), (long) t.dtype().byteSize());
             ObjectNode entry = header.putObject(e.getKey());
-            entry.put("dtype", code(t.dtype()));
+            entry.put("dtype", StoredType.of(t.dtype()).name());
             var shape = entry.putArray("shape");
             for (long d : t.shape()) {
                 shape.add(d);
@@ -207,7 +168,8 @@ public final class SafeTensors {
         if (numel == 0) {
             return;
         }
-        int size = t.dtype().byteSize();
+        StoredType stored = StoredType.of(t.dtype());
+        int size = stored.size;
         int perChunk = (int) Math.max(1, Math.min(chunkBytes, buf.byteSize()) / size);
         Tensor flat = t.reshape(numel);
         try {
@@ -215,11 +177,7 @@ public final class SafeTensors {
                 int n = (int) Math.min(perChunk, numel - start);
                 Tensor part = n == numel ? flat : flat.narrow(0, start, n);
                 try {
-                    if (t.dtype() == DType.FLOAT32) {
-                        MemorySegment.copy(part.toFloatArray(), 0, buf, F32_LE, 0, n);
-                    } else {
-                        MemorySegment.copy(part.toDoubleArray(), 0, buf, F64_LE, 0, n);
-                    }
+                    stored.encode(part, buf);
                 } finally {
                     if (part != flat) {
                         part.close();
@@ -239,8 +197,8 @@ public final class SafeTensors {
     }
 
     /**
-     * Reads every tensor and the metadata of {@code file}; tensors are created on the CPU (F16/BF16 as float32,
-     * I32/I64 as float64).
+     * Reads every tensor and the metadata of {@code file}; tensors are created on the CPU, each in the dtype it was
+     * stored as ({@code Module.loadStateDict} converts them to the module's dtypes).
      */
     public static Contents load(Path file) throws IOException {
         return load(file, CHUNK_BYTES);
@@ -277,7 +235,7 @@ public final class SafeTensors {
             long dataLen = size - dataStart;
             Map<String, String> metadata = new LinkedHashMap<>();
             Map<String, long[]> entries = new LinkedHashMap<>();
-            Map<String, Stored> types = new LinkedHashMap<>();
+            Map<String, StoredType> types = new LinkedHashMap<>();
             Map<String, long[]> shapes = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 var e = it.next();
@@ -299,10 +257,10 @@ public final class SafeTensors {
                 if (!n.isObject()) {
                     throw corrupt(file, "tensor '" + name + "' is not a JSON object: " + clip(n));
                 }
-                Stored t = Stored.of(n.path("dtype").asText());
+                StoredType t = StoredType.of(n.path("dtype").asText());
                 if (t == null) {
-                    throw corrupt(file, "tensor '" + name + "' has unsupported dtype '" + n.path("dtype").asText()
-                            + "' (Nabla reads F32, F64, F16, BF16, I32 and I64)");
+                    throw corrupt(file, "tensor '" + name + "' has unknown dtype '" + clip(n.path("dtype").asText())
+                            + "' (Nabla reads " + java.util.Arrays.toString(StoredType.values()) + ")");
                 }
                 JsonNode shapeNode = n.path("shape");
                 JsonNode offs = n.path("data_offsets");
@@ -382,10 +340,10 @@ public final class SafeTensors {
 
     /**
      * Reads one tensor of {@code shape} stored as {@code t} from byte {@code position}, in chunks of about
-     * {@code chunkBytes} through {@code buf}: a tensor that fits one chunk is built from an array; a larger one is
+     * {@code chunkBytes} through {@code buf}: a tensor that fits one chunk is decoded at once; a larger one is
      * allocated first and filled chunk by chunk, so no Java array is larger than a chunk.
      */
-    private static Tensor readTensor(FileChannel ch, Path file, long position, Stored t, long[] shape,
+    private static Tensor readTensor(FileChannel ch, Path file, long position, StoredType t, long[] shape,
                                      MemorySegment buf, long chunkBytes) throws IOException {
         long numel = 1;
         for (long d : shape) {
@@ -395,22 +353,21 @@ public final class SafeTensors {
         if (numel <= perChunk) {
             int n = (int) numel;
             read(ch, file, position, buf, (long) n * t.size);
-            if (t.as == DType.FLOAT32) {
-                float[] f = floats(buf, t, n);
-                return shape.length == 0 ? Tensor.scalar(f[0], t.as, Device.CPU) : Tensor.of(f, shape);
+            Tensor flat = t.decode(buf, n);
+            Tensor out = flat.reshape(shape);
+            if (out != flat) {
+                flat.close(); // out, a view, keeps the memory
             }
-            double[] d = doubles(buf, t, n);
-            return shape.length == 0 ? Tensor.scalar(d[0], t.as, Device.CPU) : Tensor.of(d, t.as, Device.CPU, shape);
+            return out;
         }
-        Tensor out = Tensor.empty(t.as, Device.CPU, shape);
+        Tensor out = Tensor.empty(t.dtype, Device.CPU, shape);
         try (Grad off = Grad.disabled()) {
             Tensor flat = out.view(numel);
             try {
                 for (long start = 0; start < numel; start += perChunk) {
                     int n = (int) Math.min(perChunk, numel - start);
                     read(ch, file, position + start * t.size, buf, (long) n * t.size);
-                    Tensor src = t.as == DType.FLOAT32 ? Tensor.of(floats(buf, t, n))
-                            : Tensor.of(doubles(buf, t, n), t.as, Device.CPU, n);
+                    Tensor src = t.decode(buf, n);
                     Tensor part = flat.narrow(0, start, n);
                     try {
                         part.copy_(src);
@@ -433,44 +390,6 @@ public final class SafeTensors {
     private static void read(FileChannel ch, Path file, long position, MemorySegment buf, long bytes)
             throws IOException {
         readFully(ch, buf.asSlice(0, bytes).asByteBuffer(), position, file);
-    }
-
-    /** The first {@code n} elements of {@code buf} (F32, F16 or BF16, little-endian) as floats. */
-    private static float[] floats(MemorySegment buf, Stored t, int n) {
-        float[] f = new float[n];
-        switch (t) {
-            case F32 -> MemorySegment.copy(buf, F32_LE, 0, f, 0, n);
-            case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    f[i] = Float.float16ToFloat(buf.getAtIndex(I16_LE, i));
-                }
-            }
-            default -> { // BF16: the upper half of a float32
-                for (int i = 0; i < n; i++) {
-                    f[i] = Float.intBitsToFloat((buf.getAtIndex(I16_LE, i) & 0xffff) << 16);
-                }
-            }
-        }
-        return f;
-    }
-
-    /** The first {@code n} elements of {@code buf} (F64, I64 or I32, little-endian) as doubles. */
-    private static double[] doubles(MemorySegment buf, Stored t, int n) {
-        double[] d = new double[n];
-        switch (t) {
-            case F64 -> MemorySegment.copy(buf, F64_LE, 0, d, 0, n);
-            case I64 -> {
-                for (int i = 0; i < n; i++) {
-                    d[i] = buf.getAtIndex(I64_LE, i);
-                }
-            }
-            default -> { // I32
-                for (int i = 0; i < n; i++) {
-                    d[i] = buf.getAtIndex(I32_LE, i);
-                }
-            }
-        }
-        return d;
     }
 
     /** The data region must be covered exactly: no overlaps, no gaps, no trailing bytes. */

@@ -14,6 +14,14 @@ public final class BatchNorm2d extends BatchNorm {
         this(features, DEFAULT_EPS, DEFAULT_MOMENTUM, true, true, DType.FLOAT32, Device.CPU);
     }
 
+    /**
+     * A layer with PyTorch's defaults of {@code dtype} on {@code device}, like
+     * {@code nn.BatchNorm2d(features, device=..., dtype=...)}.
+     */
+    public BatchNorm2d(long features, DType dtype, Device device) {
+        this(features, DEFAULT_EPS, DEFAULT_MOMENTUM, true, true, dtype, device);
+    }
+
     /** A layer with every option. */
     public BatchNorm2d(long features, double eps, double momentum, boolean affine, boolean trackRunningStats,
                        DType dtype, Device device) {

@@ -37,6 +37,22 @@ public final class Conv2d extends Module {
     }
 
     /**
+     * A square {@code kernel x kernel} convolution with stride 1, no padding and bias, of {@code dtype} on
+     * {@code device}, initialised from the global generator, like PyTorch's
+     * {@code nn.Conv2d(in, out, kernel, device=..., dtype=...)}.
+     */
+    public Conv2d(long in, long out, int kernel, DType dtype, Device device) {
+        this(in, out, new int[] {kernel, kernel}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, true,
+                Generator.global(), dtype, device);
+    }
+
+    /** A convolution with every option but the generator: initialised from the global generator. */
+    public Conv2d(long in, long out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups,
+                  boolean bias, DType dtype, Device device) {
+        this(in, out, kernel, stride, padding, dilation, groups, bias, Generator.global(), dtype, device);
+    }
+
+    /**
      * A convolution with every option; {@code kernel}, {@code stride}, {@code padding} and {@code dilation} are
      * {@code {height, width}} pairs.
      */

@@ -25,6 +25,14 @@ public final class Embedding extends Module {
         this(num, dim, Generator.global(), DType.FLOAT32, Device.CPU);
     }
 
+    /**
+     * A table of {@code dtype} on {@code device}, initialised from the global generator, like PyTorch's
+     * {@code nn.Embedding(num, dim, device=..., dtype=...)}.
+     */
+    public Embedding(long num, long dim, DType dtype, Device device) {
+        this(num, dim, Generator.global(), dtype, device);
+    }
+
     /** A table with explicit options. */
     public Embedding(long num, long dim, Generator generator, DType dtype, Device device) {
         if (num < 1 || dim < 1) {

@@ -32,6 +32,17 @@ public final class LSTM extends RNNBase {
         this(inputSize, hiddenSize, numLayers, true, false, 0.0, Generator.global(), DType.FLOAT32, Device.CPU);
     }
 
+    /** A stacked LSTM with bias, sequence-first, of {@code dtype} on {@code device} (global generator). */
+    public LSTM(long inputSize, long hiddenSize, int numLayers, DType dtype, Device device) {
+        this(inputSize, hiddenSize, numLayers, true, false, 0.0, Generator.global(), dtype, device);
+    }
+
+    /** An LSTM with every option but the generator: initialised from the global generator. */
+    public LSTM(long inputSize, long hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                DType dtype, Device device) {
+        this(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, Generator.global(), dtype, device);
+    }
+
     /** An LSTM with every option; {@code dropout} applies between layers, in training mode. */
     public LSTM(long inputSize, long hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
                 Generator generator, DType dtype, Device device) {

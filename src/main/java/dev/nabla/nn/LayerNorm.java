@@ -22,6 +22,14 @@ public final class LayerNorm extends Module {
         this(normalizedShape, 1e-5, true, true, DType.FLOAT32, Device.CPU);
     }
 
+    /**
+     * A layer over {@code normalizedShape} with eps 1e-5, weight and bias of {@code dtype} on {@code device}, like
+     * PyTorch's {@code nn.LayerNorm(shape, device=..., dtype=...)}.
+     */
+    public LayerNorm(long[] normalizedShape, DType dtype, Device device) {
+        this(normalizedShape, 1e-5, true, true, dtype, device);
+    }
+
     /** A layer with every option ({@code bias} matters only with {@code elementwiseAffine}). */
     public LayerNorm(long[] normalizedShape, double eps, boolean elementwiseAffine, boolean bias, DType dtype,
                      Device device) {

@@ -19,6 +19,19 @@ public final class Linear extends Module {
         this(in, out, true, Generator.global(), DType.FLOAT32, Device.CPU);
     }
 
+    /**
+     * A layer with bias of {@code dtype} on {@code device}, initialised from the global generator, like PyTorch's
+     * {@code nn.Linear(in, out, device=..., dtype=...)}.
+     */
+    public Linear(long in, long out, DType dtype, Device device) {
+        this(in, out, true, Generator.global(), dtype, device);
+    }
+
+    /** A layer of {@code dtype} on {@code device}, initialised from the global generator. */
+    public Linear(long in, long out, boolean bias, DType dtype, Device device) {
+        this(in, out, bias, Generator.global(), dtype, device);
+    }
+
     /** A layer with explicit options. */
     public Linear(long in, long out, boolean bias, Generator generator, DType dtype, Device device) {
         if (in < 1 || out < 1) {

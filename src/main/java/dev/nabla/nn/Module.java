@@ -1,5 +1,6 @@
 package dev.nabla.nn;
 
+import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
@@ -19,9 +20,10 @@ import java.util.Map;
  * <p>Parameters and buffers are owned by the module, not by a {@link Scope}: registering copies them out of
  * any open scope, so a model built inside a training step survives it. {@link #close()} releases them.
  * Subclasses read their tensors with {@link #param(String)} / {@link #buffer(String)} on each forward.
- * {@link #to(Device)} and {@link #loadStateDict} keep the tensor objects and change their data.
+ * {@link #to(Device)}, {@link #to(DType)} and {@link #loadStateDict} keep the tensor objects and change their data.
  */
 public abstract class Module implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Module.class.getName());
     private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
@@ -179,16 +181,83 @@ public abstract class Module implements AutoCloseable {
      * uses it (such a view no longer shares memory with the parameter).
      */
     public Module to(Device device) {
+        if (device == null) {
+            throw new IllegalArgumentException("Module.to: device must not be null");
+        }
+        apply(device, null);
+        return this;
+    }
+
+    /**
+     * Converts every floating-point parameter (with its gradient) and floating-point buffer to the floating-point
+     * {@code dtype} in place, like PyTorch's {@code module.to(dtype)}; integer and bool buffers keep their dtype.
+     * Returns this. The tensors stay the same objects, as with {@link #to(Device)}; an optimizer built before the
+     * conversion converts its state to its parameter's dtype on its next step.
+     *
+     * @throws IllegalArgumentException if {@code dtype} is not floating point (PyTorch's {@code Module.to} accepts
+     *     only floating-point dtypes)
+     */
+    public Module to(DType dtype) {
+        apply(null, floating(dtype));
+        return this;
+    }
+
+    /** {@link #to(Device)} and {@link #to(DType)} in one pass, like PyTorch's {@code module.to(device, dtype)}. */
+    public Module to(Device device, DType dtype) {
+        if (device == null) {
+            throw new IllegalArgumentException("Module.to: device must not be null");
+        }
+        apply(device, floating(dtype));
+        return this;
+    }
+
+    /** {@code to(DType.FLOAT64)}: PyTorch's {@code module.double()} ({@code double} is a Java keyword). */
+    public Module float64() {
+        return to(DType.FLOAT64);
+    }
+
+    /** {@code to(DType.FLOAT32)}: PyTorch's {@code module.float()} ({@code float} is a Java keyword). */
+    public Module float32() {
+        return to(DType.FLOAT32);
+    }
+
+    /** {@code to(DType.FLOAT16)}, like PyTorch's {@code module.half()}. */
+    public Module half() {
+        return to(DType.FLOAT16);
+    }
+
+    /** {@code to(DType.BFLOAT16)}, like PyTorch's {@code module.bfloat16()}. */
+    public Module bfloat16() {
+        return to(DType.BFLOAT16);
+    }
+
+    private static DType floating(DType dtype) {
+        if (dtype == null || !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("Module.to: only floating-point dtypes are accepted (integer buffers "
+                    + "keep their dtype), got " + dtype);
+        }
+        return dtype;
+    }
+
+    /**
+     * Moves each tensor of this module and its descendants to {@code device} (null: where it is) and converts the
+     * floating-point ones to {@code dtype} (null: as they are), in place.
+     */
+    private void apply(Device device, DType dtype) {
         for (Tensor p : parameters.values()) {
-            Internals.moveTo(p, device);
+            convert(p, device, dtype);
         }
         for (Tensor b : buffers.values()) {
-            Internals.moveTo(b, device);
+            convert(b, device, dtype);
         }
         for (Module c : children.values()) {
-            c.to(device);
+            c.apply(device, dtype);
         }
-        return this;
+    }
+
+    private static void convert(Tensor t, Device device, DType dtype) {
+        DType target = dtype != null && t.dtype().isFloatingPoint() ? dtype : t.dtype();
+        Internals.moveTo(t, device != null ? device : t.device(), target);
     }
 
     /** Parameters and buffers by dotted name (the live tensors, not copies), like PyTorch's {@code state_dict()}. */
@@ -199,16 +268,18 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * Copies values from {@code state} into this module's parameters and buffers. Everything is checked first
-     * (with {@code strict}, missing and unexpected keys; always shapes), and nothing is changed unless all checks
-     * pass, so a failed load never leaves the model half-updated.
+     * Copies values from {@code state} into this module's parameters and buffers, each converted to the dtype (and
+     * device) of the tensor it lands in, as PyTorch does. Everything is checked first (with {@code strict}, missing
+     * and unexpected keys; always shapes; with {@link LossyConversion#FAIL}, conversions that change a value), and
+     * nothing is changed unless all checks pass, so a failed load never leaves the model half-updated.
      *
-     * @throws IllegalArgumentException naming every missing/unexpected key and shape mismatch
+     * @throws IllegalArgumentException naming every missing/unexpected key and shape mismatch, or (only if no such
+     *     problem) every key whose conversion changes a value, with both dtypes and its first changed value
      */
-    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+    public void loadStateDict(Map<String, Tensor> state, LoadOptions options) {
         Map<String, Tensor> own = stateDict();
         List<String> problems = new ArrayList<>();
-        if (strict) {
+        if (options.strict()) {
             for (String k : own.keySet()) {
                 if (!state.containsKey(k)) {
                     problems.add("missing key '" + k + "'");
@@ -231,19 +302,43 @@ public abstract class Module implements AutoCloseable {
             throw new IllegalArgumentException("loadStateDict: " + String.join("; ", problems));
         }
         try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {
+            Map<Tensor, Tensor> converted = new LinkedHashMap<>();
+            List<String> lossy = new ArrayList<>();
             for (var e : state.entrySet()) {
                 Tensor mine = own.get(e.getKey());
                 if (mine != null) {
-                    Tensor src = e.getValue().to(mine.device()).to(mine.dtype());
-                    mine.copy_(src);
+                    Tensor src = e.getValue().to(mine.device(), mine.dtype());
+                    if (options.lossyConversion() != LossyConversion.ALLOW && src != e.getValue()) {
+                        String change = LossyCheck.firstChange(e.getValue(), src);
+                        if (change != null) {
+                            lossy.add("'" + e.getKey() + "' " + change);
+                        }
+                    }
+                    converted.put(mine, src);
                 }
             }
+            if (!lossy.isEmpty() && options.lossyConversion() == LossyConversion.FAIL) {
+                throw new IllegalArgumentException("loadStateDict: lossy conversion (LossyConversion.FAIL): "
+                        + String.join("; ", lossy));
+            }
+            for (String change : lossy) {
+                LOG.log(System.Logger.Level.WARNING, "loadStateDict: lossy conversion of {0}", change);
+            }
+            converted.forEach(Tensor::copy_);
         }
     }
 
-    /** {@link #loadStateDict(Map, boolean)} with strict checking. */
+    /**
+     * {@link #loadStateDict(Map, LoadOptions)} with {@code strict} checking of keys or not, converting silently
+     * ({@link LossyConversion#ALLOW}).
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        loadStateDict(state, LoadOptions.DEFAULT.strict(strict));
+    }
+
+    /** {@link #loadStateDict(Map, LoadOptions)} with {@link LoadOptions#DEFAULT}: strict, lossy conversions allowed. */
     public void loadStateDict(Map<String, Tensor> state) {
-        loadStateDict(state, true);
+        loadStateDict(state, LoadOptions.DEFAULT);
     }
 
     /** A one-line description of this module's configuration, e.g. {@code in_features=784, out_features=512}. */

@@ -37,6 +37,18 @@ public final class RNN extends RNNBase {
                 DType.FLOAT32, Device.CPU);
     }
 
+    /** A stacked tanh RNN with bias, sequence-first, of {@code dtype} on {@code device} (global generator). */
+    public RNN(long inputSize, long hiddenSize, int numLayers, DType dtype, Device device) {
+        this(inputSize, hiddenSize, numLayers, Nonlinearity.TANH, true, false, 0.0, Generator.global(), dtype, device);
+    }
+
+    /** An RNN with every option but the generator: initialised from the global generator. */
+    public RNN(long inputSize, long hiddenSize, int numLayers, Nonlinearity nonlinearity, boolean bias,
+               boolean batchFirst, double dropout, DType dtype, Device device) {
+        this(inputSize, hiddenSize, numLayers, nonlinearity, bias, batchFirst, dropout, Generator.global(), dtype,
+                device);
+    }
+
     /** An RNN with every option; {@code dropout} applies between layers, in training mode. */
     public RNN(long inputSize, long hiddenSize, int numLayers, Nonlinearity nonlinearity, boolean bias,
                boolean batchFirst, double dropout, Generator generator, DType dtype, Device device) {

@@ -17,8 +17,9 @@ import java.util.Map;
  * autograd recording).
  *
  * <p>State tensors are owned by the optimizer (outside any scope) and released by {@link #close()}. State is made on
- * a parameter's first update; when the parameter has moved to another device since ({@code Module.to}), the next
- * {@link #step()} moves its state along before updating.
+ * a parameter's first update, in the parameter's dtype; when the parameter has moved to another device or been
+ * converted to another dtype since ({@code Module.to}), the next {@link #step()} moves and converts its state along
+ * before updating (so converting a model after some steps keeps its momentum, rounded to the new dtype).
  */
 public abstract class Optimizer implements AutoCloseable {
     private final List<ParamGroup> groups = new ArrayList<>();
@@ -103,7 +104,7 @@ public abstract class Optimizer implements AutoCloseable {
                         state.put(p, st);
                     }
                     st.step = step;
-                    followDevice(p, st.buffers);
+                    followParam(p, st.buffers);
                     apply(p, grad, rule, st.buffers);
                 }
             }
@@ -119,13 +120,14 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Moves state buffers made before their parameter moved ({@code Module.to} after some steps) to the parameter's
-     * device, keeping the buffer objects ({@link #stateDict()} hands out the live ones).
+     * Moves and converts state buffers made before their parameter moved or changed dtype ({@code Module.to} after
+     * some steps) to the parameter's device and dtype, keeping the buffer objects ({@link #stateDict()} hands out the
+     * live ones).
      */
-    private static void followDevice(Tensor p, Tensor[] buffers) {
+    private static void followParam(Tensor p, Tensor[] buffers) {
         for (Tensor b : buffers) {
-            if (b.device() != p.device()) {
-                Internals.moveTo(b, p.device());
+            if (b.device() != p.device() || b.dtype() != p.dtype()) {
+                Internals.moveTo(b, p.device(), p.dtype());
             }
         }
     }
