@@ -1113,12 +1113,12 @@ public final class Tensor implements AutoCloseable {
         return Reductions.Extreme.apply(this, new int[] {dim}, keepdim, false);
     }
 
-    /** Index of the first largest element along {@code dim}, as exact integers in this dtype. */
+    /** Index of the first largest element along {@code dim} (int64, like PyTorch; NaN counts as largest). */
     public Tensor argmax(int dim, boolean keepdim) {
         return Kernels.argReduce("argmax", ReduceOp.ARGMAX, this, dim, keepdim);
     }
 
-    /** Index of the first smallest element along {@code dim}, as exact integers in this dtype. */
+    /** Index of the first smallest element along {@code dim} (int64, like PyTorch; NaN counts as smallest). */
     public Tensor argmin(int dim, boolean keepdim) {
         return Kernels.argReduce("argmin", ReduceOp.ARGMIN, this, dim, keepdim);
     }
@@ -1176,7 +1176,7 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ indexing
 
-    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (torch.gather); index holds exact integers. */
+    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (torch.gather); index is int64 or int32. */
     public Tensor gather(int dim, Tensor index) {
         return Indexing.Gather.apply(this, dim, index);
     }
