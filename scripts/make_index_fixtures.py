@@ -7,6 +7,8 @@ Writes index.json into the directory given as the first argument, with three lis
   "losses":    {"name", "op": "cross_entropy"|"nll_loss", "inputShape", "input", "targetKind": "index"|"prob",
                 "targetShape", "target", "weight" (or null), "ignoreIndex", "reduction", "labelSmoothing",
                 "outShape", "out" ("nan" allowed), "gout" (upstream gradient), "grad" (input gradient)}
+  "newOps":    sort, topk, one_hot, nonzero, bincount and integer arange: the op's arguments, "outShape", "values"
+               (float results) and/or "indices" (int64 results)
 Values are float64. Run by `make fixtures` with Debian's python3-torch (/usr/bin/python3).
 """
 import json
@@ -125,12 +127,49 @@ def losses(g):
     return cases
 
 
+def new_ops(g):
+    cases = []
+    x = torch.randn(3, 5, generator=g, dtype=torch.float64)
+    x[1, 3] = math.nan
+    for dim in (0, 1, -1):
+        for desc in (False, True):
+            v, i = torch.sort(x, dim=dim, descending=desc, stable=True)
+            cases.append({"op": "sort", "shape": [3, 5], "x": flat(x), "dim": dim, "descending": desc,
+                          "outShape": list(v.shape), "values": flat(v), "indices": longs(i)})
+    y = torch.randn(4, 6, generator=g, dtype=torch.float64)
+    for k, dim, largest in ((2, 1, True), (3, 0, False), (6, 1, False), (0, 1, True)):
+        v, i = torch.topk(y, k, dim=dim, largest=largest, sorted=True)
+        cases.append({"op": "topk", "shape": [4, 6], "x": flat(y), "dim": dim, "k": k, "largest": largest,
+                      "outShape": list(v.shape), "values": flat(v), "indices": longs(i)})
+    labels = torch.tensor([[0, 3], [2, 2], [1, 0]])
+    for n in (-1, 5):
+        out = F.one_hot(labels, n)
+        cases.append({"op": "one_hot", "shape": [3, 2], "x": longs(labels), "numClasses": n,
+                      "outShape": list(out.shape), "indices": longs(out)})
+    z = torch.tensor([[0.0, 1.5, 0.0], [math.nan, 0.0, -2.0]], dtype=torch.float64)
+    out = torch.nonzero(z)
+    cases.append({"op": "nonzero", "shape": [2, 3], "x": flat(z), "outShape": list(out.shape),
+                  "indices": longs(out)})
+    b = torch.tensor([1, 3, 3, 0, 3, 5])
+    w = torch.tensor([0.5, 1.0, 2.0, 0.25, 1.5, 3.0], dtype=torch.float64)
+    for weights, minlength in ((None, 0), (None, 9), (w, 0)):
+        out = torch.bincount(b, weights, minlength)
+        cases.append({"op": "bincount", "shape": [6], "x": longs(b),
+                      "weights": None if weights is None else flat(weights), "minlength": minlength,
+                      "outShape": list(out.shape), "values": flat(out), "dtype": str(out.dtype)[6:]})
+    for start, end, step in ((0, 7, 1), (-3, 10, 4), (10, -5, -3), (2**53, 2**53 + 5, 2)):
+        out = torch.arange(start, end, step)
+        cases.append({"op": "arange", "start": start, "end": end, "step": step, "dtype": str(out.dtype)[6:],
+                      "outShape": list(out.shape), "indices": longs(out)})
+    return cases
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
     g = torch.Generator().manual_seed(20240611)
     data = {"generator": "scripts/make_index_fixtures.py", "torch": torch.__version__,
-            "argReduce": arg_reduce(g), "index": index_ops(g), "losses": losses(g)}
+            "argReduce": arg_reduce(g), "index": index_ops(g), "losses": losses(g), "newOps": new_ops(g)}
     with open(os.path.join(out_dir, "index.json"), "w") as f:
         json.dump(data, f, separators=(",", ":"))
         f.write("\n")

@@ -381,6 +381,14 @@ public final class F {
         return weight.indexSelect(0, ids.reshape(-1)).reshape(s);
     }
 
+    /**
+     * int64 one-hot encoding of int64/int32 {@code labels}: shape {@code labels.shape + [numClasses]}; a negative
+     * {@code numClasses} uses the largest label + 1, like torch.nn.functional.one_hot's -1.
+     */
+    public static Tensor oneHot(Tensor labels, long numClasses) {
+        return IndexOps.oneHot(labels, numClasses);
+    }
+
     // ------------------------------------------------------------------ losses
 
     private static Tensor reduce(Tensor loss, Reduction reduction) {

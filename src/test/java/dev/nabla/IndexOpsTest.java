@@ -174,6 +174,108 @@ class IndexOpsTest {
         }
     }
 
+    static Stream<Arguments> newOpCases() {
+        return cases("newOps");
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("newOpCases")
+    void indexProducingOpsMatchPyTorch(String name, JsonNode c, Device d) {
+        try (Scope scope = Scope.open()) {
+            Tensor values = null;
+            Tensor indices;
+            switch (name) {
+                case "sort", "topk" -> {
+                    Tensor x = f64(c.get("x"), c.get("shape"), d).requiresGrad_(true);
+                    int dim = c.get("dim").asInt();
+                    ValuesAndIndices r = name.equals("sort") ? x.sort(dim, c.get("descending").asBoolean())
+                            : x.topk(c.get("k").asInt(), dim, c.get("largest").asBoolean(), true);
+                    values = r.values();
+                    indices = r.indices();
+                    if (name.equals("sort")) {
+                        assertArrayEquals(longs(c.get("indices")),
+                                x.argsort(dim, c.get("descending").asBoolean()).toLongArray(), "argsort");
+                    }
+                    if (values.numel() > 0) {
+                        values.sum().backward();
+                        // each selected position gets gradient 1, the others 0 (NaN positions included)
+                        double[] g = x.grad().toDoubleArray();
+                        double total = 0;
+                        for (double v : g) {
+                            total += v;
+                        }
+                        assertEquals(values.numel(), total, 0.0, "gradient flows to the selected values");
+                    }
+                }
+                case "one_hot" -> indices = F.oneHot(Tensor.of(longs(c.get("x")), DType.INT64, d,
+                        longs(c.get("shape"))), c.get("numClasses").asLong());
+                case "nonzero" -> indices = f64(c.get("x"), c.get("shape"), d).nonzero();
+                case "bincount" -> {
+                    Tensor x = Tensor.of(longs(c.get("x")), DType.INT64, d, longs(c.get("shape")));
+                    Tensor w = c.get("weights").isNull() ? null : f64(c.get("weights"), c.get("shape"), d);
+                    values = x.bincount(w, c.get("minlength").asLong());
+                    assertEquals(DType.fromName(c.get("dtype").asText()), values.dtype());
+                    indices = null;
+                }
+                default -> {
+                    indices = Tensor.arange(c.get("start").asLong(), c.get("end").asLong(), c.get("step").asLong(),
+                            DType.INT64, d);
+                    assertEquals(DType.fromName(c.get("dtype").asText()), indices.dtype());
+                }
+            }
+            if (values != null) {
+                assertArrayEquals(longs(c.get("outShape")), values.shape());
+                assertClose(name + " values", doubles(c.get("values")), values.toDoubleArray());
+            }
+            if (indices != null) {
+                assertEquals(DType.INT64, indices.dtype());
+                assertArrayEquals(longs(c.get("outShape")), indices.shape());
+                assertArrayEquals(longs(c.get("indices")), indices.toLongArray(), name + " indices");
+            }
+        }
+    }
+
+    @Test
+    void randintAndRandpermAreDeterministicInTheirRange() {
+        try (Scope scope = Scope.open()) {
+            Tensor a = Tensor.randint(new Generator(3), -2, 5, 4, 50);
+            assertEquals(DType.INT64, a.dtype());
+            assertArrayEquals(new long[] {4, 50}, a.shape());
+            assertArrayEquals(a.toLongArray(), Tensor.randint(new Generator(3), -2, 5, 4, 50).toLongArray());
+            boolean[] seen = new boolean[7];
+            for (long v : a.toLongArray()) {
+                assertTrue(v >= -2 && v < 5, "randint value " + v);
+                seen[(int) v + 2] = true;
+            }
+            for (boolean s : seen) {
+                assertTrue(s, "200 draws cover all 7 values");
+            }
+            long[] p = Tensor.randperm(new Generator(4), 20).toLongArray();
+            long[] sorted = p.clone();
+            java.util.Arrays.sort(sorted);
+            assertArrayEquals(Tensor.arange(0, 20, 1, DType.INT64, Device.CPU).toLongArray(), sorted);
+            assertArrayEquals(p, Tensor.randperm(new Generator(4), 20).toLongArray());
+            assertThrows(IllegalArgumentException.class, () -> Tensor.randint(new Generator(1), 3, 3, 2));
+        }
+    }
+
+    @Test
+    void indexProducingOpsRejectBadArguments() {
+        try (Scope scope = Scope.open()) {
+            Tensor x = Tensor.of(new float[] {3, 1, 2});
+            var e = assertThrows(IllegalArgumentException.class, () -> x.topk(4, 0, true, true));
+            assertTrue(e.getMessage().contains("topk: k (4) is larger than dimension 0"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> F.oneHot(x, 3));
+            assertEquals("oneHot: labels must be an integer tensor (int64 or int32), got float32", e.getMessage());
+            var oob = assertThrows(IndexOutOfBoundsException.class, () -> F.oneHot(Tensor.of(new long[] {0, 3}), 3));
+            assertEquals("oneHot: class 3 is out of range for 3 classes", oob.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new long[] {1, -1}).bincount(null, 0));
+            assertTrue(e.getMessage().contains("non-negative"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Tensor.arange(0, 5, -1, DType.INT64, Device.CPU));
+            assertTrue(e.getMessage().startsWith("arange: step -1 cannot go"), e.getMessage());
+        }
+    }
+
     @Test
     void floatingIndicesAreRejectedByName() {
         try (Scope scope = Scope.open()) {

@@ -13,7 +13,6 @@ import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cuda.CudaBackend;
-import dev.nabla.internal.Internals;
 import dev.nabla.memory.PoolStats;
 import dev.nabla.nn.Conv2d;
 import dev.nabla.nn.Flatten;
@@ -43,7 +42,7 @@ class CudaTrainingTest {
     static void requireGpu() {
         assumeTrue(Backends.cudaDeviceCount() > 0, "no CUDA device: " + Backends.cudaUnavailableReason());
         gpu = Device.cuda(0);
-        cuda = (CudaBackend) Internals.backend(gpu);
+        cuda = (CudaBackend) Backends.cuda(0); // the device's own backend, not its DTypeDispatch wrapper
     }
 
     private static Module mlp(DType t) {
