@@ -11,7 +11,7 @@ and each case is
      "output": tensor, "gout": tensor, "grads": {name: tensor}, "extra": {name: tensor}}
 where a tensor is {"shape": [...], "data": [...]} in row-major order. Inputs of kind "param" require grad and
 have an entry in "grads"; "const" inputs (targets, class weights, running statistics) and "index" inputs
-(exact integers; Nabla keeps indices in the floating-point dtype) do not. "gout" is the upstream gradient
+(exact integers, which Nabla loads as int64 tensors) do not. "gout" is the upstream gradient
 passed to out.backward(gout). "extra" holds other results an op produces (batch_norm's updated running stats).
 
 Everything is deterministic: each case draws its inputs from a torch.Generator seeded with a CRC of its name

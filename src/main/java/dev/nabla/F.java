@@ -368,7 +368,7 @@ public final class F {
         return x.mul(keep.mul(1.0 / (1 - p)));
     }
 
-    /** Rows of {@code weight} ({@code [num, dim]}) picked by the integer ids in {@code ids}: shape ids + [dim]. */
+    /** Rows of {@code weight} ({@code [num, dim]}) picked by {@code ids} (int64 or int32): shape ids + [dim]. */
     public static Tensor embedding(Tensor ids, Tensor weight) {
         ids.checkAlive("embedding");
         weight.checkAlive("embedding");
@@ -376,10 +376,18 @@ public final class F {
             throw new IllegalArgumentException("embedding: weight must be [num_embeddings, dim], got "
                     + weight.describe());
         }
+        Indexing.requireIndexType("embedding", "ids", ids);
         long[] s = Arrays.copyOf(ids.shape(), ids.dim() + 1);
         s[ids.dim()] = weight.size(1);
-        Tensor flat = ids.dtype() == weight.dtype() ? ids.reshape(-1) : ids.to(weight.dtype()).reshape(-1);
-        return weight.indexSelect(0, flat).reshape(s);
+        return weight.indexSelect(0, ids.reshape(-1)).reshape(s);
+    }
+
+    /**
+     * int64 one-hot encoding of int64/int32 {@code labels}: shape {@code labels.shape + [numClasses]}; a negative
+     * {@code numClasses} uses the largest label + 1, like torch.nn.functional.one_hot's -1.
+     */
+    public static Tensor oneHot(Tensor labels, long numClasses) {
+        return IndexOps.oneHot(labels, numClasses);
     }
 
     // ------------------------------------------------------------------ losses
@@ -457,44 +465,23 @@ public final class F {
         return reduce(quad.mul(small).add(lin.mul(small.rsub(1.0))), reduction);
     }
 
-    private static Tensor checkClassTarget(String op, Tensor input, Tensor target) {
-        input.checkAlive(op);
-        target.checkAlive(op);
-        if (input.dim() < 2) {
-            throw new IllegalArgumentException(op + ": input must be [N, C, ...], got " + input.describe());
-        }
-        long[] expected = new long[input.dim() - 1];
-        expected[0] = input.size(0);
-        for (int d = 2; d < input.dim(); d++) {
-            expected[d - 1] = input.size(d);
-        }
-        if (!Arrays.equals(target.shape(), expected)) {
-            throw new IllegalArgumentException(op + ": target " + target.describe() + " must hold class indices of "
-                    + "shape " + Shapes.str(expected) + " for input " + input.describe());
-        }
-        return target.dtype() == input.dtype() ? target : target.to(input.dtype());
-    }
+    /** PyTorch's default {@code ignore_index} for the class losses: a target never equal to a class. */
+    public static final long DEFAULT_IGNORE_INDEX = -100;
 
     /**
-     * Negative log-likelihood of class indices: input {@code [N, C, ...]} of log-probabilities, target
-     * {@code [N, ...]} of class indices, optional per-class {@code weight} {@code [C]}. The mean is weighted:
-     * divided by the sum of the targets' weights, as in PyTorch.
+     * Negative log-likelihood of class indices, as PyTorch's {@code nll_loss}: input {@code [N, C, ...]} of
+     * log-probabilities, target {@code [N, ...]} of class indices (int64 or int32), optional per-class
+     * {@code weight} {@code [C]}. Targets equal to {@code ignoreIndex} give no loss and no gradient; the mean is
+     * weighted: divided by the sum of the counted targets' weights (their number without weights), so a batch whose
+     * targets are all ignored has a NaN mean, as in PyTorch.
      */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, Reduction reduction) {
+        return ClassLosses.nllLoss(Autocast.fp32(input), target, weight, ignoreIndex, reduction);
+    }
+
+    /** {@link #nllLoss(Tensor, Tensor, Tensor, long, Reduction)} with ignore index {@value #DEFAULT_IGNORE_INDEX}. */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
-        input = Autocast.fp32(input);
-        target = Autocast.fp32(target);
-        Tensor t = checkClassTarget("nllLoss", input, target);
-        Tensor picked = input.gather(1, t.unsqueeze(1)).squeeze(1).neg();
-        if (weight == null) {
-            return reduce(picked, reduction);
-        }
-        if (weight.dim() != 1 || weight.size(0) != input.size(1)) {
-            throw new IllegalArgumentException("nllLoss: weight " + weight.describe() + " must have one entry per "
-                    + "class (" + input.size(1) + ")");
-        }
-        Tensor wy = weight.indexSelect(0, t.reshape(-1)).reshape(t.shape());
-        Tensor loss = picked.mul(wy);
-        return reduction == Reduction.MEAN ? loss.sum().div(wy.sum()) : reduce(loss, reduction);
+        return nllLoss(input, target, weight, DEFAULT_IGNORE_INDEX, reduction);
     }
 
     /** Negative log-likelihood, averaged, no class weights. */
@@ -503,40 +490,25 @@ public final class F {
     }
 
     /**
-     * Cross entropy of logits {@code [N, C, ...]} against class indices {@code [N, ...]}, with optional per-class
-     * {@code weight} and {@code labelSmoothing} in [0, 1], computed exactly as PyTorch's {@code cross_entropy}.
+     * Cross entropy of logits {@code [N, C, ...]}, computed exactly as PyTorch's {@code cross_entropy}, against
+     * either class indices {@code [N, ...]} (int64 or int32; those equal to {@code ignoreIndex} give no loss and
+     * no gradient) or class probabilities (a floating tensor of the input's shape; {@code ignoreIndex} must then be
+     * negative). Optional per-class {@code weight} {@code [C]}; {@code labelSmoothing} in [0, 1] mixes the target
+     * with the uniform distribution.
      */
-    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction,
-                                      double labelSmoothing) {
-        input = Autocast.fp32(input);
-        target = Autocast.fp32(target);
-        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got "
-                    + labelSmoothing);
-        }
-        Tensor t = checkClassTarget("crossEntropy", input, target);
-        Tensor logp = input.logSoftmax(1);
-        Tensor nll = nllLoss(logp, t, weight, reduction);
-        if (labelSmoothing == 0) {
-            return nll;
-        }
-        long classes = input.size(1);
-        Tensor smooth;
-        if (weight != null) {
-            smooth = logp.mul(weight.reshape(channelShape(input.dim(), classes))).sum(1, false).neg();
-        } else {
-            smooth = logp.sum(1, false).neg();
-        }
-        Tensor smoothRed = switch (reduction) {
-            case MEAN -> weight == null ? smooth.mean()
-                    : smooth.sum().div(weight.indexSelect(0, t.reshape(-1)).sum());
-            case SUM -> smooth.sum();
-            case NONE -> smooth;
-        };
-        return nll.mul(1 - labelSmoothing).add(smoothRed.mul(labelSmoothing / classes));
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex,
+                                      Reduction reduction, double labelSmoothing) {
+        return ClassLosses.crossEntropy(Autocast.fp32(input), Autocast.fp32(target), weight, ignoreIndex, reduction,
+                labelSmoothing);
     }
 
-    /** Cross entropy of logits against class indices, averaged. */
+    /** {@link #crossEntropy(Tensor, Tensor, Tensor, long, Reduction, double)}, ignore index -100. */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction,
+                                      double labelSmoothing) {
+        return crossEntropy(input, target, weight, DEFAULT_IGNORE_INDEX, reduction, labelSmoothing);
+    }
+
+    /** Cross entropy of logits against class indices (or probabilities), averaged. */
     public static Tensor crossEntropy(Tensor input, Tensor target) {
         return crossEntropy(input, target, null, Reduction.MEAN, 0.0);
     }

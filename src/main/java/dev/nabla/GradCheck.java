@@ -55,8 +55,8 @@ public final class GradCheck {
     }
 
     /**
-     * Compares gradients of {@code f} at {@code inputs}: float64 leaf tensors that require grad (others are
-     * treated as constants).
+     * Compares gradients of {@code f} at {@code inputs}: float64 leaf tensors that require grad (others, and
+     * integer tensors such as indices, are treated as constants).
      */
     public static Result check(Function<Tensor[], Tensor> f, double eps, double atol, double rtol,
                                Tensor... inputs) {
@@ -66,9 +66,9 @@ public final class GradCheck {
                 throw new IllegalArgumentException("gradcheck: inputs must be on a host device (cpu or java), got "
                         + in.describe());
             }
-            if (in.dtype() != DType.FLOAT64) {
-                throw new IllegalArgumentException("gradcheck: inputs must be float64 for finite differences, got "
-                        + in.describe());
+            if (in.dtype().isFloatingPoint() && in.dtype() != DType.FLOAT64) { // integer inputs are constants
+                throw new IllegalArgumentException("gradcheck: floating inputs must be float64 for finite "
+                        + "differences, got " + in.describe());
             }
             if (in.requiresGrad() && !in.isLeaf()) {
                 throw new IllegalArgumentException("gradcheck: input " + in.describe() + " is not a leaf");

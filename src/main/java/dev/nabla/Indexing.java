@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Differentiable gather / scatter-add along a dimension, the primitives behind index_select, embedding and the
- * class-index losses. Index tensors hold exact integers in a floating-point dtype.
+ * class-index losses. Index tensors are int64 or int32, as in PyTorch.
  */
 final class Indexing {
     private Indexing() {
@@ -17,8 +17,18 @@ final class Indexing {
             throw new IllegalArgumentException(op + ": tensors are on different devices: " + x.describe() + " and "
                     + index.describe());
         }
-        if (index.requiresGrad()) {
-            throw new IllegalArgumentException(op + ": the index " + index.describe() + " must not require grad");
+        requireIndexType(op, "index", index);
+    }
+
+    /**
+     * Rejects anything but an int64 or int32 tensor as the index argument {@code arg} of {@code op}, like PyTorch
+     * (a float tensor of integers is not an index).
+     */
+    static void requireIndexType(String op, String arg, Tensor index) {
+        DType t = index.dtype();
+        if (t != DType.INT64 && t != DType.INT32) {
+            throw new IllegalArgumentException(op + ": " + arg + " must be an integer tensor (int64 or int32), got "
+                    + t);
         }
     }
 

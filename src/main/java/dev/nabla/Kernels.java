@@ -129,7 +129,7 @@ final class Kernels {
     static Tensor argReduce(String op, ReduceOp kind, Tensor x, int dim, boolean keepdim) {
         x.checkAlive(op);
         if (x.dim() == 0) {
-            return Tensor.zeros(x.dtype(), x.device());
+            return Tensor.zeros(DType.INT64, x.device());
         }
         long[] shape = x.rawShape();
         int d = Shapes.dim(op, dim, shape.length);
@@ -138,7 +138,7 @@ final class Kernels {
         }
         long[] kept = shape.clone();
         kept[d] = 1;
-        Tensor out = Tensor.empty(x.dtype(), x.device(), kept);
+        Tensor out = Tensor.empty(DType.INT64, x.device(), kept);
         try (InFlight pins = InFlight.pin(op, x)) {
             x.backend().argReduce(kind, x.dtype().scalar(), x.strided(), d, out.strided());
         } catch (RuntimeException e) {

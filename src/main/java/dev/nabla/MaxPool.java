@@ -93,7 +93,8 @@ final class MaxPool {
             long planes = is[0] * is[1];
             long[] gs = gg.rawShape();
             Tensor flat = gg.reshape(planes, gs[2] * gs[3]);
-            Tensor picked = flat.gather(1, indices.reshape(planes, is[2] * is[3]));
+            // the kernels keep positions in the input's dtype; gather takes int64
+            Tensor picked = flat.gather(1, indices.reshape(planes, is[2] * is[3]).to(DType.INT64));
             return new Tensor[] {picked.reshape(is)};
         }
     }

@@ -1422,12 +1422,12 @@ public final class Tensor implements AutoCloseable {
         return Reductions.Extreme.apply(this, new int[] {dim}, keepdim, false);
     }
 
-    /** Index of the first largest element along {@code dim}, as exact integers in this dtype. */
+    /** Index of the first largest element along {@code dim} (int64, like PyTorch; NaN counts as largest). */
     public Tensor argmax(int dim, boolean keepdim) {
         return Kernels.argReduce("argmax", ReduceOp.ARGMAX, this, dim, keepdim);
     }
 
-    /** Index of the first smallest element along {@code dim}, as exact integers in this dtype. */
+    /** Index of the first smallest element along {@code dim} (int64, like PyTorch; NaN counts as smallest). */
     public Tensor argmin(int dim, boolean keepdim) {
         return Kernels.argReduce("argmin", ReduceOp.ARGMIN, this, dim, keepdim);
     }
@@ -1485,7 +1485,7 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ indexing
 
-    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (torch.gather); index holds exact integers. */
+    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (torch.gather); index is int64 or int32. */
     public Tensor gather(int dim, Tensor index) {
         return Indexing.Gather.apply(this, dim, index);
     }
@@ -1498,6 +1498,65 @@ public final class Tensor implements AutoCloseable {
     /** The entries of a 1-D {@code index} along {@code dim} (torch.index_select). */
     public Tensor indexSelect(int dim, Tensor index) {
         return Indexing.indexSelect(this, dim, index);
+    }
+
+    // ------------------------------------------------------------------ index-producing ops (int64 results)
+
+    /**
+     * {@code start, start+step, ...} while below {@code end} (above, for a negative step), computed exactly in
+     * integers and stored as {@code dtype} (torch.arange with integer arguments; int64 is PyTorch's dtype for it).
+     */
+    public static Tensor arange(long start, long end, long step, DType dtype, Device device) {
+        return IndexOps.arange(start, end, step, dtype, device);
+    }
+
+    /**
+     * Integers uniform in {@code [low, high)}, int64 on the CPU (torch.randint). The stream is Nabla's own: the same
+     * generator state gives the same values here, not the values torch gives for the same seed.
+     */
+    public static Tensor randint(Generator generator, long low, long high, long... shape) {
+        return IndexOps.randint(generator, low, high, shape);
+    }
+
+    /** A random permutation of {@code 0..n-1}, int64 on the CPU (torch.randperm; Nabla's own stream, as randint). */
+    public static Tensor randperm(Generator generator, int n) {
+        return IndexOps.randperm(generator, n);
+    }
+
+    /** Positions that sort each line along {@code dim}, int64 (torch.argsort; stable, NaN counts as largest). */
+    public Tensor argsort(int dim, boolean descending) {
+        return IndexOps.argsort("argsort", this, dim, descending, -1);
+    }
+
+    /** Sorted values along {@code dim} (differentiable) and their int64 positions (torch.sort, stable). */
+    public ValuesAndIndices sort(int dim, boolean descending) {
+        Tensor indices = IndexOps.argsort("sort", this, dim, descending, -1);
+        return new ValuesAndIndices(dim() == 0 ? this : gather(dim, indices), indices);
+    }
+
+    /**
+     * The {@code k} largest ({@code largest}) or smallest elements along {@code dim} (differentiable) and their int64
+     * positions (torch.topk); in sorted order (this implementation always sorts, so {@code sorted} is honoured).
+     */
+    public ValuesAndIndices topk(int k, int dim, boolean largest, boolean sorted) {
+        if (k < 0) {
+            throw new IllegalArgumentException("topk: k must be >= 0, got " + k);
+        }
+        Tensor indices = IndexOps.argsort("topk", this, dim, largest, k);
+        return new ValuesAndIndices(dim() == 0 ? this : gather(dim, indices), indices);
+    }
+
+    /** Positions of the non-zero elements, int64 {@code [count, dim()]} in row-major order (torch.nonzero). */
+    public Tensor nonzero() {
+        return IndexOps.nonzero(this);
+    }
+
+    /**
+     * How often each value of this 1-D non-negative integer tensor occurs (int64), or the sum of {@code weights}
+     * per value (null for counts), with at least {@code minlength} bins (torch.bincount).
+     */
+    public Tensor bincount(Tensor weights, long minlength) {
+        return IndexOps.bincount(this, weights, minlength);
     }
 
     /** Concatenates tensors along {@code dim} (torch.cat). */

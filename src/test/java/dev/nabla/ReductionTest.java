@@ -234,7 +234,8 @@ class ReductionTest extends ScopedTest {
         assertExact("argmin dim -2", new double[] {1, 1, 1, 1}, tx.argmin(-2, false).toDoubleArray());
         Tensor k = tx.argmax(1, true);
         assertArrayEquals(new long[] {3, 1}, k.shape());
-        assertEquals(t, k.dtype());
+        assertEquals(DType.INT64, k.dtype(), "indices are int64, as in torch");
+        assertArrayEquals(new long[] {0, 0, 0}, k.toLongArray());
         assertArrayEquals(new long[] {1, 4}, tx.argmin(0, true).shape());
         // non-contiguous: the transpose's argmax over dim 0 is the argmax of the rows
         assertExact("argmax of transpose", new double[] {0, 0, 0}, tx.t().argmax(0, false).toDoubleArray());
@@ -306,7 +307,8 @@ class ReductionTest extends ScopedTest {
         assertEquals(2.5, s.mean(0, false).item());
         assertEquals(2.5, s.sum(-1, true).item(), "dim -1 of a 0-d tensor is dim 0, as in torch");
         assertEquals(2.5, s.max(-1, false).item());
-        assertEquals(0, s.argmax(0, false).item());
+        assertEquals(0, s.argmax(0, false).itemLong());
+        assertEquals(DType.INT64, s.argmax(0, false).dtype());
         assertEquals(0, s.sum().dim());
     }
 

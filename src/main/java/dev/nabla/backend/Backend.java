@@ -75,14 +75,15 @@ public interface Backend {
 
     /**
      * Index of the first largest ({@link ReduceOp#ARGMAX}) or smallest ({@link ReduceOp#ARGMIN}) element
-     * along {@code dim}, written as an exact integer value into {@code out} (same rank, size 1 at {@code dim}).
+     * along {@code dim}, written into the int64 tensor {@code out} (same rank, size 1 at {@code dim}).
      * NaN counts as largest (and smallest), like PyTorch.
      */
     void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out);
 
     /**
      * {@code out[..., i_dim, ...] = x[..., index[..., i_dim, ...], ...]} along {@code dim}: {@code index} has
-     * {@code out}'s shape (zero strides allowed) and holds exact integers in {@code indexType}, each in
+     * {@code out}'s shape (zero strides allowed) and holds integers of the integral {@code indexType} (int64 or
+     * int32; a floating index type is an {@link IllegalArgumentException}), each in
      * {@code [0, x.shape[dim])}, else {@link IndexOutOfBoundsException}. Other dimensions of {@code x} must be at
      * least as large as {@code out}'s.
      */

@@ -204,10 +204,7 @@ public final class DTypeDispatch implements Backend {
             return;
         }
         try (Temps t = new Temps(dtype)) {
-            Strided fx = t.in(x);
-            Strided fo = t.out(out);
-            inner.argReduce(op, ScalarType.FLOAT32, fx, dim, fo);
-            t.store(fo, out);
+            inner.argReduce(op, ScalarType.FLOAT32, t.in(x), dim, out); // the int64 output needs no temporary
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * MNIST-style image classification data (Fashion-MNIST, MNIST): 28x28 grayscale images and class labels, loaded
  * from IDX files into {@link TensorDataset}s with features {@code [N, 1, 28, 28]} float32 in [0, 1] (like
- * torchvision's {@code ToTensor}) and labels {@code [N]} (class indices as float32).
+ * torchvision's {@code ToTensor}) and labels {@code [N]} (int64 class indices,
+ * like torchvision's targets).
  *
  * <p>Where the files come from, in order: the directory given by the caller (or the environment variable of the
  * dataset, e.g. {@code NABLA_FASHION_MNIST_DIR}); the Debian package location (Fashion-MNIST:
@@ -170,7 +171,7 @@ public final class MnistDatasets {
         for (int i = 0; i < px.length; i++) {
             x[i] = (px[i] & 0xff) / 255f;
         }
-        float[] y = new float[n];
+        long[] y = new long[n];
         for (int i = 0; i < n; i++) {
             y[i] = lab.data()[i] & 0xff;
         }

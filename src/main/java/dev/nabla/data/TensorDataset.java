@@ -43,7 +43,7 @@ public final class TensorDataset implements Dataset {
 
     @Override
     public Batch batch(long[] indices) {
-        double[] idx = new double[indices.length];
+        long[] idx = new long[indices.length];
         long n = size();
         for (int i = 0; i < indices.length; i++) {
             if (indices[i] < 0 || indices[i] >= n) {
@@ -52,7 +52,7 @@ public final class TensorDataset implements Dataset {
             idx[i] = indices[i];
         }
         try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {
-            Tensor ix = Tensor.of(idx, DType.FLOAT64, features.device(), idx.length);
+            Tensor ix = Tensor.of(idx, DType.INT64, features.device(), idx.length);
             Tensor x = features.indexSelect(0, ix);
             Tensor y = targets.indexSelect(0, ix);
             return new Batch(scope.keep(x), scope.keep(y));

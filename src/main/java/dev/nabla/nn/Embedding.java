@@ -7,8 +7,8 @@ import dev.nabla.Generator;
 import dev.nabla.Tensor;
 
 /**
- * A lookup table of {@code num} vectors of size {@code dim}, like {@code torch.nn.Embedding}: integer ids (held as
- * exact integers in a floating-point tensor) of any shape map to rows of {@code weight}, giving shape
+ * A lookup table of {@code num} vectors of size {@code dim}, like {@code torch.nn.Embedding}: ids (an int64 or
+ * int32 tensor) of any shape map to rows of {@code weight}, giving shape
  * {@code ids.shape + [dim]}. The weight starts as {@code N(0, 1)}, PyTorch's default.
  *
  * <pre>{@code

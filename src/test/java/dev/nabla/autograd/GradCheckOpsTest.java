@@ -417,10 +417,10 @@ class GradCheckOpsTest {
         add(cases, "gather(1) of a transpose by a non-contiguous index", r -> new Tensor[] {r.normal(4, 3),
                 r.indices(4, 2, 4)},
                 in -> in[0].t().gather(1, in[1].narrow(1, 0, 3).t().contiguous().t()));
-        add(cases, "indexSelect(0, [2, 0, 2])", r -> new Tensor[] {r.normal(3, 4), tensor(new double[] {2, 0, 2}, 3)},
+        add(cases, "indexSelect(0, [2, 0, 2])", r -> new Tensor[] {r.normal(3, 4), Inputs.ids(2, 0, 2)},
                 in -> in[0].indexSelect(0, in[1]));
         add(cases, "indexSelect(-1, [3, 1, 1, 0])",
-                r -> new Tensor[] {r.normal(2, 3, 4), tensor(new double[] {3, 1, 1, 0}, 4)},
+                r -> new Tensor[] {r.normal(2, 3, 4), Inputs.ids(3, 1, 1, 0)},
                 in -> in[0].indexSelect(-1, in[1]));
         add(cases, "scatterAdd(1) [3, 4] <- [3, 5]",
                 r -> new Tensor[] {r.normal(3, 4), r.indices(4, 3, 5), r.normal(3, 5)},
@@ -434,7 +434,7 @@ class GradCheckOpsTest {
 
         add(cases, "embedding [2, 3] ids of [5, 4]", r -> new Tensor[] {r.indices(5, 2, 3), r.normal(5, 4)},
                 in -> F.embedding(in[0], in[1]));
-        add(cases, "embedding [4] repeated ids", r -> new Tensor[] {tensor(new double[] {1, 3, 1, 1}, 4),
+        add(cases, "embedding [4] repeated ids", r -> new Tensor[] {Inputs.ids(1, 3, 1, 1),
                 r.normal(5, 2)}, in -> F.embedding(in[0], in[1]));
     }
 

@@ -126,12 +126,17 @@ final class Inputs {
                 leaf(tensor(java.util.Arrays.copyOfRange(all, na, na + nb), b))};
     }
 
-    /** Integers in [0, bound) as float64 (index tensors and class targets), not requiring grad. */
+    /** Integers in [0, bound) as int64 (index tensors and class targets). */
     Tensor indices(int bound, long... shape) {
-        double[] v = new double[Math.toIntExact(numel(shape))];
+        long[] v = new long[Math.toIntExact(numel(shape))];
         for (int i = 0; i < v.length; i++) {
             v[i] = random.nextInt(bound);
         }
-        return tensor(v, shape);
+        return Tensor.of(v, DType.INT64, Device.CPU, shape);
+    }
+
+    /** The given int64 indices as a 1-D tensor. */
+    static Tensor ids(long... values) {
+        return Tensor.of(values, DType.INT64, Device.CPU, values.length);
     }
 }

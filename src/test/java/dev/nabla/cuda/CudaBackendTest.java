@@ -16,6 +16,7 @@ import dev.nabla.backend.java.FusedUpdates;
 import dev.nabla.backend.java.ReferenceKernels;
 import dev.nabla.backend.registry.Backends;
 import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.Elements;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
 import dev.nabla.memory.Storage;
@@ -94,16 +95,11 @@ class CudaBackendTest {
         }
 
         void set(MemorySegment seg, long i, double v) {
-            if (t == ScalarType.FLOAT32) {
-                seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) v);
-            } else {
-                seg.setAtIndex(ValueLayout.JAVA_DOUBLE, i, v);
-            }
+            Elements.setDouble(t, seg, i, v);
         }
 
         double get(MemorySegment seg, long i) {
-            return t == ScalarType.FLOAT32 ? seg.getAtIndex(ValueLayout.JAVA_FLOAT,
-                    i) : seg.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+            return Elements.getDouble(t, seg, i);
         }
 
         Strided onHost() {
@@ -351,7 +347,7 @@ class CudaBackendTest {
                     }
                     long[] outShape = shape.clone();
                     outShape[dim] = 1;
-                    Buf out = buf(t, outShape, Kind.CONTIGUOUS, r);
+                    Buf out = buf(ScalarType.INT64, outShape, r.nextBoolean() ? Kind.CONTIGUOUS : Kind.STEPPED, r);
                     ReferenceKernels.argReduce(op, t, x.onHost(), dim, out.onHost());
                     cuda.argReduce(op, t, x.onDevice(), dim, out.onDevice());
                     out.assertSame(op + " dim " + dim + " of " + Arrays.toString(shape), 0, 0);
@@ -376,7 +372,7 @@ class CudaBackendTest {
     void gatherAndScatterAdd(ScalarType t) {
         SplittableRandom r = new SplittableRandom(6);
         long[][] shapes = {{6}, {4, 5}, {3, 4, 5}};
-        for (ScalarType it : new ScalarType[] {ScalarType.FLOAT32, ScalarType.FLOAT64}) {
+        for (ScalarType it : new ScalarType[] {ScalarType.INT64, ScalarType.INT32}) {
             for (long[] xs : shapes) {
                 for (int dim = 0; dim < xs.length; dim++) {
                     long[] os = xs.clone();
@@ -405,22 +401,27 @@ class CudaBackendTest {
         SplittableRandom r = new SplittableRandom(7);
         ScalarType t = ScalarType.FLOAT32;
         Buf x = buf(t, new long[] {4, 5}, Kind.CONTIGUOUS, r);
-        Buf idx = indices(t, new long[] {4, 3}, 5, r, false);
+        ScalarType it = ScalarType.INT64;
+        Buf idx = indices(it, new long[] {4, 3}, 5, r, false);
         idx.put(7, 5);
         Buf out = buf(t, new long[] {4, 3}, Kind.CONTIGUOUS, r);
         var e = assertThrows(IndexOutOfBoundsException.class,
-                () -> cuda.gather(t, x.onDevice(), 1, t, idx.onDevice(), out.onDevice()));
-        assertTrue(e.getMessage().contains("gather: index 5.0 is out of range for a dimension of size 5"),
+                () -> cuda.gather(t, x.onDevice(), 1, it, idx.onDevice(), out.onDevice()));
+        assertTrue(e.getMessage().contains("gather: index 5 is out of range for a dimension of size 5"),
                 e.getMessage());
-        idx.put(7, 2.5);
+        idx.put(7, -1);
         var e2 = assertThrows(IndexOutOfBoundsException.class,
-                () -> cuda.scatterAdd(t, x.onDevice(), 1, t, idx.onDevice(), out.onDevice()));
-        assertTrue(e2.getMessage().contains("scatterAdd: index 2.5"), e2.getMessage());
+                () -> cuda.scatterAdd(t, x.onDevice(), 1, it, idx.onDevice(), out.onDevice()));
+        assertTrue(e2.getMessage().contains("scatterAdd: index -1"), e2.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class,
+                () -> cuda.gather(t, x.onDevice(), 1, t, x.onDevice(), out.onDevice()));
+        assertTrue(e3.getMessage().contains("gather: index must be an integer tensor (int64 or int32), got float32"),
+                e3.getMessage());
         // (the failed scatterAdd may have added the valid entries: check with fresh operands)
         idx.put(7, 1);
         Buf fresh = buf(t, new long[] {4, 5}, Kind.CONTIGUOUS, r);
-        ReferenceKernels.gather(t, fresh.onHost(), 1, t, idx.onHost(), out.onHost());
-        cuda.gather(t, fresh.onDevice(), 1, t, idx.onDevice(), out.onDevice());
+        ReferenceKernels.gather(t, fresh.onHost(), 1, it, idx.onHost(), out.onHost());
+        cuda.gather(t, fresh.onDevice(), 1, it, idx.onDevice(), out.onDevice());
         out.assertSame("gather after an error", 0, 0);
     }
 

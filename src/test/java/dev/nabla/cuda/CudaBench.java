@@ -107,11 +107,11 @@ public final class CudaBench {
         model.to(d);
         int batch = 256;
         Tensor x = Tensor.normal(g, 0, 1, t, Device.CPU, batch, 784).to(d);
-        double[] labels = new double[batch];
+        long[] labels = new long[batch];
         for (int i = 0; i < batch; i++) {
             labels[i] = i % 10;
         }
-        Tensor y = Tensor.of(labels, t, Device.CPU, batch).to(d);
+        Tensor y = Tensor.of(labels, batch).to(d);
         Optimizer opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
         double loss = 0;
         int warm = Math.min(3, steps);
@@ -150,11 +150,11 @@ public final class CudaBench {
         model.to(d);
         int batch = 128;
         Tensor x = Tensor.normal(g, 0, 1, t, Device.CPU, batch, 1, 28, 28).to(d);
-        double[] labels = new double[batch];
+        long[] labels = new long[batch];
         for (int i = 0; i < batch; i++) {
             labels[i] = i % 10;
         }
-        Tensor y = Tensor.of(labels, t, Device.CPU, batch).to(d);
+        Tensor y = Tensor.of(labels, batch).to(d);
         Optimizer opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
         double loss = 0;
         int warm = Math.min(2, steps);

@@ -13,7 +13,6 @@ import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.backend.registry.Backends;
 import dev.nabla.backend.cuda.CudaBackend;
-import dev.nabla.internal.Internals;
 import dev.nabla.memory.PoolStats;
 import dev.nabla.nn.Conv2d;
 import dev.nabla.nn.Flatten;
@@ -43,7 +42,7 @@ class CudaTrainingTest {
     static void requireGpu() {
         assumeTrue(Backends.cudaDeviceCount() > 0, "no CUDA device: " + Backends.cudaUnavailableReason());
         gpu = Device.cuda(0);
-        cuda = (CudaBackend) Internals.backend(gpu);
+        cuda = (CudaBackend) Backends.cuda(0); // the device's own backend, not its DTypeDispatch wrapper
     }
 
     private static Module mlp(DType t) {
@@ -55,11 +54,11 @@ class CudaTrainingTest {
     private static Tensor[] data(DType t, Device d, long n, long features, int classes, long seed) {
         Generator g = new Generator(seed);
         Tensor x = Tensor.normal(g, 0, 1, t, Device.CPU, n, features);
-        double[] y = new double[(int) n];
+        long[] y = new long[(int) n];
         for (int i = 0; i < n; i++) {
             y[i] = (i * 7 + seed) % classes;
         }
-        return new Tensor[] {x.to(d), Tensor.of(y, t, Device.CPU, n).to(d)};
+        return new Tensor[] {x.to(d), Tensor.of(y, n).to(d)};
     }
 
     /** Runs {@code steps} steps and returns the losses. */
@@ -128,7 +127,7 @@ class CudaTrainingTest {
                 new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4 * 4 * 4, 3, true, g2, t, Device.CPU))
                 .to(gpu);
         Tensor x = Tensor.normal(new Generator(9), 0, 1, t, Device.CPU, 6, 2, 8, 8);
-        Tensor y = Tensor.of(new double[] {0, 1, 2, 2, 1, 0}, t, Device.CPU, 6);
+        Tensor y = Tensor.of(new long[] {0, 1, 2, 2, 1, 0});
         Tensor lossCpu = F.crossEntropy(cpuModel.forward(x), y);
         lossCpu.backward();
         Tensor lossGpu = F.crossEntropy(gpuModel.forward(x.to(gpu)), y.to(gpu));

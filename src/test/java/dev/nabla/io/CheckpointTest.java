@@ -49,7 +49,7 @@ class CheckpointTest {
     void data() {
         Generator g = new Generator(123);
         x = Scope.detached(() -> Tensor.randn(g, 16, 4));
-        float[] labels = new float[16];
+        long[] labels = new long[16];
         for (int i = 0; i < 16; i++) {
             labels[i] = i % 3;
         }

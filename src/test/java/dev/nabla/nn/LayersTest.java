@@ -287,7 +287,7 @@ class LayersTest {
             assertArrayEquals(x.toDoubleArray(), new Flatten().forward(x).toDoubleArray());
             assertSame(x, new Identity().forward(x));
             try (var emb = new Embedding(10, 3, new Generator(2), F64, Device.CPU)) {
-                Tensor ids = Tensor.of(new double[] {4, 0, 4, 9}, F64, Device.CPU, 2, 2);
+                Tensor ids = Tensor.of(new long[] {4, 0, 4, 9}, 2, 2);
                 Tensor y = emb.forward(ids);
                 assertArrayEquals(new long[] {2, 2, 3}, y.shape());
                 double[] w = emb.namedParameters().get("weight").toDoubleArray();

@@ -54,7 +54,7 @@ class LossModulesTest {
     void classificationLossesMatchTheFunctions() {
         try (Scope s = Scope.open()) {
             Tensor logits = randn(3, 5, 4);
-            Tensor labels = Tensor.of(new double[] {0, 3, 1, 1, 2}, F64, Device.CPU);
+            Tensor labels = Tensor.of(new long[] {0, 3, 1, 1, 2});
             Tensor w = Tensor.of(new double[] {0.5, 1, 2, 1.5}, F64, Device.CPU);
             for (Reduction r : Reduction.values()) {
                 same(F.crossEntropy(logits, labels, w, r, 0.1), new CrossEntropyLoss(w, r, 0.1).forward(logits, labels));
@@ -88,7 +88,7 @@ class LossModulesTest {
         } // the caller's tensor is released; the loss kept a copy
         try (Scope s = Scope.open()) {
             Tensor logits = Tensor.normal(new Generator(1), 0, 1, DType.FLOAT32, Device.CPU, 2, 3);
-            Tensor labels = Tensor.of(new float[] {2, 0});
+            Tensor labels = Tensor.of(new long[] {2, 0});
             Tensor got = loss.forward(logits, labels);
             assertEquals(DType.FLOAT32, got.dtype());
             assertEquals(F.crossEntropy(logits, labels, w.to(DType.FLOAT32), Reduction.SUM, 0).item(), got.item(), 0);

@@ -119,7 +119,7 @@ class ModuleCompositionTest {
     void gradientsReachEveryParameter() {
         try (Net net = new Net(6); Scope s = Scope.open()) {
             Tensor x = Tensor.normal(new Generator(7), 0, 1, F64, Device.CPU, 3, 1, 4, 4);
-            Tensor labels = Tensor.of(new double[] {0, 2, 1}, F64, Device.CPU);
+            Tensor labels = Tensor.of(new long[] {0, 2, 1});
             new CrossEntropyLoss().forward(net.forward(x), labels).backward();
             for (var e : net.namedParameters().entrySet()) {
                 assertTrue(e.getValue().grad() != null, e.getKey());

@@ -53,11 +53,11 @@ final class Mlp extends Module {
     Tensor loss() {
         Tensor x = tensor(OptimFixtures.Data.of(FX.get("x")), device);
         int[] y = OptimFixtures.ints(FX.get("y"));
-        double[] yd = new double[y.length];
+        long[] labels = new long[y.length];
         for (int k = 0; k < y.length; k++) {
-            yd[k] = y[k];
+            labels[k] = y[k];
         }
-        Tensor target = Tensor.of(yd, DType.FLOAT32, device, y.length);
+        Tensor target = Tensor.of(labels, DType.INT64, device, y.length);
         return F.crossEntropy(forward(x), target);
     }
 

@@ -37,7 +37,7 @@ import java.util.Locale;
  *       {@code [1, 28, 28]}.
  * </ul>
  *
- * <p>Inputs are {@code U[0, 1)}, class labels uniform in {@code 0..9} (float class indices, as Nabla's
+ * <p>Inputs are {@code U[0, 1)}, class labels uniform in {@code 0..9} (int64 class indices, as PyTorch's
  * cross-entropy takes them), regression targets {@code U[0, 1)}. Parameters use the layers' default initialisation.
  */
 public final class Workloads {
@@ -138,11 +138,11 @@ public final class Workloads {
 
     /** {@code n} class indices uniform in {@code 0..9}. */
     private static Tensor labels(Generator g, Device device, int n) {
-        double[] classes = new double[n];
+        long[] classes = new long[n];
         for (int i = 0; i < n; i++) {
             classes[i] = g.nextInt(10);
         }
-        return Tensor.of(classes, DType.FLOAT32, device, n);
+        return Tensor.of(classes, DType.INT64, device, n);
     }
 
     /**

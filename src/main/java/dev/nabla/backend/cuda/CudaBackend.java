@@ -219,21 +219,29 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
-        reductions.argReduce(op, dtype, x, dim, out);
+        requireFloat("argReduce", dtype);
+        try (IntegerStaging staging = new IntegerStaging(this)) {
+            Strided positions = staging.scratch(dtype, out); // the kernel writes positions in the input's dtype
+            reductions.argReduce(op, dtype, x, dim, positions);
+            staging.storeLongs(dtype, positions, out);
+        }
     }
 
     @Override
     public void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out) {
         requireFloat("gather", dtype);
-        requireFloat("gather", indexType);
-        indexing.gather(dtype, x, dim, indexType, index, out);
+        try (IntegerStaging staging = new IntegerStaging(this)) {
+            indexing.gather(dtype, x, dim, ScalarType.FLOAT64, staging.indexAsDouble(indexType, index, "gather"), out);
+        }
     }
 
     @Override
     public void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
         requireFloat("scatterAdd", dtype);
-        requireFloat("scatterAdd", indexType);
-        indexing.scatterAdd(dtype, out, dim, indexType, index, src);
+        try (IntegerStaging staging = new IntegerStaging(this)) {
+            indexing.scatterAdd(dtype, out, dim, ScalarType.FLOAT64,
+                    staging.indexAsDouble(indexType, index, "scatterAdd"), src);
+        }
     }
 
     @Override

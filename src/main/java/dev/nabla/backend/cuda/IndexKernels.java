@@ -71,8 +71,8 @@ final class IndexKernels {
             double bad = errorHost.get(JAVA_DOUBLE, 8);
             device.check(cuda_h.cuMemsetD32Async(errorFlag, 0, 4, stream), "cuMemsetD32Async");
             device.syncStream();
-            throw new IndexOutOfBoundsException(op + ": index " + bad + " is out of range for a dimension of size "
-                    + size);
+            throw new IndexOutOfBoundsException(op + ": index " + (long) bad + " is out of range for a dimension of "
+                    + "size " + size);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.nabla.backend.java.vector.VectorKernels;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -162,7 +163,7 @@ final class Reductions {
             long best = len == 0 ? 0 : t == ScalarType.FLOAT32
                     ? ScalarReduce.argFloat(x.data(), it.off[0], step, len, max)
                     : ScalarReduce.argDouble(x.data(), it.off[0], step, len, max);
-            ReferenceKernels.set(t, out.data(), it.off[1], best);
+            out.data().setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, it.off[1], best);
             it.advance(1);
         }
     }

@@ -171,7 +171,7 @@ public final class ReferenceKernels {
                     bestV = v;
                 }
             }
-            set(t, out.data(), oo[i], best);
+            Elements.setLong(ScalarType.INT64, out.data(), oo[i], best);
         }
     }
 
@@ -194,12 +194,15 @@ public final class ReferenceKernels {
         }
     }
 
-    /** The index value at {@code at}, checked to be an integer in [0, size). */
-    private static long indexAt(ScalarType indexType, MemorySegment seg, long at, long size, String op) {
-        double v = get(indexType, seg, at);
-        long i = (long) v;
-        if (i != v || i < 0 || i >= size) {
-            throw new IndexOutOfBoundsException(op + ": index " + v + " is out of range for a dimension of size "
+    /** The index value at {@code at} of the integral {@code indexType}, checked to lie in [0, size). */
+    static long indexAt(ScalarType indexType, MemorySegment seg, long at, long size, String op) {
+        if (!indexType.isIntegral()) {
+            throw new IllegalArgumentException(op + ": index must be an integer tensor (int64 or int32), got "
+                    + indexType);
+        }
+        long i = Elements.getLong(indexType, seg, at);
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(op + ": index " + i + " is out of range for a dimension of size "
                     + size);
         }
         return i;

@@ -539,11 +539,11 @@ class JavaKernelsTest {
                     randomize(r, t, x, iter % 3 == 0);
                     long[] outShape = shape.clone();
                     outShape[dim] = 1;
-                    Operand out = layout(r, t, outShape, false, false);
-                    Operand want = copyOf(t, out);
+                    Operand out = layout(r, ScalarType.INT64, outShape, false, false);
+                    Operand want = copyOf(ScalarType.INT64, out);
                     ReferenceKernels.argReduce(op, t, x.view, dim, want.view);
                     JavaKernels.argReduce(op, t, x.view, dim, out.view);
-                    assertBuffers(op + " dim " + dim, t, want, out, Tol.EXACT, null);
+                    assertBuffers(op + " dim " + dim, ScalarType.INT64, want, out, Tol.EXACT, null);
                 }
             }
         }

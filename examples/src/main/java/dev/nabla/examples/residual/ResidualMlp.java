@@ -158,7 +158,7 @@ public final class ResidualMlp {
      */
     static TensorDataset makeSpirals(Generator gen, int n, double noise, Device device) {
         double[] xs = new double[2 * n];
-        double[] ys = new double[n];
+        long[] ys = new long[n];
         for (int i = 0; i < n; i++) {
             int cls = i % 2;
             double t = Math.sqrt(gen.nextDouble());         // denser towards the outside, like the classic set
@@ -169,7 +169,7 @@ public final class ResidualMlp {
             ys[i] = cls;
         }
         Tensor x = Tensor.of(xs, DType.FLOAT32, device, n, 2);
-        Tensor y = Tensor.of(ys, DType.FLOAT32, device, n);
+        Tensor y = Tensor.of(ys, DType.INT64, device, n);
         return new TensorDataset(x, y);
     }
 
