@@ -99,7 +99,9 @@ class ErrorMessagesTest extends ScopedTest {
         assertMessage(IllegalArgumentException.class,
                 () -> Tensor.normal(new Generator(0), 0, -1, DType.FLOAT32, Device.CPU, 3), "normal", "std", "-1.0");
         assertMessage(IllegalArgumentException.class,
-                () -> Tensor.arange(0, 10, 0, DType.FLOAT32, Device.CPU), "arange", "step", "0.0");
+                () -> Tensor.arange(0.0, 10.0, 0.0, DType.FLOAT32, Device.CPU), "arange", "step", "0.0");
+        assertMessage(IllegalArgumentException.class,
+                () -> Tensor.arange(0, 10, 0, DType.INT64, Device.CPU), "arange", "step 0");
         assertMessage(IllegalArgumentException.class, () -> Tensor.of(new float[] {1, 2, 3}, 2, 2), "of", "3 values",
                 "[2, 2]");
         assertMessage(IllegalArgumentException.class, () -> Tensor.of(new double[] {1, 2}, 3), "of", "2 values",
