@@ -1,5 +1,6 @@
 package dev.nabla;
 
+import dev.nabla.backend.UnaryOp;
 import dev.nabla.base.ConvGeometry;
 import java.util.Arrays;
 
@@ -363,8 +364,7 @@ public final class F {
         if (p == 1) {
             return x.mul(0.0);
         }
-        Tensor keep = Tensor.uniform(generator, 0, 1, x.dtype(), x.device(), x.shape()).lt(1 - p)
-                .to(x.dtype());
+        Tensor keep = Tensor.uniform(generator, 0, 1, x.dtype(), x.device(), x.shape()).mask(UnaryOp.LT_SCALAR, 1 - p);
         return x.mul(keep.mul(1.0 / (1 - p)));
     }
 
@@ -443,7 +443,7 @@ public final class F {
         if (beta == 0) {
             return reduce(ad, reduction);
         }
-        Tensor small = ad.detach().lt(beta).to(ad.dtype());
+        Tensor small = ad.detach().mask(UnaryOp.LT_SCALAR, beta);
         Tensor quad = d.square().mul(0.5 / beta);
         Tensor lin = ad.sub(0.5 * beta);
         return reduce(quad.mul(small).add(lin.mul(small.rsub(1.0))), reduction);
@@ -459,7 +459,7 @@ public final class F {
         }
         Tensor d = input.sub(target);
         Tensor ad = d.abs();
-        Tensor small = ad.detach().gt(delta).to(ad.dtype()).rsub(1.0);
+        Tensor small = ad.detach().mask(UnaryOp.GT_SCALAR, delta).rsub(1.0);
         Tensor quad = d.square().mul(0.5);
         Tensor lin = ad.sub(0.5 * delta).mul(delta);
         return reduce(quad.mul(small).add(lin.mul(small.rsub(1.0))), reduction);

@@ -150,7 +150,7 @@ final class Pointwise {
             Tensor gb = null;
             if (needsInputGrad(1)) {
                 // d/db a^b = a^b log a; where a == 0 the limit is 0, so log is taken of 1 there.
-                Tensor safeLog = av.add(av.eq(0.0).to(av.dtype())).log();
+                Tensor safeLog = av.add(av.mask(UnaryOp.EQ_SCALAR, 0.0)).log();
                 gb = sumTo(g.mul(out.get()).mul(safeLog), bv.rawShape());
             }
             return new Tensor[] {ga, gb};
@@ -184,9 +184,9 @@ final class Pointwise {
         protected Tensor[] backward(Tensor g) {
             Tensor av = a.get();
             Tensor bv = b.get();
-            Tensor half = av.eq(bv).to(av.dtype()).mul(0.5);
-            Tensor winsA = (max ? av.gt(bv) : av.lt(bv)).to(av.dtype()).add(half);
-            Tensor winsB = (max ? bv.gt(av) : bv.lt(av)).to(av.dtype()).add(half);
+            Tensor half = av.mask(BinaryOp.EQ, bv).mul(0.5);
+            Tensor winsA = av.mask(max ? BinaryOp.GT : BinaryOp.LT, bv).add(half);
+            Tensor winsB = bv.mask(max ? BinaryOp.GT : BinaryOp.LT, av).add(half);
             return new Tensor[] {needsInputGrad(0) ? sumTo(g.mul(winsA), av.rawShape()) : null,
                     needsInputGrad(1) ? sumTo(g.mul(winsB), bv.rawShape()) : null};
         }

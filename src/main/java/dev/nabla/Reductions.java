@@ -1,5 +1,6 @@
 package dev.nabla;
 
+import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 
 /** Differentiable reductions: sum, mean, max and min over dimensions. */
@@ -119,7 +120,7 @@ final class Reductions {
         @Override
         protected Tensor[] backward(Tensor g) {
             Tensor xv = x.get();
-            Tensor hits = xv.eq(out.get()).to(xv.dtype());
+            Tensor hits = xv.mask(BinaryOp.EQ, out.get());
             Tensor count = hits.sum(reducedOf(kept, xv.rawShape()), true);
             return new Tensor[] {hits.div(count).mul(g.reshape(kept))};
         }

@@ -585,6 +585,20 @@ public final class Tensor implements AutoCloseable {
         return IntegerPointwise.toBool(Kernels.binary(op, kind, p[0], p[1]));
     }
 
+    /**
+     * 1 where {@code this kind value} holds, else 0, in this floating tensor's own dtype: the masks gradients and
+     * losses multiply by, without a round trip through bool. Not API.
+     */
+    Tensor mask(UnaryOp kind, double value) {
+        return Kernels.unary("mask", kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0);
+    }
+
+    /** 1 where {@code this kind other} holds (broadcasting, promoted), else 0, in the promoted floating dtype. */
+    Tensor mask(BinaryOp kind, Tensor other) {
+        Tensor[] p = Promotion.operands("mask", this, other);
+        return Kernels.binary("mask", kind, p[0], p[1]);
+    }
+
     private Tensor compare(String op, UnaryOp kind, double value) {
         checkAlive(op);
         if (!dtype.isFloatingPoint()) {

@@ -61,11 +61,11 @@ final class UnaryGradients {
             case RECIPROCAL -> output((g, y, a, b) -> g.mul(y.square()).neg());
             case POW_SCALAR -> input((g, x, a, b) -> a == 0 ? g.mul(0.0) : g.mul(x.pow(a - 1)).mul(a));
             // passes where min <= x <= max, like PyTorch
-            case CLAMP -> input((g, x, a, b) -> g.mul(is(x.lt(a), x).add(is(x.gt(b), x)).rsub(1.0)));
-            case RELU -> output((g, y, a, b) -> g.mul(is(y.gt(0.0), y)));
-            case LEAKY_RELU -> input((g, x, a, b) -> g.mul(is(x.gt(0.0), x).mul(1.0 - a).add(a)));
+            case CLAMP -> input((g, x, a, b) -> g.mul(x.mask(UnaryOp.LT_SCALAR, a).add(x.mask(UnaryOp.GT_SCALAR, b)).rsub(1.0)));
+            case RELU -> output((g, y, a, b) -> g.mul(y.mask(UnaryOp.GT_SCALAR, 0.0)));
+            case LEAKY_RELU -> input((g, x, a, b) -> g.mul(x.mask(UnaryOp.GT_SCALAR, 0.0).mul(1.0 - a).add(a)));
             case ELU -> input((g, x, a, b) -> {
-                Tensor pos = is(x.gt(0.0), x);
+                Tensor pos = x.mask(UnaryOp.GT_SCALAR, 0.0);
                 return g.mul(pos.add(pos.rsub(1.0).mul(x.exp().mul(a)))); // x > 0: 1; else alpha * e^x
             });
             case SIGMOID -> output((g, y, a, b) -> g.mul(y.mul(y.rsub(1.0))));
@@ -86,18 +86,14 @@ final class UnaryGradients {
             case ERF -> input((g, x, a, b) -> g.mul(x.square().neg().exp().mul(2.0 / Math.sqrt(Math.PI))));
             // 0 below -3, x/3 + 1/2 on [-3, 3], 1 above: PyTorch's hardswish_backward
             case HARDSWISH -> input((g, x, a, b) -> {
-                Tensor above = is(x.gt(3.0), x);
-                Tensor middle = is(x.lt(-3.0), x).add(above).rsub(1.0);
+                Tensor above = x.mask(UnaryOp.GT_SCALAR, 3.0);
+                Tensor middle = x.mask(UnaryOp.LT_SCALAR, -3.0).add(above).rsub(1.0);
                 return g.mul(middle.mul(x.div(3.0).add(0.5)).add(above));
             });
         };
     }
 
     /** A bool mask as 0/1 in {@code like}'s dtype, for the arithmetic of a gradient. */
-    private static Tensor is(Tensor mask, Tensor like) {
-        return mask.to(like.dtype());
-    }
-
     private static Rule nothing(Gradient gradient) {
         return new Rule(Saves.NOTHING, gradient);
     }
