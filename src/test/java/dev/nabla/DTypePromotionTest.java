@@ -161,6 +161,21 @@ class DTypePromotionTest {
         }
     }
 
+    @Test
+    void fastMaskAndLabelConversionsAgreeWithTheElementwiseRule() {
+        float[] v = {0f, -0f, 1f, -2.5f, Float.NaN, Float.POSITIVE_INFINITY, 1e-45f, 3f};
+        long[] labels = {0, 1, -7, (1L << 24) + 1, Long.MAX_VALUE, Long.MIN_VALUE, 255, 9};
+        try (Scope scope = Scope.open()) {
+            boolean[] mask = Tensor.of(v).to(DType.BOOL).toBooleanArray();
+            assertArrayEquals(new boolean[] {false, false, true, true, true, true, true, true}, mask);
+            assertArrayEquals(new float[] {0, 0, 1, 1, 1, 1, 1, 1}, Tensor.of(v).to(DType.BOOL).toFloatArray());
+            float[] asFloat = Tensor.of(labels).to(DType.FLOAT32).toFloatArray();
+            for (int i = 0; i < labels.length; i++) {
+                assertEquals((float) labels[i], asFloat[i], 0f, "int64 " + labels[i]);
+            }
+        }
+    }
+
     private static double number(JsonNode n) {
         if (n.isTextual()) {
             return switch (n.asText()) {

@@ -20,7 +20,7 @@ final class GenericRuns {
             MemorySegment.copy(s, so * es, d, dOff * es, n * es);
             return;
         }
-        if (ss == 1 && ds == 1 && HalfConversions.contiguous(st, s, so, dt, d, dOff, n)) {
+        if (ss == 1 && ds == 1 && FastConversions.contiguous(st, s, so, dt, d, dOff, n)) {
             return;
         }
         for (long i = 0; i < n; i++) {

@@ -5,15 +5,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The conversions mixed precision runs on every step, float32 to and from bfloat16 and float16, as tight contiguous
- * loops (one dtype pair per loop, no per-element switch, branch-free rounding) that the JIT compiles to vector code:
- * about 30x faster than the generic element-at-a-time path. Same results as {@link dev.nabla.base.Elements}.
+ * The conversions that run on every training step, as tight contiguous loops (one dtype pair per loop, no
+ * per-element switch, branch-free rounding) that the JIT compiles to vector code, 7-30x faster than the generic
+ * element-at-a-time path: float32 to and from bfloat16 and float16 (mixed precision), bool masks to and from
+ * float32, int64 labels to float32. Same results as {@link dev.nabla.base.Elements}.
  */
-final class HalfConversions {
+final class FastConversions {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
-    private HalfConversions() {
+    private FastConversions() {
     }
 
     /**
@@ -31,6 +32,18 @@ final class HalfConversions {
             floatToFloat16(s, so, d, dOff, n);
         } else if (st == ScalarType.FLOAT16 && dt == ScalarType.FLOAT32) {
             float16ToFloat(s, so, d, dOff, n);
+        } else if (st == ScalarType.BOOL && dt == ScalarType.FLOAT32) {
+            for (long i = 0; i < n; i++) {
+                d.setAtIndex(F32, dOff + i, s.get(ValueLayout.JAVA_BYTE, so + i) != 0 ? 1f : 0f);
+            }
+        } else if (st == ScalarType.FLOAT32 && dt == ScalarType.BOOL) {
+            for (long i = 0; i < n; i++) {
+                d.set(ValueLayout.JAVA_BYTE, dOff + i, (byte) (s.getAtIndex(F32, so + i) != 0 ? 1 : 0));
+            }
+        } else if (st == ScalarType.INT64 && dt == ScalarType.FLOAT32) {
+            for (long i = 0; i < n; i++) {
+                d.setAtIndex(F32, dOff + i, (float) s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, so + i));
+            }
         } else {
             return false;
         }
