@@ -51,7 +51,9 @@ final class FastConversions {
     }
 
     private static void floatToBfloat16(MemorySegment s, long so, MemorySegment d, long dOff, long n) {
-        for (long i = 0; i < n; i++) {
+        long i = VectorSupport.available() ? dev.nabla.backend.java.vector.VectorHalf.floatToBfloat16(s, so, d, dOff, n)
+                : 0;
+        for (; i < n; i++) {
             int bits = Float.floatToRawIntBits(s.getAtIndex(F32, so + i));
             int rounded = (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16; // to nearest, ties to even
             boolean nan = (bits & 0x7FFFFFFF) > 0x7F800000;
