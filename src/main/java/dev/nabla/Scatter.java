@@ -173,6 +173,16 @@ final class Scatter {
 
     /** {@code self} with the slices at {@code index} along dim set to {@code value} (torch.index_fill). */
     static Tensor indexFill(Tensor self, int dim, Tensor index, double value) {
+        return self.maskedFill(slicesAt(self, dim, index), value);
+    }
+
+    /** {@link #indexFill(Tensor, int, Tensor, double)}, exact for integer dtypes. */
+    static Tensor indexFill(Tensor self, int dim, Tensor index, long value) {
+        return self.maskedFill(slicesAt(self, dim, index), value);
+    }
+
+    /** A bool mask, broadcastable to self, true on the slices along dim that the 1-D {@code index} names. */
+    private static Tensor slicesAt(Tensor self, int dim, Tensor index) {
         Indexing.checkIndex("indexFill", self, index);
         int d = Shapes.dim("indexFill", dim, Math.max(1, self.dim())); // a 0-dim self takes dim 0 or -1
         long size = self.dim() == 0 ? 1 : self.size(d);
@@ -192,7 +202,7 @@ final class Scatter {
         if (self.dim() > 0) {
             view[d] = size;
         }
-        return self.maskedFill(Tensor.of(hit, DType.BOOL, self.device(), hit.length).reshape(view), value);
+        return Tensor.of(hit, DType.BOOL, self.device(), hit.length).reshape(view);
     }
 
     /** The elements of {@code self} where {@code mask} (broadcast with it) is true, 1-D (torch.masked_select). */

@@ -1655,6 +1655,11 @@ public final class Tensor implements AutoCloseable {
         return Scatter.indexFill(this, dim, index, value);
     }
 
+    /** {@link #indexFill(int, Tensor, double)}, exact for integer dtypes. */
+    public Tensor indexFill(int dim, Tensor index, long value) {
+        return Scatter.indexFill(this, dim, index, value);
+    }
+
     /** The elements where the bool {@code mask} (broadcast with this) is true, 1-D (torch.masked_select). */
     public Tensor maskedSelect(Tensor mask) {
         return Scatter.maskedSelect(this, mask);

@@ -233,6 +233,10 @@ class CumulativeScatterUniqueTest {
             assertArrayEquals(expected.toLongArray(), x.toLongArray());
             x.scatter_(1, index, 9.0);
             assertArrayEquals(new long[] {1, 2, 9, 9, 5, 6}, x.toLongArray());
+            long big = (1L << 62) + 1; // not a double: the long overloads keep it exact
+            assertArrayEquals(new long[] {1, 2, big, big, 5, 6}, x.scatter(1, index, big).toLongArray());
+            assertArrayEquals(new long[] {big, 2, 9, big, 5, 6},
+                    x.indexFill(1, Tensor.of(new long[] {0}), big).toLongArray());
             Tensor leaf = Tensor.zeros(2, 3).requiresGrad_(true);
             assertThrows(IllegalStateException.class, () -> leaf.scatter_(1, index, 1.0));
         }
