@@ -9,6 +9,10 @@ Writes index.json into the directory given as the first argument, with three lis
                 "outShape", "out" ("nan" allowed), "gout" (upstream gradient), "grad" (input gradient)}
   "newOps":    sort, topk, one_hot, nonzero, bincount and integer arange: the op's arguments, "outShape", "values"
                (float results) and/or "indices" (int64 results)
+  "restOps":   cumsum, cumprod, prod, unique, scatter, index_add, index_fill, masked_select: {"name", "op",
+               "inputs" (name -> tensor), "args", "out" (tensor, or for unique {"values", "inverse", "counts"}),
+               and for differentiable cases "gout" and "grads" (input name -> values)}; a tensor is
+               {"dtype", "shape", "values"} with exact integers for integer and bool dtypes
 Values are float64. Run by `make fixtures` with Debian's python3-torch (/usr/bin/python3).
 """
 import json
@@ -164,12 +168,113 @@ def new_ops(g):
     return cases
 
 
+def tensor(t):
+    t = t.detach()
+    values = flat(t) if t.dtype.is_floating_point else longs(t.long())
+    return {"dtype": str(t.dtype)[6:], "shape": list(t.shape), "values": values}
+
+
+def rest_case(g, name, op, fn, inputs, args, differentiable):
+    """Runs fn(**inputs) and records it; float64 inputs named in differentiable get PyTorch's gradients."""
+    leaves = {k: (v.clone().requires_grad_(True) if k in differentiable else v) for k, v in inputs.items()}
+    out = fn(**leaves)
+    case = {"name": name, "op": op, "inputs": {k: tensor(v) for k, v in inputs.items()}, "args": args}
+    if isinstance(out, tuple):
+        case["out"] = {"values": tensor(out[0]), "inverse": tensor(out[1]), "counts": tensor(out[2])}
+        return case
+    case["out"] = tensor(out)
+    if differentiable:
+        gout = torch.randn(tuple(out.shape), generator=g, dtype=torch.float64)
+        grads = torch.autograd.grad(out, [leaves[k] for k in differentiable], gout)
+        case["gout"] = flat(gout)
+        case["grads"] = {k: flat(gr) for k, gr in zip(differentiable, grads)}
+    return case
+
+
+def rest_ops(g):
+    cases = []
+    x = torch.randn(3, 4, generator=g, dtype=torch.float64)
+    z = x.clone()
+    z[0, 1] = 0.0  # one zero in a row and in a column
+    z[2, 0] = 0.0
+    z[2, 3] = 0.0  # two zeros in one row
+    for dim in (0, 1, -1):
+        cases.append(rest_case(g, f"cumsum_f64_dim{dim}", "cumsum", lambda x, dim=dim: torch.cumsum(x, dim),
+                               {"x": x}, {"dim": dim}, ["x"]))
+        for src, tag in ((x, "f64"), (z, "zeros")):
+            cases.append(rest_case(g, f"cumprod_{tag}_dim{dim}", "cumprod", lambda x, dim=dim: torch.cumprod(x, dim),
+                                   {"x": src}, {"dim": dim}, ["x"]))
+            cases.append(rest_case(g, f"prod_{tag}_dim{dim}", "prod", lambda x, dim=dim: torch.prod(x, dim),
+                                   {"x": src}, {"dim": dim, "keepdim": False}, ["x"]))
+    for src, tag in ((x, "f64"), (z, "zeros")):
+        cases.append(rest_case(g, f"prod_{tag}_keepdim", "prod", lambda x: torch.prod(x, 1, keepdim=True),
+                               {"x": src}, {"dim": 1, "keepdim": True}, ["x"]))
+        cases.append(rest_case(g, f"prod_{tag}_all", "prod", lambda x: torch.prod(x), {"x": src}, {}, ["x"]))
+    one_zero = torch.tensor([1.5, -2.0, 0.0, 3.0], dtype=torch.float64)
+    cases.append(rest_case(g, "prod_one_zero_all", "prod", lambda x: torch.prod(x), {"x": one_zero}, {}, ["x"]))
+    ints = torch.randint(-4, 5, (2, 5), generator=g, dtype=torch.int32)
+    big = torch.tensor([1 << 21, 1 << 21, 1 << 21, 3], dtype=torch.int64)  # wraps past 2^63 like PyTorch
+    bools = torch.tensor([[True, False, True], [True, True, False]])
+    for tag, src in (("int32", ints), ("int64_wrap", big), ("bool", bools)):
+        cases.append(rest_case(g, f"cumsum_{tag}", "cumsum", lambda x: torch.cumsum(x, -1), {"x": src},
+                               {"dim": -1}, []))
+        cases.append(rest_case(g, f"cumprod_{tag}", "cumprod", lambda x: torch.cumprod(x, -1), {"x": src},
+                               {"dim": -1}, []))
+        cases.append(rest_case(g, f"prod_{tag}", "prod", lambda x: torch.prod(x, -1), {"x": src},
+                               {"dim": -1, "keepdim": False}, []))
+        cases.append(rest_case(g, f"prod_{tag}_all", "prod", lambda x: torch.prod(x), {"x": src}, {}, []))
+    cases.append(rest_case(g, "cumsum_int32_as_float32", "cumsum", lambda x: torch.cumsum(x, 1, dtype=torch.float32),
+                           {"x": ints}, {"dim": 1, "dtype": "float32"}, []))
+    cases.append(rest_case(g, "cumsum_f64_as_int32", "cumsum", lambda x: torch.cumsum(x, 1, dtype=torch.int32),
+                           {"x": x * 3}, {"dim": 1, "dtype": "int32"}, []))
+    for tag, src in (("int64", torch.tensor([[3, 1, 3], [0, 5, 1]])), ("int8", torch.tensor([-2, 7, -2, 0],
+                     dtype=torch.int8)), ("bool", bools), ("f64", torch.tensor([2.5, -1.0, 2.5, 0.0, -0.0, 7.0],
+                     dtype=torch.float64)), ("f32", torch.tensor([[1.25, 1.25], [-3.0, 4.0]]))):
+        cases.append(rest_case(g, f"unique_{tag}", "unique",
+                               lambda x: torch.unique(x, sorted=True, return_inverse=True, return_counts=True),
+                               {"x": src}, {}, []))
+    base = torch.randn(3, 5, generator=g, dtype=torch.float64)
+    src = torch.randn(2, 5, generator=g, dtype=torch.float64)
+    for it in (torch.int64, torch.int32):
+        idx = torch.tensor([[0, 1, 2, 0, 2], [2, 0, 0, 1, 1]], dtype=it)
+        tag = str(it)[6:]
+        cases.append(rest_case(g, f"scatter_dim0_{tag}", "scatter",
+                               lambda x, index, src: x.scatter(0, index.long(), src),  # 1.13 wants int64 here
+                               {"x": base, "index": idx, "src": src}, {"dim": 0}, ["x", "src"]))
+    # an index smaller than src in both dimensions; torch 1.13's src gradient fails on it (shape [3, 2] for [5, 2])
+    small = torch.tensor([[4, 0], [1, 3], [2, 3]])  # no repeated target: PyTorch's src gradient assumes none
+    cases.append(rest_case(g, "scatter_dim1_small_index", "scatter",
+                           lambda x, index, src: x.scatter(1, index, src),
+                           {"x": base, "index": small, "src": src.t().contiguous()}, {"dim": 1}, ["x"]))
+    cases.append(rest_case(g, "scatter_value", "scatter_value", lambda x, index: x.scatter(1, index, -7.5),
+                           {"x": base, "index": small}, {"dim": 1, "value": -7.5}, ["x"]))
+    ibase = torch.arange(12, dtype=torch.int64).view(3, 4)
+    cases.append(rest_case(g, "scatter_int64", "scatter", lambda x, index, src: x.scatter(1, index, src),
+                           {"x": ibase, "index": torch.tensor([[3, 0], [1, 2], [0, 0]]),
+                            "src": torch.tensor([[-1, -2], [-3, -4], [-5, -6]]) * (1 << 60) + 1}, {"dim": 1}, []))
+    index = torch.tensor([2, 0, 2])
+    source = torch.randn(3, 5, generator=g, dtype=torch.float64)
+    cases.append(rest_case(g, "index_add_dim0", "index_add", lambda x, index, source: x.index_add(0, index, source),
+                           {"x": base, "index": index, "source": source}, {"dim": 0}, ["x", "source"]))
+    cases.append(rest_case(g, "index_add_dim1", "index_add",
+                           lambda x, index, source: x.index_add(1, index, source),
+                           {"x": base, "index": index.int(), "source": source[:, :3].contiguous()}, {"dim": 1},
+                           ["x", "source"]))
+    cases.append(rest_case(g, "index_fill_dim1", "index_fill", lambda x, index: x.index_fill(1, index, 0.5),
+                           {"x": base, "index": torch.tensor([4, -5, 1])}, {"dim": 1, "value": 0.5}, ["x"]))
+    mask = torch.tensor([True, False, False, True, True])
+    cases.append(rest_case(g, "masked_select_broadcast", "masked_select", lambda x, mask: x.masked_select(mask),
+                           {"x": base, "mask": mask}, {}, ["x"]))
+    return cases
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
     g = torch.Generator().manual_seed(20240611)
     data = {"generator": "scripts/make_index_fixtures.py", "torch": torch.__version__,
-            "argReduce": arg_reduce(g), "index": index_ops(g), "losses": losses(g), "newOps": new_ops(g)}
+            "argReduce": arg_reduce(g), "index": index_ops(g), "losses": losses(g), "newOps": new_ops(g),
+            "restOps": rest_ops(g)}
     with open(os.path.join(out_dir, "index.json"), "w") as f:
         json.dump(data, f, separators=(",", ":"))
         f.write("\n")

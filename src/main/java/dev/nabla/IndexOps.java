@@ -6,7 +6,8 @@ import java.util.Comparator;
 /**
  * Ops that produce int64 indices, computed on the host from a copy of the input (their outputs are data-dependent
  * or small; none is on a training step's hot path): integer arange, randint, randperm, sort/argsort/topk (the
- * values are a differentiable gather at the indices), one_hot, nonzero and bincount, with PyTorch's semantics.
+ * values are a differentiable gather at the indices), one_hot, nonzero, bincount and unique, with PyTorch's
+ * semantics.
  */
 final class IndexOps {
     private IndexOps() {
@@ -164,5 +165,55 @@ final class IndexOps {
         }
         DType t = w == null ? DType.INT64 : weights.dtype() == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
         return Tensor.of(counts, t, x.device(), counts.length);
+    }
+
+    /**
+     * The distinct elements of {@code x} in ascending order (torch.unique without dim). Equal values are grouped with
+     * {@code ==}, so NaN is never equal to anything: every NaN is its own value, sorted after all numbers (as in
+     * PyTorch 2's sort-based CPU unique; the 1.13 build here returns inconsistent inverse and counts for NaN).
+     * {@code sorted = false} also returns ascending values, one of the orders PyTorch allows for it.
+     */
+    static UniqueValues unique(Tensor x, boolean returnInverse, boolean returnCounts) {
+        x.checkAlive("unique");
+        boolean floating = x.dtype().isFloatingPoint();
+        double[] dv = floating ? x.toDoubleArray() : null;
+        long[] lv = floating ? null : x.toLongArray();
+        int n = floating ? dv.length : lv.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        // Double.compare puts NaN last; -0.0 and 0.0 end up adjacent and == groups them
+        Arrays.sort(order, floating ? (a, b) -> Double.compare(dv[a], dv[b]) : (a, b) -> Long.compare(lv[a], lv[b]));
+        long[] inverse = new long[n];
+        long[] counts = new long[n];
+        int[] firstOf = new int[n];
+        int groups = 0;
+        for (int k = 0; k < n; k++) {
+            int i = order[k];
+            boolean same = k > 0 && (floating ? dv[i] == dv[order[k - 1]] : lv[i] == lv[order[k - 1]]);
+            if (!same) {
+                firstOf[groups++] = i;
+            }
+            inverse[i] = groups - 1;
+            counts[groups - 1]++;
+        }
+        Tensor values;
+        if (floating) {
+            double[] u = new double[groups];
+            for (int g = 0; g < groups; g++) {
+                u[g] = dv[firstOf[g]];
+            }
+            values = Tensor.of(u, x.dtype(), x.device(), groups);
+        } else {
+            long[] u = new long[groups];
+            for (int g = 0; g < groups; g++) {
+                u[g] = lv[firstOf[g]];
+            }
+            values = Tensor.of(u, x.dtype(), x.device(), groups);
+        }
+        return new UniqueValues(values,
+                returnInverse ? Tensor.of(inverse, DType.INT64, x.device(), n).reshape(x.shape()) : null,
+                returnCounts ? Tensor.of(Arrays.copyOf(counts, groups), DType.INT64, x.device(), groups) : null);
     }
 }

@@ -10,7 +10,8 @@ final class Indexing {
     private Indexing() {
     }
 
-    private static void checkIndex(String op, Tensor x, Tensor index) {
+    /** Both tensors alive and on one device, and {@code index} int64 or int32; errors name {@code op}. */
+    static void checkIndex(String op, Tensor x, Tensor index) {
         x.checkAlive(op);
         index.checkAlive(op);
         if (x.device() != index.device()) {

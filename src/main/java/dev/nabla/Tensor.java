@@ -1573,6 +1573,112 @@ public final class Tensor implements AutoCloseable {
         return IndexOps.bincount(this, weights, minlength);
     }
 
+    // ------------------------------------------------------------------ cumulative ops, prod, unique, scatter
+
+    /**
+     * Running sum along {@code dim} (torch.cumsum): differentiable for floating dtypes; integer and bool tensors give
+     * int64, accumulated exactly.
+     */
+    public Tensor cumsum(int dim) {
+        return Cumulative.cumsum(this, dim, null);
+    }
+
+    /**
+     * Running sum along {@code dim} of this tensor converted to {@code dtype} first
+     * (torch.cumsum's dtype=; null: as {@link #cumsum(int)}).
+     */
+    public Tensor cumsum(int dim, DType dtype) {
+        return Cumulative.cumsum(this, dim, dtype);
+    }
+
+    /**
+     * Running product along {@code dim} (torch.cumprod): differentiable for floating dtypes, zeros in the input
+     * included; integer and bool tensors give int64, wrapping on overflow like PyTorch.
+     */
+    public Tensor cumprod(int dim) {
+        return Cumulative.cumprod(this, dim, null);
+    }
+
+    /** Running product along {@code dim} of this tensor converted to {@code dtype} first
+     * (torch.cumprod's dtype=; null: as {@link #cumprod(int)}).
+     */
+    public Tensor cumprod(int dim, DType dtype) {
+        return Cumulative.cumprod(this, dim, dtype);
+    }
+
+    /** Product of all elements (0-dimensional): int64 for integer and bool tensors; differentiable for floats. */
+    public Tensor prod() {
+        return Cumulative.prod(dim() == 0 ? this : flatten(), 0, false);
+    }
+
+    /** Product along {@code dim} (torch.prod): int64 for integer and bool tensors; differentiable, zeros included. */
+    public Tensor prod(int dim, boolean keepdim) {
+        return Cumulative.prod(this, dim, keepdim);
+    }
+
+    /**
+     * The distinct elements, ascending (torch.unique without dim; {@code sorted = false} is served by the same
+     * ascending order, one PyTorch allows), with the int64 inverse indices and counts when asked for. Every NaN is
+     * a distinct value, sorted last. Not differentiable.
+     */
+    public UniqueValues unique(boolean sorted, boolean returnInverse, boolean returnCounts) {
+        return IndexOps.unique(this, returnInverse, returnCounts);
+    }
+
+    /**
+     * A copy of this tensor with {@code src[p]} written at every position {@code p} of {@code index}, in dimension
+     * {@code dim} at {@code index[p]} (torch.scatter; a repeated target keeps the last write). Differentiable in this
+     * (zero gradient where written) and in {@code src} (the gradient gathered at the index).
+     */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        return Scatter.scatter(this, dim, index, src);
+    }
+
+    /** A copy of this tensor with {@code value} at the positions {@code index} names (torch.scatter with a value). */
+    public Tensor scatter(int dim, Tensor index, double value) {
+        return Scatter.scatter(this, dim, index, value);
+    }
+
+    /** {@link #scatter(int, Tensor, double)}, exact for integer dtypes. */
+    public Tensor scatter(int dim, Tensor index, long value) {
+        return Scatter.scatter(this, dim, index, value);
+    }
+
+    /** {@link #scatter(int, Tensor, Tensor)} in place; returns this. */
+    public Tensor scatter_(int dim, Tensor index, Tensor src) {
+        checkInPlace("scatter_");
+        return copy_(scatter(dim, index, src));
+    }
+
+    /** {@link #scatter(int, Tensor, double)} in place; returns this. */
+    public Tensor scatter_(int dim, Tensor index, double value) {
+        checkInPlace("scatter_");
+        return copy_(scatter(dim, index, value));
+    }
+
+    /**
+     * A copy of this tensor with the slices of {@code source} added at the positions of the 1-D {@code index} along
+     * {@code dim} (torch.index_add; floating dtypes); differentiable in both.
+     */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+        return Scatter.indexAdd(this, dim, index, source);
+    }
+
+    /** A copy of this tensor with the slices at the 1-D {@code index} along {@code dim} set to {@code value}. */
+    public Tensor indexFill(int dim, Tensor index, double value) {
+        return Scatter.indexFill(this, dim, index, value);
+    }
+
+    /** {@link #indexFill(int, Tensor, double)}, exact for integer dtypes. */
+    public Tensor indexFill(int dim, Tensor index, long value) {
+        return Scatter.indexFill(this, dim, index, value);
+    }
+
+    /** The elements where the bool {@code mask} (broadcast with this) is true, 1-D (torch.masked_select). */
+    public Tensor maskedSelect(Tensor mask) {
+        return Scatter.maskedSelect(this, mask);
+    }
+
     /** Concatenates tensors along {@code dim} (torch.cat). */
     public static Tensor cat(int dim, Tensor... tensors) {
         return Concat.apply(dim, tensors);
