@@ -4,7 +4,7 @@ package dev.nabla;
  * Automatic mixed precision, PyTorch's {@code torch.autocast}: inside an open region on this thread, the ops that
  * gain most from 16-bit math and lose little (matrix products: {@code matmul}, {@code F.linear}, {@code F.conv2d})
  * cast their floating inputs to the region's dtype (bfloat16 or float16), while the ops that need float32's range
- * and precision (softmax, log-softmax, layer norm, the losses) cast 16-bit inputs up to float32. Other ops run in
+ * and precision (softmax, log-softmax, batch and layer norm, the losses) cast 16-bit inputs up to float32. Other ops run in
  * their inputs' dtype, and ops over mixed dtypes promote. Parameters stay float32 (the casts are recorded, so
  * gradients arrive in float32), which is why a model trained under autocast needs no other change.
  *

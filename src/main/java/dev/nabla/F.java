@@ -282,6 +282,9 @@ public final class F {
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
         x.checkAlive("batchNorm");
+        x = Autocast.fp32(x); // statistics in float32 inside an autocast region, as layer norm and the losses
+        weight = Autocast.fp32(weight);
+        bias = Autocast.fp32(bias);
         if (x.dim() < 2) {
             throw new IllegalArgumentException("batchNorm: expects [N, C, ...], got " + x.describe());
         }

@@ -81,6 +81,11 @@ class AutocastTest {
                 assertEquals(DType.FLOAT32, half.softmax(1).dtype(), "softmax runs in float32");
                 assertEquals(DType.FLOAT32, half.logSoftmax(1).dtype());
                 assertEquals(DType.FLOAT32, half.add(a).dtype(), "mixed dtypes promote");
+                Tensor image = Tensor.ones(2, 3, 4, 4).to(DType.FLOAT16);
+                Tensor mean = Tensor.zeros(3);
+                Tensor var = Tensor.ones(3);
+                assertEquals(DType.FLOAT32, F.batchNorm(image, mean, var, Tensor.ones(3), Tensor.zeros(3), true, 0.1,
+                        1e-5).dtype(), "batch norm runs in float32 with its float32 statistics");
                 try (Autocast inner = Autocast.disable()) {
                     assertEquals(DType.FLOAT32, a.matmul(b).dtype());
                     assertTrue(!Autocast.isEnabled());
