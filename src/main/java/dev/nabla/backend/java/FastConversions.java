@@ -62,7 +62,9 @@ final class FastConversions {
     }
 
     private static void bfloat16ToFloat(MemorySegment s, long so, MemorySegment d, long dOff, long n) {
-        for (long i = 0; i < n; i++) {
+        long i = VectorSupport.available() ? dev.nabla.backend.java.vector.VectorHalf.bfloat16ToFloat(s, so, d, dOff, n)
+                : 0;
+        for (; i < n; i++) {
             d.setAtIndex(F32, dOff + i, Float.intBitsToFloat(s.getAtIndex(I16, so + i) << 16));
         }
     }
