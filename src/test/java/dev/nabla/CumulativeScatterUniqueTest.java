@@ -38,24 +38,11 @@ class CumulativeScatterUniqueTest {
     }
 
     private static long[] longs(JsonNode n) {
-        long[] v = new long[n.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = n.get(i).asLong();
-        }
-        return v;
+        return JsonArrays.longs(n);
     }
 
     private static double[] doubles(JsonNode n) {
-        double[] v = new double[n.size()];
-        for (int i = 0; i < v.length; i++) {
-            JsonNode e = n.get(i);
-            v[i] = e.isTextual() ? switch (e.asText()) {
-                case "nan" -> Double.NaN;
-                case "inf" -> Double.POSITIVE_INFINITY;
-                default -> Double.NEGATIVE_INFINITY;
-            } : e.asDouble();
-        }
-        return v;
+        return JsonArrays.doubles(n);
     }
 
     /** A fixture tensor {"dtype", "shape", "values"} on {@code d}. */

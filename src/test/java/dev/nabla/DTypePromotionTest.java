@@ -177,15 +177,7 @@ class DTypePromotionTest {
     }
 
     private static double number(JsonNode n) {
-        if (n.isTextual()) {
-            return switch (n.asText()) {
-                case "nan" -> Double.NaN;
-                case "inf" -> Double.POSITIVE_INFINITY;
-                case "-inf" -> Double.NEGATIVE_INFINITY;
-                default -> throw new IllegalArgumentException(n.asText());
-            };
-        }
-        return n.asDouble();
+        return JsonArrays.number(n);
     }
 
     @Test

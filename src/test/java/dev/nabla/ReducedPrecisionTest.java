@@ -72,10 +72,6 @@ class ReducedPrecisionTest {
     }
 
     static double[] doubles(JsonNode n) {
-        double[] v = new double[n.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = n.get(i).asDouble();
-        }
-        return v;
+        return JsonArrays.doubles(n);
     }
 }

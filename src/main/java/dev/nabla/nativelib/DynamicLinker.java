@@ -8,6 +8,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -92,5 +94,32 @@ final class DynamicLinker {
         Linker linker = Linker.nativeLinker();
         return linker.downcallHandle(linker.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc does not export " + name)), descriptor);
+    }
+
+    /**
+     * Loads the library a user named explicitly (a system property or environment variable, {@code label}), checking
+     * that it exports {@code symbols}; records the outcome in {@code attempts} and warns on {@code log} when the named
+     * file cannot be used (the search then goes on).
+     */
+    static Optional<Path> loadExplicit(String label, String value, List<String> symbols, List<String> attempts,
+                                       System.Logger log) {
+        if (value == null || value.isBlank()) {
+            attempts.add(label + ": not set");
+            return Optional.empty();
+        }
+        Optional<String> problem;
+        Path file = null;
+        try {
+            file = Path.of(value).toAbsolutePath();
+            problem = !Files.exists(file) ? Optional.of("no such file")
+                    : !Files.isRegularFile(file) ? Optional.of("not a regular file")
+                    : loadChecked(file, symbols);
+        } catch (InvalidPathException e) {
+            problem = Optional.of("not a valid path: " + e.getMessage());
+        }
+        attempts.add(label + "=" + value + ": " + problem.orElse("loaded"));
+        problem.ifPresent(why -> log.log(System.Logger.Level.WARNING, "{0} is set to {1}, which cannot be used ({2}); searching on",
+                label, value, why));
+        return problem.isPresent() ? Optional.empty() : Optional.of(file);
     }
 }

@@ -109,24 +109,7 @@ record OpenBlasLocator(String propertyPath, Map<String, String> env, List<Path> 
     }
 
     private Optional<Path> explicit(String label, String value, List<String> attempts) {
-        if (value == null || value.isBlank()) {
-            attempts.add(label + ": not set");
-            return Optional.empty();
-        }
-        Optional<String> problem;
-        Path file = null;
-        try {
-            file = Path.of(value).toAbsolutePath();
-            problem = !Files.exists(file) ? Optional.of("no such file")
-                    : !Files.isRegularFile(file) ? Optional.of("not a regular file")
-                    : DynamicLinker.loadChecked(file, requiredSymbols);
-        } catch (InvalidPathException e) {
-            problem = Optional.of("not a valid path: " + e.getMessage());
-        }
-        attempts.add(label + "=" + value + ": " + problem.orElse("loaded"));
-        problem.ifPresent(why -> LOG.log(Level.WARNING, "{0} is set to {1}, which cannot be used ({2}); searching on",
-                label, value, why));
-        return problem.isPresent() ? Optional.empty() : Optional.of(file);
+        return DynamicLinker.loadExplicit(label, value, requiredSymbols, attempts, LOG);
     }
 
     private Optional<Path> system(List<String> attempts) {
