@@ -198,16 +198,16 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
-        if (op.compareTo(UnaryOp.HARDSWISH) > 0) { // bitwiseNot: its nabla_kernels.cu case is not in the shipped PTX until make ptx
-            throw new UnsupportedOperationException("unary " + op + ": not implemented on CUDA");
+        if (op.integersOnly()) {
+            throw new UnsupportedOperationException("unary " + op + ": integer kernels are not on CUDA yet");
         }
         elementwise.unary(op, dtype, x, out, a, b);
     }
 
     @Override
     public void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
-        if (op.compareTo(BinaryOp.LE) > 0) { // their nabla_kernels.cu cases are not in the shipped PTX until make ptx
-            throw new UnsupportedOperationException("binary " + op + ": not implemented on CUDA");
+        if (op.integersOnly()) {
+            throw new UnsupportedOperationException("binary " + op + ": integer kernels are not on CUDA yet");
         }
         elementwise.binary(op, dtype, x, y, out);
     }
