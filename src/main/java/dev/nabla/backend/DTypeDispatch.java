@@ -144,7 +144,7 @@ public final class DTypeDispatch implements Backend {
             throw new IllegalArgumentException("bitwiseNot: not implemented for dtype " + dtype
                     + " (integer and bool dtypes only)");
         }
-        if (passes(dtype, "unary " + op)) {
+        if (passes(dtype, "unary", op)) {
             inner.unary(op, dtype, x, out, a, b);
             return;
         }
@@ -166,7 +166,7 @@ public final class DTypeDispatch implements Backend {
             throw new IllegalArgumentException("binary " + op + ": not implemented for dtype " + dtype
                     + " (integer and bool dtypes only)");
         }
-        if (passes(dtype, "binary " + op)) {
+        if (passes(dtype, "binary", op)) {
             inner.binary(op, dtype, x, y, out);
             return;
         }
@@ -185,7 +185,7 @@ public final class DTypeDispatch implements Backend {
             inner.reduce(op, dtype, x, out);
             return;
         }
-        if (passes(dtype, "reduce " + op)) {
+        if (passes(dtype, "reduce", op)) {
             inner.reduce(op, dtype, x, out);
             return;
         }
@@ -199,7 +199,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
-        if (passes(dtype, "argReduce " + op)) {
+        if (passes(dtype, "argReduce", op)) {
             inner.argReduce(op, dtype, x, dim, out);
             return;
         }
@@ -224,7 +224,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
-        if (passes(dtype, "scatterAdd")) {
+        if (passes(dtype, "scatterAdd", null)) {
             inner.scatterAdd(dtype, out, dim, indexType, index, src);
             return;
         }
@@ -238,7 +238,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void im2col(ScalarType dtype, Strided x, ConvGeometry geometry, double padValue, Strided cols) {
-        if (passes(dtype, "im2col")) {
+        if (passes(dtype, "im2col", null)) {
             inner.im2col(dtype, x, geometry, padValue, cols);
             return;
         }
@@ -252,7 +252,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void col2im(ScalarType dtype, Strided cols, ConvGeometry geometry, Strided x) {
-        if (passes(dtype, "col2im")) {
+        if (passes(dtype, "col2im", null)) {
             inner.col2im(dtype, cols, geometry, x);
             return;
         }
@@ -266,7 +266,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
-        if (passes(dtype, "optimizer step")) {
+        if (passes(dtype, "optimizer step", null)) {
             inner.fusedUpdate(dtype, rule, param, grad, state);
             return;
         }
@@ -287,7 +287,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
-        if (passes(dtype, "maxPool2d")) {
+        if (passes(dtype, "maxPool2d", null)) {
             return inner.maxPool2d(dtype, x, geometry, out, indices);
         }
         return false; // the op composes itself; its indices must stay exact, which a 16-bit float cannot promise
@@ -295,7 +295,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public boolean maxPool2dBackward(ScalarType dtype, Strided gradOut, Strided indices, Strided gradIn) {
-        if (passes(dtype, "maxPool2d backward")) {
+        if (passes(dtype, "maxPool2d backward", null)) {
             return inner.maxPool2dBackward(dtype, gradOut, indices, gradIn);
         }
         return false;
@@ -304,7 +304,7 @@ public final class DTypeDispatch implements Backend {
     @Override
     public boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
                              Strided mean, Strided var, Strided out) {
-        if (passes(dtype, "batchNorm")) {
+        if (passes(dtype, "batchNorm", null)) {
             return inner.batchNorm(dtype, x, weight, bias, batchStats, eps, mean, var, out);
         }
         try (Temps t = new Temps(dtype)) {
@@ -330,7 +330,7 @@ public final class DTypeDispatch implements Backend {
     public boolean batchNormBackward(ScalarType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
                                      Strided var, boolean batchStats, double eps, Strided gradIn,
                                      Strided gradWeight, Strided gradBias) {
-        if (passes(dtype, "batchNorm backward")) {
+        if (passes(dtype, "batchNorm backward", null)) {
             return inner.batchNormBackward(dtype, x, gradOut, weight, mean, var, batchStats, eps, gradIn, gradWeight,
                     gradBias);
         }
@@ -361,7 +361,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public boolean softmax(ScalarType dtype, Strided x, Strided out, boolean log) {
-        if (passes(dtype, log ? "logSoftmax" : "softmax")) {
+        if (passes(dtype, log ? "logSoftmax" : "softmax", null)) {
             return inner.softmax(dtype, x, out, log);
         }
         try (Temps t = new Temps(dtype)) {
@@ -377,7 +377,7 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
-        if (passes(dtype, "softmax backward")) {
+        if (passes(dtype, "softmax backward", null)) {
             return inner.softmaxBackward(dtype, y, gradOut, gradIn, log);
         }
         try (Temps t = new Temps(dtype)) {
@@ -398,11 +398,11 @@ public final class DTypeDispatch implements Backend {
      *
      * @throws IllegalArgumentException for a dtype the kernel has no arithmetic for
      */
-    private static boolean passes(ScalarType dtype, String op) {
+    private static boolean passes(ScalarType dtype, String kind, Object op) {
         if (dtype.isStandardFloat()) {
             return true;
         }
-        requireReduced(op, dtype);
+        requireReduced(op == null ? kind : kind + " " + op, dtype); // the name is built only for the error
         return false;
     }
 
