@@ -47,7 +47,7 @@ final class HostConversions {
     }
 
     /** The lowest element offset {@code s} touches. */
-    private static long low(Strided s) {
+    static long low(Strided s) {
         long lo = s.offset();
         for (int d = 0; d < s.rank(); d++) {
             lo += Math.min(0, s.strides()[d] * (s.shape()[d] - 1));
@@ -56,7 +56,7 @@ final class HostConversions {
     }
 
     /** The number of elements from {@link #low} to the highest element {@code s} touches. */
-    private static long span(Strided s) {
+    static long span(Strided s) {
         long lo = 0;
         long hi = 0;
         for (int d = 0; d < s.rank(); d++) {
