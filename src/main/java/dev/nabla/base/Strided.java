@@ -32,6 +32,39 @@ public record Strided(MemorySegment data, long offset, long[] shape, long[] stri
         return strides;
     }
 
+    /**
+     * Element offsets of every index of {@code shape} under {@code strides} from {@code offset}, in row-major order:
+     * the plain one-element-at-a-time walk of the reference kernels and host-side conversions.
+     */
+    public static long[] elementOffsets(long[] shape, long[] strides, long offset) {
+        int rank = shape.length;
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        long[] out = new long[Math.toIntExact(n)];
+        long[] idx = new long[rank];
+        long off = offset;
+        for (int i = 0; i < n; i++) {
+            out[i] = off;
+            for (int d = rank - 1; d >= 0; d--) {
+                idx[d]++;
+                off += strides[d];
+                if (idx[d] < shape[d]) {
+                    break;
+                }
+                off -= strides[d] * idx[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** {@link #elementOffsets(long[], long[], long)} of this operand. */
+    public long[] elementOffsets() {
+        return elementOffsets(shape, strides, offset);
+    }
+
     /** Number of dimensions. */
     public int rank() {
         return shape.length;

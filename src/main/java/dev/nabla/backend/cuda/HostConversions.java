@@ -24,8 +24,8 @@ final class HostConversions {
         try (Arena arena = Arena.ofConfined()) {
             Strided hs = toHost(cuda, arena, src, st);
             Strided hd = toHost(cuda, arena, dst, dt);
-            long[] so = offsets(hs);
-            long[] d = offsets(hd);
+            long[] so = hs.elementOffsets();
+            long[] d = hd.elementOffsets();
             for (int i = 0; i < d.length; i++) {
                 Elements.convert(st, hs.data(), so[i], dt, hd.data(), d[i]);
             }
@@ -39,7 +39,7 @@ final class HostConversions {
         }
         try (Arena arena = Arena.ofConfined()) {
             Strided hd = toHost(cuda, arena, dst, t);
-            for (long off : offsets(hd)) {
+            for (long off : hd.elementOffsets()) {
                 Elements.setDouble(t, hd.data(), off, value);
             }
             back(cuda, hd, dst, t);
@@ -78,25 +78,5 @@ final class HostConversions {
 
     private static void back(CudaBackend cuda, Strided host, Strided device, ScalarType t) {
         cuda.copyFromHost(host.data(), device.data(), low(device) * t.byteSize(), host.data().byteSize());
-    }
-
-    /** Element offsets of every index of {@code s}, in row-major order. */
-    private static long[] offsets(Strided s) {
-        long[] out = new long[Math.toIntExact(s.numel())];
-        long[] idx = new long[s.rank()];
-        long off = s.offset();
-        for (int i = 0; i < out.length; i++) {
-            out[i] = off;
-            for (int d = s.rank() - 1; d >= 0; d--) {
-                idx[d]++;
-                off += s.strides()[d];
-                if (idx[d] < s.shape()[d]) {
-                    break;
-                }
-                off -= s.strides()[d] * idx[d];
-                idx[d] = 0;
-            }
-        }
-        return out;
     }
 }

@@ -37,27 +37,7 @@ public final class ReferenceKernels {
 
     /** Element offsets of every index of {@code shape} under {@code strides}, in row-major order. */
     static long[] offsets(long[] shape, long[] strides, long offset) {
-        int rank = shape.length;
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        long[] out = new long[Math.toIntExact(n)];
-        long[] idx = new long[rank];
-        long off = offset;
-        for (int i = 0; i < n; i++) {
-            out[i] = off;
-            for (int d = rank - 1; d >= 0; d--) {
-                idx[d]++;
-                off += strides[d];
-                if (idx[d] < shape[d]) {
-                    break;
-                }
-                off -= strides[d] * idx[d];
-                idx[d] = 0;
-            }
-        }
-        return out;
+        return Strided.elementOffsets(shape, strides, offset);
     }
 
     static long[] offsets(Strided s) {
