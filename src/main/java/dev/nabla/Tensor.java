@@ -581,8 +581,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A comparison in the operands' promoted dtype (integers exactly, by the integer kernels), as a bool tensor. */
     private Tensor compare(String op, BinaryOp kind, Tensor other) {
-        Tensor[] p = Promotion.operands(op, this, other);
-        return IntegerPointwise.toBool(Kernels.binary(op, kind, p[0], p[1]));
+        return IntegerPointwise.toBool(mask(op, kind, other));
     }
 
     /**
@@ -590,13 +589,22 @@ public final class Tensor implements AutoCloseable {
      * losses multiply by, without a round trip through bool. Not API.
      */
     Tensor mask(UnaryOp kind, double value) {
-        return Kernels.unary("mask", kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0);
+        return mask("mask", kind, value);
     }
 
     /** 1 where {@code this kind other} holds (broadcasting, promoted), else 0, in the promoted floating dtype. */
     Tensor mask(BinaryOp kind, Tensor other) {
-        Tensor[] p = Promotion.operands("mask", this, other);
-        return Kernels.binary("mask", kind, p[0], p[1]);
+        return mask("mask", kind, other);
+    }
+
+    private Tensor mask(String op, UnaryOp kind, double value) {
+        // like torch, compare with the scalar converted to this dtype: float32 0.7 == 0.7 is true
+        return Kernels.unary(op, kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0);
+    }
+
+    private Tensor mask(String op, BinaryOp kind, Tensor other) {
+        Tensor[] p = Promotion.operands(op, this, other);
+        return Kernels.binary(op, kind, p[0], p[1]);
     }
 
     private Tensor compare(String op, UnaryOp kind, double value) {
@@ -605,8 +613,7 @@ public final class Tensor implements AutoCloseable {
             // a Python float against integers: compared in the default float32, as torch does
             return compare(op, IntegerPointwise.binaryOf(kind), scalar(value, DType.FLOAT32, device));
         }
-        // like torch, compare with the scalar converted to this dtype: float32 0.7 == 0.7 is true
-        return IntegerPointwise.toBool(Kernels.unary(op, kind, this, dtype == DType.FLOAT32 ? (float) value : value, 0));
+        return IntegerPointwise.toBool(mask(op, kind, value));
     }
 
     /**
