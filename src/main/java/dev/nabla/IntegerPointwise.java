@@ -43,9 +43,8 @@ final class IntegerPointwise {
                     + " (integer and bool dtypes only); got " + a.describe() + " and " + b.describe());
         }
         if (t == DType.BOOL && (kind == BinaryOp.FLOOR_DIVIDE || kind == BinaryOp.REMAINDER
-                || kind == BinaryOp.TRUNC_DIVIDE || kind == BinaryOp.SUB)) {
-            throw new IllegalArgumentException(op + ": not supported for two bool tensors"
-                    + (kind == BinaryOp.SUB ? "; use bitwiseXor() or logicalXor() instead" : ""));
+                || kind == BinaryOp.TRUNC_DIVIDE)) {
+            throw new IllegalArgumentException(op + ": not supported for two bool tensors");
         }
         if (Node.needed(p[0], p[1])) {
             throw new UnsupportedOperationException(op + ": not differentiable; detach() the operands first");
