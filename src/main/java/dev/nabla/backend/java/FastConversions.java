@@ -1,5 +1,6 @@
 package dev.nabla.backend.java;
 
+import dev.nabla.base.Elements;
 import dev.nabla.base.ScalarType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -54,10 +55,7 @@ final class FastConversions {
         long i = VectorSupport.available() ? dev.nabla.backend.java.vector.VectorHalf.floatToBfloat16(s, so, d, dOff, n)
                 : 0;
         for (; i < n; i++) {
-            int bits = Float.floatToRawIntBits(s.getAtIndex(F32, so + i));
-            int rounded = (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16; // to nearest, ties to even
-            boolean nan = (bits & 0x7FFFFFFF) > 0x7F800000;
-            d.setAtIndex(I16, dOff + i, (short) (nan ? 0x7FC0 : rounded));
+            d.setAtIndex(I16, dOff + i, Elements.floatToBfloat16(s.getAtIndex(F32, so + i)));
         }
     }
 
@@ -65,7 +63,7 @@ final class FastConversions {
         long i = VectorSupport.available() ? dev.nabla.backend.java.vector.VectorHalf.bfloat16ToFloat(s, so, d, dOff, n)
                 : 0;
         for (; i < n; i++) {
-            d.setAtIndex(F32, dOff + i, Float.intBitsToFloat(s.getAtIndex(I16, so + i) << 16));
+            d.setAtIndex(F32, dOff + i, Elements.bfloat16ToFloat(s.getAtIndex(I16, so + i)));
         }
     }
 
