@@ -4,20 +4,12 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.UnaryOp;
 
 /**
- * The tensor-level side of the integer and bool element-wise ops: which unary ops stay in an integer dtype (the rest
- * convert integers to float32, as PyTorch does), the ops that need integer or bool operands, and turning a
- * comparison's 0/1 result into bool. Integer tensors never require gradients, so nothing here is recorded.
+ * The tensor-level side of the integer and bool element-wise ops: the unary ops that keep an integer dtype
+ * ({@link UnaryOp#keepsIntegers}; the rest convert integers to float32, as PyTorch does), the ops that need integer or
+ * bool operands, and turning a comparison's 0/1 result into bool. Integer tensors never require gradients, so nothing here is recorded.
  */
 final class IntegerPointwise {
     private IntegerPointwise() {
-    }
-
-    /** True for the unary ops whose result on integers stays in their dtype (PyTorch: neg, abs, sign, square, relu). */
-    static boolean closed(UnaryOp kind) {
-        return switch (kind) {
-            case NEG, ABS, SIGN, SQUARE, RELU, BITWISE_NOT -> true;
-            default -> false;
-        };
     }
 
     /** {@code kind(x)} for an integer or bool {@code x}, in its dtype. */

@@ -568,7 +568,7 @@ public final class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ element-wise
 
     private Tensor unary(String op, UnaryOp kind, double a, double b) {
-        if (!dtype.isFloatingPoint() && IntegerPointwise.closed(kind)) {
+        if (!dtype.isFloatingPoint() && kind.keepsIntegers()) {
             return IntegerPointwise.unary(op, kind, this);
         }
         if (!dtype.isFloatingPoint()) {

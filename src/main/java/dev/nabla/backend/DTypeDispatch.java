@@ -18,23 +18,18 @@ import java.util.Set;
  *   <li>bfloat16 and float16 compute in float32, as PyTorch does: each operand is converted to a float32 temporary
  *       (broadcast dimensions stay broadcast), the float32 kernel runs, and each output is rounded back once. GEMM
  *       first asks the backend for a native reduced-precision product ({@link Backend#gemmReduced});</li>
- *   <li>the integer types and bool reach the kernels that handle them (fills, copies, gathers, the integer
- *       element-wise ops of {@link #INTEGER_UNARY} and {@link #INTEGER_BINARY}, the reductions of
- *       {@link #INTEGER_REDUCE}); any other kernel throws an {@link IllegalArgumentException} naming the op and the dtype, never reinterprets the bytes.</li>
+ *   <li>the integer types and bool reach the kernels that handle them (fills, copies, gathers, the unary ops that
+ *       {@link UnaryOp#keepsIntegers keep integers}, the binary ops of {@link #INTEGER_BINARY}, the reductions of
+ *       {@link #INTEGER_REDUCE}); any other kernel throws an {@link IllegalArgumentException} naming the op and the
+ *       dtype, never reinterprets the bytes.</li>
  * </ul>
  * Temporaries come from the backend's pool and go back to it before the call returns.
  */
 public final class DTypeDispatch implements Backend {
-    /** The unary ops with integer (and bool) kernels. */
-    static final Set<UnaryOp> INTEGER_UNARY = EnumSet.of(UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SIGN, UnaryOp.SQUARE,
-            UnaryOp.RELU, UnaryOp.BITWISE_NOT);
     /** The binary ops with integer (and bool) kernels: all but true division and pow. */
     static final Set<BinaryOp> INTEGER_BINARY = EnumSet.complementOf(EnumSet.of(BinaryOp.DIV, BinaryOp.POW));
     /** The reductions with integer (and bool) kernels. */
     static final Set<ReduceOp> INTEGER_REDUCE = EnumSet.of(ReduceOp.SUM, ReduceOp.MAX, ReduceOp.MIN);
-    /** The ops that only integers and bool have. */
-    private static final Set<BinaryOp> BITWISE_BINARY = EnumSet.of(BinaryOp.BITWISE_AND, BinaryOp.BITWISE_OR,
-            BinaryOp.BITWISE_XOR, BinaryOp.LEFT_SHIFT, BinaryOp.RIGHT_SHIFT);
 
     private final Backend inner;
 
@@ -136,11 +131,11 @@ public final class DTypeDispatch implements Backend {
 
     @Override
     public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
-        if (isInteger(dtype) && INTEGER_UNARY.contains(op)) {
+        if (isInteger(dtype) && op.keepsIntegers()) {
             inner.unary(op, dtype, x, out, a, b);
             return;
         }
-        if (op == UnaryOp.BITWISE_NOT) {
+        if (op.integersOnly()) {
             throw new IllegalArgumentException("bitwiseNot: not implemented for dtype " + dtype
                     + " (integer and bool dtypes only)");
         }
@@ -162,7 +157,7 @@ public final class DTypeDispatch implements Backend {
             inner.binary(op, dtype, x, y, out);
             return;
         }
-        if (BITWISE_BINARY.contains(op)) {
+        if (op.integersOnly()) {
             throw new IllegalArgumentException("binary " + op + ": not implemented for dtype " + dtype
                     + " (integer and bool dtypes only)");
         }

@@ -101,4 +101,15 @@ public enum UnaryOp {
     public boolean integersOnly() {
         return this == BITWISE_NOT;
     }
+
+    /**
+     * True for the ops whose result on integers and bool stays in their dtype, as in PyTorch (neg, abs, sign, square,
+     * relu, bitwise not): the ones with integer kernels. The others convert integer inputs to float32 first.
+     */
+    public boolean keepsIntegers() {
+        return switch (this) {
+            case NEG, ABS, SIGN, SQUARE, RELU, BITWISE_NOT -> true;
+            default -> false;
+        };
+    }
 }
