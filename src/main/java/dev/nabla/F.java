@@ -43,6 +43,26 @@ public final class F {
         return b == null ? y : y.add(b);
     }
 
+    /**
+     * The quantized linear layer's product, like PyTorch's {@code quantized::linear} kernels with a float output:
+     * {@code y[..., j] = scales[j] * sum_p (x[..., p] - xZeroPoint) * w[j][p] + bias[j]}, the sums exact in 32-bit
+     * integers (int8 GEMM: oneDNN with VNNI on the {@code cpu} device, a pure-Java kernel on {@code java}).
+     * Inference only: nothing is recorded for backward.
+     *
+     * @param x          quantized activations, uint8 or int8, {@code [..., in]}
+     * @param xZeroPoint the activations' zero point, in {@code x}'s range
+     * @param w          quantized weight, int8 {@code [out, in]} (symmetric: zero point 0)
+     * @param scales     float32 {@code [1]} or {@code [out]}: the input scale times the weight's (per-tensor or
+     *                   per-output-channel) scale
+     * @param bias       float32 {@code [out]}, or null
+     * @return float32 {@code [..., out]}
+     * @throws IllegalArgumentException naming the operand when a dtype, shape, zero point or device does not fit
+     * @throws UnsupportedOperationException on a device without an int8 GEMM (CUDA)
+     */
+    public static Tensor quantizedLinear(Tensor x, long xZeroPoint, Tensor w, Tensor scales, Tensor bias) {
+        return QuantizedLinearOp.apply(x, xZeroPoint, w, scales, bias);
+    }
+
     /** {@code max(x, 0)}. */
     public static Tensor relu(Tensor x) {
         return x.relu();

@@ -112,6 +112,19 @@ public interface Backend {
     void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state);
 
     /**
+     * The 8-bit integer product of a quantized linear layer:
+     * {@code C[i][j] = scale[j] * sum_p (A[i][p] - aZeroPoint) * B[j][p]} with {@code A} of {@code m x k} in
+     * {@code aType} ({@link ScalarType#UINT8} or {@link ScalarType#INT8}: quantized activations), {@code B} of
+     * {@code n x k} in {@link ScalarType#INT8} (the weight in its own {@code [out, in]} layout), the sums exact in
+     * 32-bit integers and {@code C} in float32. {@code scales} holds {@code scaleCount} float32 values: 1 (per tensor)
+     * or {@code n} (per output channel), typically the input's scale times the weight's. Row-major, leading dimensions
+     * and offsets in elements; {@code k} must be positive.
+     */
+    void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda, int aZeroPoint,
+                  MemorySegment b, long bOffset, int ldb, MemorySegment scales, long scalesOffset, int scaleCount,
+                  MemorySegment c, long cOffset, int ldc);
+
+    /**
      * {@link #batchedGemm} in bfloat16 or float16 ({@code dtype}) with float32 accumulation, when this backend has a
      * native kernel for it (oneDNN on the CPU, tensor cores on CUDA). {@link DTypeDispatch} asks here first and
      * otherwise computes the product in float32.

@@ -97,6 +97,24 @@ public class CpuBackend extends JavaBackend {
         return true;
     }
 
+    /**
+     * oneDNN's int8 matmul (VNNI's exact 32-bit dot products on CPUs that have it); the Java kernel without oneDNN
+     * or when the sizes would not fit oneDNN's {@code int} dimensions.
+     */
+    @Override
+    public void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                         int aZeroPoint, MemorySegment b, long bOffset, int ldb, MemorySegment scales,
+                         long scalesOffset, int scaleCount, MemorySegment c, long cOffset, int ldc) {
+        DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
+        if (dnnl == null || (aType != ScalarType.UINT8 && aType != ScalarType.INT8)) {
+            super.gemmInt8(aType, m, n, k, a, aOffset, lda, aZeroPoint, b, bOffset, ldb, scales, scalesOffset,
+                    scaleCount, c, cOffset, ldc);
+            return;
+        }
+        dnnl.gemmInt8(aType == ScalarType.UINT8 ? DnnlDataType.U8 : DnnlDataType.S8, DnnlDataType.F32, true, m, n, k,
+                a, aOffset, lda, aZeroPoint, b, bOffset, ldb, scales, scalesOffset, scaleCount, c, cOffset, ldc);
+    }
+
     /** One {@code cblas_?gemm} per batch entry: Debian's OpenBLAS has no {@code cblas_?gemm_batch}. */
     @Override
     public void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,

@@ -179,6 +179,15 @@ public final class CudaBackend implements Backend {
         elementwise.copy(srcType, src, dstType, dst);
     }
 
+    /** Not on CUDA yet: quantized inference runs on the cpu and java devices. */
+    @Override
+    public void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                         int aZeroPoint, MemorySegment b, long bOffset, int ldb, MemorySegment scales,
+                         long scalesOffset, int scaleCount, MemorySegment c, long cOffset, int ldc) {
+        throw new UnsupportedOperationException("int8 GEMM (quantized linear) is not implemented on CUDA; "
+                + "run quantized models on the cpu or java device");
+    }
+
     @Override
     public void gemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,

@@ -67,6 +67,14 @@ public class JavaBackend implements Backend {
     }
 
     @Override
+    public void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                         int aZeroPoint, MemorySegment b, long bOffset, int ldb, MemorySegment scales,
+                         long scalesOffset, int scaleCount, MemorySegment c, long cOffset, int ldc) {
+        Int8Gemm.gemm(aType, m, n, k, a, aOffset, lda, aZeroPoint, b, bOffset, ldb, scales, scalesOffset, scaleCount,
+                c, cOffset, ldc);
+    }
+
+    @Override
     public void gemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                      double beta, MemorySegment c, long cOffset, int ldc) {
