@@ -44,6 +44,20 @@ public final class F {
     }
 
     /**
+     * Affine quantization's integer representation, like {@code torch.quantize_per_tensor(x, scale, zero_point,
+     * dtype).int_repr()}: {@code clamp(rint(x * (1 / scale)) + zeroPoint)} to {@code dtype}'s range, the inverse and the
+     * product in float32 and ties rounded to even (fbgemm's rule). NaN maps to the zero point.
+     *
+     * @param x     float32 values
+     * @param dtype uint8, int8 or int32
+     * @throws IllegalArgumentException when {@code x} is not float32, the scale not positive and finite, the zero point
+     *                                  outside {@code dtype}'s range or the dtype not one of those three
+     */
+    public static Tensor quantizeToInt(Tensor x, double scale, long zeroPoint, DType dtype) {
+        return QuantizeOp.apply(x, scale, zeroPoint, dtype);
+    }
+
+    /**
      * The quantized linear layer's product, like PyTorch's {@code quantized::linear} kernels with a float output:
      * {@code y[..., j] = scales[j] * sum_p (x[..., p] - xZeroPoint) * w[j][p] + bias[j]}, the sums exact in 32-bit
      * integers (int8 GEMM: oneDNN with VNNI on the {@code cpu} device, a pure-Java kernel on {@code java}).

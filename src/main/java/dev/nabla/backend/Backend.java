@@ -125,6 +125,15 @@ public interface Backend {
                   MemorySegment c, long cOffset, int ldc);
 
     /**
+     * Affine quantization of {@code count} contiguous float32 values:
+     * {@code dst[i] = clamp(rint(src[i] * inverseScale) + zeroPoint, qmin, qmax)} (round half to even, the product
+     * in float32: PyTorch's fbgemm rule), {@code dst} in {@code dstType} ({@link ScalarType#UINT8},
+     * {@link ScalarType#INT8} or {@link ScalarType#INT32}). NaN becomes {@code zeroPoint}. Offsets in elements.
+     */
+    void quantize(MemorySegment src, long srcOffset, float inverseScale, int zeroPoint, int qmin, int qmax,
+                  ScalarType dstType, MemorySegment dst, long dstOffset, long count);
+
+    /**
      * {@link #batchedGemm} in bfloat16 or float16 ({@code dtype}) with float32 accumulation, when this backend has a
      * native kernel for it (oneDNN on the CPU, tensor cores on CUDA). {@link DTypeDispatch} asks here first and
      * otherwise computes the product in float32.

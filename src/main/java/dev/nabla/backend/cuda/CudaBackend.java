@@ -181,6 +181,14 @@ public final class CudaBackend implements Backend {
 
     /** Not on CUDA yet: quantized inference runs on the cpu and java devices. */
     @Override
+    public void quantize(MemorySegment src, long srcOffset, float inverseScale, int zeroPoint, int qmin, int qmax,
+                         ScalarType dstType, MemorySegment dst, long dstOffset, long count) {
+        throw new UnsupportedOperationException("quantization is not implemented on CUDA; "
+                + "quantize on the cpu or java device");
+    }
+
+    /** Not on CUDA yet: quantized inference runs on the cpu and java devices. */
+    @Override
     public void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
                          int aZeroPoint, MemorySegment b, long bOffset, int ldb, MemorySegment scales,
                          long scalesOffset, int scaleCount, MemorySegment c, long cOffset, int ldc) {

@@ -67,6 +67,12 @@ public class JavaBackend implements Backend {
     }
 
     @Override
+    public void quantize(MemorySegment src, long srcOffset, float inverseScale, int zeroPoint, int qmin, int qmax,
+                         ScalarType dstType, MemorySegment dst, long dstOffset, long count) {
+        Quantize.affine(src, srcOffset, inverseScale, zeroPoint, qmin, qmax, dstType, dst, dstOffset, count);
+    }
+
+    @Override
     public void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
                          int aZeroPoint, MemorySegment b, long bOffset, int ldb, MemorySegment scales,
                          long scalesOffset, int scaleCount, MemorySegment c, long cOffset, int ldc) {
