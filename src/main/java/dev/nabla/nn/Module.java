@@ -100,6 +100,69 @@ public abstract class Module implements AutoCloseable {
         return t;
     }
 
+    /** This module's own sub-module {@code name}. */
+    protected final Module child(String name) {
+        Module m = children.get(name);
+        if (m == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no sub-module '" + name + "'");
+        }
+        return m;
+    }
+
+    /** This module's own sub-module {@code name}, or null when there is none (an optional part). */
+    protected final Module childOrNull(String name) {
+        return children.get(name);
+    }
+
+    /**
+     * The descendant at the dotted path {@code target} ({@code "features.0"}; {@code ""} is this module), like
+     * PyTorch's {@code get_submodule}.
+     *
+     * @throws IllegalArgumentException naming the first missing part of the path
+     */
+    public final Module getSubmodule(String target) {
+        Module m = this;
+        if (target.isEmpty()) {
+            return m;
+        }
+        StringBuilder path = new StringBuilder();
+        for (String part : target.split("\\.", -1)) {
+            Module next = m.children.get(part);
+            if (next == null) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + " has no sub-module '" + target
+                        + "': " + (path.isEmpty() ? "this module" : "'" + path + "'") + " has no child '" + part
+                        + "' (children: " + m.children.keySet() + ")");
+            }
+            path.append(path.isEmpty() ? "" : ".").append(part);
+            m = next;
+        }
+        return m;
+    }
+
+    /**
+     * Replaces the existing descendant at the dotted path {@code target} by {@code replacement} (PyTorch's
+     * {@code set_submodule}; what model transformations such as fusion and quantization use). Nabla's layers and
+     * containers read their sub-modules through {@link #child(String)} on every forward, so they use the replacement;
+     * a custom module that keeps a sub-module in a field of its own must do the same to support this. The old module
+     * is returned, not closed.
+     *
+     * @return the module that was replaced
+     * @throws IllegalArgumentException when the path does not name an existing sub-module or the replacement is null
+     */
+    public final Module setSubmodule(String target, Module replacement) {
+        if (replacement == null) {
+            throw new IllegalArgumentException("setSubmodule: the replacement for '" + target + "' must not be null");
+        }
+        int dot = target.lastIndexOf('.');
+        Module parent = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
+        String name = target.substring(dot + 1);
+        if (!parent.children.containsKey(name)) {
+            throw new IllegalArgumentException("setSubmodule: " + getClass().getSimpleName() + " has no sub-module '"
+                    + target + "'");
+        }
+        return parent.children.put(name, replacement);
+    }
+
     /** Direct sub-modules by name, in registration order. */
     public final Map<String, Module> children() {
         return java.util.Collections.unmodifiableMap(children);

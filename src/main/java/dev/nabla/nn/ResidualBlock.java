@@ -19,10 +19,6 @@ import dev.nabla.Tensor;
  * }</pre>
  */
 public final class ResidualBlock extends Module {
-    private final Module body;
-    private final Module shortcut;
-    private final Module after;
-
     /** {@code y = x + body(x)}. */
     public ResidualBlock(Module body) {
         this(body, null, null);
@@ -35,14 +31,21 @@ public final class ResidualBlock extends Module {
 
     /** {@code y = after(shortcut(x) + body(x))}; a null shortcut is the identity, a null {@code after} nothing. */
     public ResidualBlock(Module body, Module shortcut, Module after) {
-        this.body = registerModule("body", java.util.Objects.requireNonNull(body, "body"));
-        this.shortcut = shortcut == null ? null : registerModule("shortcut", shortcut);
-        this.after = after == null ? null : registerModule("after", after);
+        registerModule("body", java.util.Objects.requireNonNull(body, "body"));
+        if (shortcut != null) {
+            registerModule("shortcut", shortcut);
+        }
+        if (after != null) {
+            registerModule("after", after);
+        }
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor fx = body.forward(x);
+        // read through child(): setSubmodule may have replaced them
+        Module shortcut = childOrNull("shortcut");
+        Module after = childOrNull("after");
+        Tensor fx = child("body").forward(x);
         Tensor sx = shortcut == null ? x : shortcut.forward(x);
         if (!java.util.Arrays.equals(fx.shape(), sx.shape())) {
             throw new IllegalArgumentException("ResidualBlock: body output " + fx.describe() + " and shortcut output "
