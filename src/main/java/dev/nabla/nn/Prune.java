@@ -148,10 +148,12 @@ public final class Prune {
             }
         }
         try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {
+            List<Tensor> weights = new ArrayList<>();
             List<Tensor> scores = new ArrayList<>();
             List<Tensor> masks = new ArrayList<>();
             for (ParameterRef p : parameters) {
                 Tensor w = effective("globalUnstructured", p.module(), p.name());
+                weights.add(w);
                 scores.add(w.to(DType.FLOAT64).reshape(-1));
                 masks.add((isPruned(p.module(), p.name()) ? p.module().buffer(p.name() + MASK) : Tensor.onesLike(w))
                         .to(DType.FLOAT64).reshape(-1));
@@ -159,9 +161,10 @@ public final class Prune {
             Tensor all = PruningMasks.unstructured(Tensor.cat(0, scores.toArray(Tensor[]::new)),
                     Tensor.cat(0, masks.toArray(Tensor[]::new)), a, method, g);
             long offset = 0;
-            for (ParameterRef p : parameters) {
-                Tensor w = effective("globalUnstructured", p.module(), p.name());
-                customFromMask(p.module(), p.name(), all.narrow(0, offset, w.numel()).reshape(w.shape()));
+            for (int i = 0; i < parameters.size(); i++) {
+                Tensor w = weights.get(i);
+                customFromMask(parameters.get(i).module(), parameters.get(i).name(),
+                        all.narrow(0, offset, w.numel()).reshape(w.shape()));
                 offset += w.numel();
             }
         }
@@ -247,9 +250,9 @@ public final class Prune {
      * before anything changes, so bad arguments leave the module as it was.
      */
     private static <M extends Module> M prune(String op, M module, String name, MaskRule rule) {
-        Tensor scores = effective(op, module, name);
-        boolean pruned = isPruned(module, name);
         try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {
+            Tensor scores = effective(op, module, name);
+            boolean pruned = isPruned(module, name);
             Tensor mask = pruned ? module.buffer(name + MASK) : Tensor.onesLike(scores);
             Tensor newMask = rule.newMask(scores, mask);
             if (pruned) {
