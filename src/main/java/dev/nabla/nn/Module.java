@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Base of every layer and model, like {@code torch.nn.Module}: named parameters, buffers and sub-modules
@@ -21,12 +23,18 @@ import java.util.Map;
  * any open scope, so a model built inside a training step survives it. {@link #close()} releases them.
  * Subclasses read their tensors with {@link #param(String)} / {@link #buffer(String)} on each forward.
  * {@link #to(Device)}, {@link #to(DType)} and {@link #loadStateDict} keep the tensor objects and change their data.
+ *
+ * <p>A parameter name can also be <em>computed</em>: {@link #param(String)} then returns a tensor recomputed from
+ * other members on every access. {@link Prune} uses this for {@code weight = weight_orig * weight_mask}, PyTorch's
+ * forward pre-hook, so that every layer sees the mask however its {@code forward} is called. A computed parameter
+ * holds no tensor of its own: it is not listed by {@link #namedParameters()} or the state dict.
  */
 public abstract class Module implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Module.class.getName());
     private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Supplier<Tensor>> computedParameters = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Computes the module's output. */
@@ -79,7 +87,7 @@ public abstract class Module implements AutoCloseable {
 
     /** This module's own parameter {@code name}. */
     protected final Tensor param(String name) {
-        Tensor t = parameters.get(name);
+        Tensor t = paramOrNull(name);
         if (t == null) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + name + "'");
         }
@@ -88,7 +96,70 @@ public abstract class Module implements AutoCloseable {
 
     /** This module's own parameter {@code name}, or null when it was not registered (an optional bias). */
     protected final Tensor paramOrNull(String name) {
-        return parameters.get(name);
+        Tensor t = parameters.get(name);
+        if (t != null) {
+            return t;
+        }
+        Supplier<Tensor> computed = computedParameters.get(name);
+        return computed == null ? null : computed.get();
+    }
+
+    /** This module's own stored parameters by name (not the computed ones), read-only. */
+    final Map<String, Tensor> ownParameters() {
+        return java.util.Collections.unmodifiableMap(parameters);
+    }
+
+    /** This module's own buffers by name, read-only. */
+    final Map<String, Tensor> ownBuffers() {
+        return java.util.Collections.unmodifiableMap(buffers);
+    }
+
+    /** Names of this module's computed parameters. */
+    final Set<String> computedParameterNames() {
+        return java.util.Collections.unmodifiableSet(computedParameters.keySet());
+    }
+
+    /** Makes {@code name} a parameter recomputed by {@code compute} on every {@link #param} access. */
+    final void registerComputedParameter(String name, Supplier<Tensor> compute) {
+        checkName(name);
+        if (parameters.containsKey(name) || buffers.containsKey(name)) {
+            throw new IllegalStateException(getClass().getSimpleName() + " already has a member '" + name + "'");
+        }
+        computedParameters.put(name, compute);
+    }
+
+    /** Forgets the computed parameter {@code name}. */
+    final void removeComputedParameter(String name) {
+        computedParameters.remove(name);
+    }
+
+    /** Takes parameter {@code name} out of this module without releasing it (the caller owns it now). */
+    final Tensor detachParameter(String name) {
+        Tensor t = parameters.remove(name);
+        if (t == null) {
+            throw new IllegalStateException(getClass().getSimpleName() + " has no parameter '" + name + "'");
+        }
+        return t;
+    }
+
+    /**
+     * Adds {@code tensor} itself (not a copy, unlike {@link #registerParameter}) as parameter {@code name}, so that an
+     * optimizer already holding it keeps training it.
+     */
+    final void attachParameter(String name, Tensor tensor) {
+        checkName(name);
+        if (parameters.containsKey(name) || buffers.containsKey(name) || computedParameters.containsKey(name)) {
+            throw new IllegalStateException(getClass().getSimpleName() + " already has a member '" + name + "'");
+        }
+        parameters.put(name, tensor);
+    }
+
+    /** Removes and releases buffer {@code name}. */
+    final void dropBuffer(String name) {
+        Tensor t = buffers.remove(name);
+        if (t != null) {
+            t.close();
+        }
     }
 
     /** This module's own buffer {@code name}. */
@@ -352,6 +423,10 @@ public abstract class Module implements AutoCloseable {
                 if (!own.containsKey(k)) {
                     problems.add("unexpected key '" + k + "'");
                 }
+            }
+            String hint = PrunedKeys.hint(own.keySet(), state.keySet());
+            if (!problems.isEmpty() && !hint.isEmpty()) {
+                problems.add(hint);
             }
         }
         for (var e : state.entrySet()) {
