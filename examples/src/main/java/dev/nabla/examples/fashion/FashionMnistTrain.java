@@ -14,6 +14,9 @@ import dev.nabla.data.DataLoader;
 import dev.nabla.data.MnistDatasets;
 import dev.nabla.data.TensorDataset;
 import dev.nabla.data.Transforms;
+import dev.nabla.examples.cli.Checks;
+import dev.nabla.examples.cli.Cli;
+import dev.nabla.examples.cli.ProjectVersion;
 import dev.nabla.io.Checkpoint;
 import dev.nabla.nn.Module;
 import dev.nabla.optim.Adam;
@@ -31,7 +34,6 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,45 +42,106 @@ import picocli.CommandLine.Option;
  * epoch, a line per epoch with train loss, test loss and accuracy, and at the end {@code final test accuracy: ...};
  * leaves a safetensors checkpoint, {@code history.csv} and {@code history.png} in the output directory.
  */
-@Command(name = "fashion-mnist", mixinStandardHelpOptions = true,
-        description = "Train a network on Fashion-MNIST with Nabla.")
+@Command(name = "fashion-mnist", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+        showDefaultValues = true, description = "Train a network on Fashion-MNIST with Nabla.")
 public final class FashionMnistTrain implements Callable<Integer> {
-    @Option(names = "--model", description = "mlp or cnn (default: ${DEFAULT-VALUE})")
-    String model = "mlp";
-    @Option(names = "--epochs", description = "length of the run in epochs, which the cosine schedule spans "
-            + "(default: 15 for mlp, 8 for cnn; when resuming, the checkpoint's)")
+    /** The two networks of {@link Models}. */
+    enum Arch {
+        MLP, CNN;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The optimizers the program can build. */
+    enum OptimizerName {
+        SGD, ADAM, ADAMW;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Mixed-precision modes: none (float32), bf16 or fp16 matrix products. */
+    enum Amp {
+        NONE(null), BF16(DType.BFLOAT16), FP16(DType.FLOAT16);
+
+        /** The autocast dtype, or null for float32 training. */
+        final DType dtype;
+
+        Amp(DType dtype) {
+            this.dtype = dtype;
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** {@code --model}'s values. */
+    static final class ArchChoice extends Checks.Choice<Arch> {
+        ArchChoice() {
+            super(Arch.class);
+        }
+    }
+
+    /** {@code --optimizer}'s values. */
+    static final class OptimizerChoice extends Checks.Choice<OptimizerName> {
+        OptimizerChoice() {
+            super(OptimizerName.class);
+        }
+    }
+
+    /** {@code --amp}'s values. */
+    static final class AmpChoice extends Checks.Choice<Amp> {
+        AmpChoice() {
+            super(Amp.class);
+        }
+    }
+
+    @Option(names = "--model", converter = ArchChoice.class, description = "${COMPLETION-CANDIDATES}")
+    Arch model = Arch.MLP;
+    @Option(names = "--epochs", converter = Checks.PositiveInt.class, description = "length of the run in epochs, "
+            + "which the cosine schedule spans (default: 15 for mlp, 8 for cnn; when resuming, the checkpoint's)")
     Integer epochs;
-    @Option(names = "--stop-after", description = "stop after this many epochs in this invocation (resume later)")
+    @Option(names = "--stop-after", converter = Checks.PositiveInt.class,
+            description = "stop after this many epochs in this invocation (resume later)")
     Integer stopAfter;
-    @Option(names = "--batch-size", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", converter = Checks.PositiveInt.class)
     int batchSize = 128;
-    @Option(names = "--lr", description = "learning rate (default: 1e-3 for adam/adamw, 0.05 for sgd)")
+    @Option(names = "--lr", converter = Checks.NonNegative.class,
+            description = "learning rate (default: 1e-3 for adam/adamw, 0.05 for sgd)")
     Double lr;
-    @Option(names = "--optimizer", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE})")
-    String optimizer = "adamw";
-    @Option(names = "--device", description = "cpu, java or cuda (default: ${DEFAULT-VALUE})")
-    String device = "cpu";
-    @Option(names = "--seed", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--optimizer", converter = OptimizerChoice.class, description = "${COMPLETION-CANDIDATES}")
+    OptimizerName optimizer = OptimizerName.ADAMW;
+    @Option(names = "--device", converter = Checks.DeviceName.class, description = "cpu, java, cuda or cuda:N")
+    Device device = Device.CPU;
+    @Option(names = "--seed")
     long seed = 0;
-    @Option(names = "--data-dir", description = "directory with the IDX files (default: $NABLA_FASHION_MNIST_DIR, "
-            + "/usr/share/datasets/fashion-mnist, or download to the cache)")
+    @Option(names = "--data-dir", converter = Checks.ExistingDirectory.class, description = "directory with the IDX "
+            + "files (default: $NABLA_FASHION_MNIST_DIR, /usr/share/datasets/fashion-mnist, or download to the cache)")
     Path dataDir;
-    @Option(names = "--output-dir", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--output-dir", converter = Checks.OutputDirectory.class)
     Path outputDir = Path.of("runs", "fashion-mnist");
-    @Option(names = "--resume", description = "continue from this checkpoint")
+    @Option(names = "--resume", converter = Checks.ReadableFile.class, description = "continue from this checkpoint")
     Path resume;
-    @Option(names = "--train-limit", description = "use only the first N training images (quick runs)")
+    @Option(names = "--train-limit", converter = Checks.PositiveInt.class,
+            description = "use only the first N training images (quick runs)")
     Integer trainLimit;
-    @Option(names = "--test-limit", description = "use only the first N test images (quick runs)")
+    @Option(names = "--test-limit", converter = Checks.PositiveInt.class,
+            description = "use only the first N test images (quick runs)")
     Integer testLimit;
     @Option(names = "--augment", description = "random crop (padding 2) and horizontal flip while training")
     boolean augment;
     @Option(names = "--no-progress", description = "no progress bar (for logs)")
     boolean noProgress;
-    @Option(names = "--amp", description = "mixed precision: none, bf16 or fp16 (matrix products and convolutions in "
-            + "16 bits under Autocast, weights and losses in float32; fp16 adds dynamic loss scaling) "
-            + "(default: ${DEFAULT-VALUE})")
-    String amp = "none";
+    @Option(names = "--amp", converter = AmpChoice.class, description = "mixed precision: ${COMPLETION-CANDIDATES} (matrix products and "
+            + "convolutions in 16 bits under Autocast, weights and losses in float32; fp16 adds dynamic loss scaling)")
+    Amp amp = Amp.NONE;
 
     /** The autocast dtype, or null for float32 training. */
     private DType ampDtype;
@@ -86,29 +149,17 @@ public final class FashionMnistTrain implements Callable<Integer> {
     private GradScaler scaler;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FashionMnistTrain()).execute(args));
+        System.exit(Cli.execute(new FashionMnistTrain(), args));
     }
 
     @Override
     public Integer call() throws Exception {
-        boolean cnn = switch (model) {
-            case "mlp" -> false;
-            case "cnn" -> true;
-            default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--model must be mlp or cnn, got " + model);
-        };
-        ampDtype = switch (amp) {
-            case "none" -> null;
-            case "bf16" -> DType.BFLOAT16;
-            case "fp16" -> DType.FLOAT16;
-            default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--amp must be none, bf16 or fp16, got " + amp);
-        };
+        boolean cnn = model == Arch.CNN;
+        ampDtype = amp.dtype;
         scaler = new GradScaler(65536.0, 2.0, 0.5, 2000, ampDtype == DType.FLOAT16);
         Map<String, String> saved = resume != null ? Checkpoint.readExtra(resume) : Map.of();
         int totalEpochs = epochs != null ? epochs
                 : saved.containsKey("total_epochs") ? Integer.parseInt(saved.get("total_epochs")) : cnn ? 8 : 15;
-        Device dev = Device.parse(device);
         Files.createDirectories(outputDir);
         Generator gen = new Generator(seed);
 
@@ -116,10 +167,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
         TensorDataset train = trainLimit != null ? MnistDatasets.subset(data.train(), trainLimit) : data.train();
         TensorDataset test = testLimit != null ? MnistDatasets.subset(data.test(), testLimit) : data.test();
         System.out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images; model %s on %s%s%n",
-                train.size(), test.size(), model, dev, ampDtype == null ? "" : ", mixed precision " + ampDtype);
+                train.size(), test.size(), model, device, ampDtype == null ? "" : ", mixed precision " + ampDtype);
 
         Module net = cnn ? Models.cnn(gen) : Models.mlp(gen);
-        net.to(dev);
+        net.to(device);
         System.out.println(net);
         Optimizer opt = optimizer(net);
         LRScheduler schedule = new CosineAnnealingLR(opt, totalEpochs, 0.0);
@@ -148,10 +199,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
         double accuracy = Double.NaN;
         for (int epoch = startEpoch; epoch <= lastEpoch; epoch++) {
             long t0 = System.nanoTime();
-            double trainLoss = trainEpoch(net, opt, trainLoader, dev, epoch, totalEpochs);
+            double trainLoss = trainEpoch(net, opt, trainLoader, epoch, totalEpochs);
             double seconds = (System.nanoTime() - t0) / 1e9;
             schedule.step();
-            double[] eval = evaluate(net, testLoader, dev);
+            double[] eval = evaluate(net, testLoader);
             accuracy = eval[1];
             double rate = train.size() / seconds;
             history.add(new History.Epoch(epoch, trainLoss, eval[0], accuracy, seconds, rate));
@@ -159,14 +210,14 @@ public final class FashionMnistTrain implements Callable<Integer> {
                     "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.4f (%.1f s, %.0f samples/s)%n",
                     epoch, totalEpochs, trainLoss, eval[0], accuracy, seconds, rate);
             Map<String, String> extra = new java.util.LinkedHashMap<>(Map.of("epoch", Integer.toString(epoch),
-                    "total_epochs", Integer.toString(totalEpochs), "model", model, "history", history.toCsv()));
+                    "total_epochs", Integer.toString(totalEpochs), "model", model.toString(), "history", history.toCsv()));
             scaler.stateDict().forEach((k, v) -> extra.put("grad_scaler." + k, Double.toString(v)));
             Checkpoint.save(checkpoint, net, opt, schedule, gen, extra);
         }
         Path csv = outputDir.resolve("history.csv");
         Path png = outputDir.resolve("history.png");
         history.writeCsv(csv);
-        history.writeChart(png, "Fashion-MNIST " + model + " (Nabla, " + dev + ")");
+        history.writeChart(png, "Fashion-MNIST " + model + " (Nabla, " + device + ")");
         System.out.println("checkpoint: " + checkpoint.toAbsolutePath());
         System.out.println("history:    " + csv.toAbsolutePath());
         System.out.println("chart:      " + png.toAbsolutePath());
@@ -180,16 +231,14 @@ public final class FashionMnistTrain implements Callable<Integer> {
 
     private Optimizer optimizer(Module net) {
         return switch (optimizer) {
-            case "sgd" -> new SGD(net.parameters(), lr != null ? lr : 0.05, 0.9, 0, 5e-4, true);
-            case "adam" -> new Adam(net.parameters(), lr != null ? lr : 1e-3);
-            case "adamw" -> new AdamW(net.parameters(), lr != null ? lr : 1e-3, 0.01);
-            default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--optimizer must be sgd, adam or adamw, got " + optimizer);
+            case SGD -> new SGD(net.parameters(), lr != null ? lr : 0.05, 0.9, 0, 5e-4, true);
+            case ADAM -> new Adam(net.parameters(), lr != null ? lr : 1e-3);
+            case ADAMW -> new AdamW(net.parameters(), lr != null ? lr : 1e-3, 0.01);
         };
     }
 
     /** One pass over the training data; returns the mean training loss. */
-    private double trainEpoch(Module net, Optimizer opt, DataLoader loader, Device dev, int epoch, int total) {
+    private double trainEpoch(Module net, Optimizer opt, DataLoader loader, int epoch, int total) {
         net.train();
         double lossSum = 0;
         long seen = 0;
@@ -200,8 +249,8 @@ public final class FashionMnistTrain implements Callable<Integer> {
         try (ProgressBar pb = noProgress ? null : pbb.build()) {
             for (Batch b : loader) {
                 try (Scope step = Scope.open()) {
-                    Tensor x = b.x().to(dev);
-                    Tensor y = b.y().to(dev);
+                    Tensor x = b.x().to(device);
+                    Tensor y = b.y().to(device);
                     Tensor loss;
                     try (Autocast region = autocast()) {
                         loss = F.crossEntropy(net.forward(x), y);
@@ -229,7 +278,7 @@ public final class FashionMnistTrain implements Callable<Integer> {
     }
 
     /** Mean loss and accuracy on {@code loader}, in evaluation mode without recording a graph. */
-    private double[] evaluate(Module net, DataLoader loader, Device dev) {
+    private double[] evaluate(Module net, DataLoader loader) {
         net.eval();
         double lossSum = 0;
         double correct = 0;
@@ -237,10 +286,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
         try (Grad off = Grad.disabled()) {
             for (Batch b : loader) {
                 try (Scope s = Scope.open()) {
-                    Tensor y = b.y().to(dev);
+                    Tensor y = b.y().to(device);
                     Tensor logits;
                     try (Autocast region = autocast()) {
-                        logits = net.forward(b.x().to(dev));
+                        logits = net.forward(b.x().to(device));
                     }
                     lossSum += F.crossEntropy(logits, y, null, Reduction.SUM, 0).item();
                     correct += logits.argmax(1, false).eq(y).sum().item();

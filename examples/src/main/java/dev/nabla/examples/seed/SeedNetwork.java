@@ -9,7 +9,9 @@ import dev.nabla.Tensor;
 import dev.nabla.data.Batch;
 import dev.nabla.data.DataLoader;
 import dev.nabla.data.TensorDataset;
-import dev.nabla.examples.Flags;
+import dev.nabla.examples.cli.Checks;
+import dev.nabla.examples.cli.Cli;
+import dev.nabla.examples.cli.ProjectVersion;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Loss;
 import dev.nabla.nn.MSELoss;
@@ -21,7 +23,9 @@ import dev.nabla.optim.SGD;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The seed document's network, written the way the PyTorch tutorials write it: a 2→4→4→1 multilayer perceptron
@@ -60,19 +64,6 @@ public final class SeedNetwork {
             return new Options(30, 0, 500, 200, 5, 0.01, Device.CPU);
         }
 
-        /** Parses {@code --epochs N --seed S --train N --test N --batch-size N --lr X --device D}. */
-        public static Options parse(String[] args) {
-            Options d = defaults();
-            Map<String, String> o = Flags.parse(args, "epochs", "seed", "train", "test", "batch-size", "lr", "device");
-            return new Options(
-                    Integer.parseInt(o.getOrDefault("epochs", Integer.toString(d.epochs))),
-                    Long.parseLong(o.getOrDefault("seed", Long.toString(d.seed))),
-                    Integer.parseInt(o.getOrDefault("train", Integer.toString(d.train))),
-                    Integer.parseInt(o.getOrDefault("test", Integer.toString(d.test))),
-                    Integer.parseInt(o.getOrDefault("batch-size", Integer.toString(d.batchSize))),
-                    Double.parseDouble(o.getOrDefault("lr", Double.toString(d.lr))),
-                    Device.parse(o.getOrDefault("device", "cpu")));
-        }
     }
 
     /**
@@ -192,17 +183,40 @@ public final class SeedNetwork {
         return new History(trainLoss, testLoss);
     }
 
-    public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("SeedNetwork: " + e.getMessage());
-            System.err.println("usage: SeedNetwork [--epochs N] [--seed S] [--train N] [--test N] [--batch-size N]"
-                    + " [--lr X] [--device cpu|java|cuda]");
-            System.exit(2);
-            return;
+    /** The command line: every field of {@link Options} as an option, with the defaults of {@link Options#defaults}. */
+    @Command(name = "seed-network", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+            showDefaultValues = true, description = "Train the 2->4->4->1 network on a synthetic regression task.")
+    public static final class Program implements Callable<Integer> {
+        private static final Options DEFAULTS = Options.defaults();
+
+        @Option(names = "--epochs", converter = Checks.PositiveInt.class)
+        int epochs = DEFAULTS.epochs;
+        @Option(names = "--seed", description = "seeds the data, the initial weights and the shuffling")
+        long seed = DEFAULTS.seed;
+        @Option(names = "--train", converter = Checks.PositiveInt.class, description = "training samples")
+        int train = DEFAULTS.train;
+        @Option(names = "--test", converter = Checks.PositiveInt.class, description = "test samples")
+        int test = DEFAULTS.test;
+        @Option(names = "--batch-size", converter = Checks.PositiveInt.class)
+        int batchSize = DEFAULTS.batchSize;
+        @Option(names = "--lr", converter = Checks.NonNegative.class, description = "SGD learning rate")
+        double lr = DEFAULTS.lr;
+        @Option(names = "--device", converter = Checks.DeviceName.class, description = "cpu, java, cuda or cuda:N")
+        Device device = DEFAULTS.device;
+
+        /** The parsed options. */
+        Options options() {
+            return new Options(epochs, seed, train, test, batchSize, lr, device);
         }
-        train(options, System.out);
+
+        @Override
+        public Integer call() {
+            train(options(), System.out);
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new Program(), args));
     }
 }

@@ -2,12 +2,12 @@ package dev.nabla.examples.seed;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.Device;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class SeedNetworkTest {
     /** 10 epochs of 100 SGD steps (500 samples, batch 5, lr 0.01): about a second. */
@@ -51,14 +51,15 @@ class SeedNetworkTest {
     }
 
     @Test
-    void optionsAreParsedAndUnknownOnesRejected() {
-        var o = SeedNetwork.Options.parse(new String[] {"--epochs", "3", "--seed", "5", "--train", "50", "--lr", "0.1"});
+    void optionsAreParsedWithTheDefaultsForTheRest() {
+        var program = new SeedNetwork.Program();
+        new CommandLine(program).parseArgs("--epochs", "3", "--seed", "5", "--train", "50", "--lr", "0.1");
+        var o = program.options();
         assertEquals(3, o.epochs());
         assertEquals(5, o.seed());
         assertEquals(50, o.train());
         assertEquals(0.1, o.lr());
-        assertEquals(5, o.batchSize());
-        assertThrows(IllegalArgumentException.class, () -> SeedNetwork.Options.parse(new String[] {"--epoch", "3"}));
-        assertThrows(IllegalArgumentException.class, () -> SeedNetwork.Options.parse(new String[] {"--epochs"}));
+        assertEquals(SeedNetwork.Options.defaults().batchSize(), o.batchSize());
+        assertEquals(SeedNetwork.Options.defaults().test(), o.test());
     }
 }
