@@ -26,16 +26,16 @@ import dev.nabla.optim.GradScaler;
 import dev.nabla.optim.LRScheduler;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Trains an MLP or a CNN on Fashion-MNIST: the README's main job ({@code make run}). Prints a progress bar per
@@ -69,7 +69,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
     enum Amp {
         NONE(null), BF16(DType.BFLOAT16), FP16(DType.FLOAT16);
 
-        /** The autocast dtype, or null for float32 training. */
+        @Spec
+    CommandSpec spec;
+
+    /** The autocast dtype, or null for float32 training. */
         final DType dtype;
 
         Amp(DType dtype) {
@@ -137,11 +140,17 @@ public final class FashionMnistTrain implements Callable<Integer> {
     Integer testLimit;
     @Option(names = "--augment", description = "random crop (padding 2) and horizontal flip while training")
     boolean augment;
-    @Option(names = "--no-progress", description = "no progress bar (for logs)")
+    @Option(names = "--no-progress", description = "no progress display at all")
     boolean noProgress;
+    @Option(names = "--progress-seconds", converter = Checks.PositiveInt.class, description = "when the output is "
+            + "not a terminal: a plain progress line at most this often during an epoch (a terminal gets a bar)")
+    int progressSeconds = 60;
     @Option(names = "--amp", converter = AmpChoice.class, description = "mixed precision: ${COMPLETION-CANDIDATES} (matrix products and "
             + "convolutions in 16 bits under Autocast, weights and losses in float32; fp16 adds dynamic loss scaling)")
     Amp amp = Amp.NONE;
+
+    @Spec
+    CommandSpec spec;
 
     /** The autocast dtype, or null for float32 training. */
     private DType ampDtype;
@@ -154,6 +163,7 @@ public final class FashionMnistTrain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         boolean cnn = model == Arch.CNN;
         ampDtype = amp.dtype;
         scaler = new GradScaler(65536.0, 2.0, 0.5, 2000, ampDtype == DType.FLOAT16);
@@ -166,12 +176,12 @@ public final class FashionMnistTrain implements Callable<Integer> {
         MnistDatasets.Splits data = MnistDatasets.fashionMnist(dataDir);
         TensorDataset train = trainLimit != null ? MnistDatasets.subset(data.train(), trainLimit) : data.train();
         TensorDataset test = testLimit != null ? MnistDatasets.subset(data.test(), testLimit) : data.test();
-        System.out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images; model %s on %s%s%n",
+        out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images; model %s on %s%s%n",
                 train.size(), test.size(), model, device, ampDtype == null ? "" : ", mixed precision " + ampDtype);
 
         Module net = cnn ? Models.cnn(gen) : Models.mlp(gen);
         net.to(device);
-        System.out.println(net);
+        out.println(net);
         Optimizer opt = optimizer(net);
         LRScheduler schedule = new CosineAnnealingLR(opt, totalEpochs, 0.0);
         History history = new History();
@@ -184,7 +194,7 @@ public final class FashionMnistTrain implements Callable<Integer> {
                         "_growth_tracker", Double.parseDouble(extra.get("grad_scaler._growth_tracker"))));
             }
             startEpoch = Integer.parseInt(extra.getOrDefault("epoch", "0")) + 1;
-            System.out.printf("resumed from %s after epoch %d of %d%n", resume, startEpoch - 1, totalEpochs);
+            out.printf("resumed from %s after epoch %d of %d%n", resume, startEpoch - 1, totalEpochs);
         }
         int lastEpoch = stopAfter != null ? Math.min(totalEpochs, startEpoch - 1 + stopAfter) : totalEpochs;
 
@@ -206,8 +216,8 @@ public final class FashionMnistTrain implements Callable<Integer> {
             accuracy = eval[1];
             double rate = train.size() / seconds;
             history.add(new History.Epoch(epoch, trainLoss, eval[0], accuracy, seconds, rate));
-            System.out.printf(Locale.ROOT,
-                    "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.4f (%.1f s, %.0f samples/s)%n",
+            out.printf(Locale.ROOT,
+                    "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.4f (%.1f s, %.0f img/s)%n",
                     epoch, totalEpochs, trainLoss, eval[0], accuracy, seconds, rate);
             Map<String, String> extra = new java.util.LinkedHashMap<>(Map.of("epoch", Integer.toString(epoch),
                     "total_epochs", Integer.toString(totalEpochs), "model", model.toString(), "history", history.toCsv()));
@@ -218,11 +228,11 @@ public final class FashionMnistTrain implements Callable<Integer> {
         Path png = outputDir.resolve("history.png");
         history.writeCsv(csv);
         history.writeChart(png, "Fashion-MNIST " + model + " (Nabla, " + device + ")");
-        System.out.println("checkpoint: " + checkpoint.toAbsolutePath());
-        System.out.println("history:    " + csv.toAbsolutePath());
-        System.out.println("chart:      " + png.toAbsolutePath());
-        System.out.println("memory:     " + Device.CPU.memoryStats());
-        System.out.printf(Locale.ROOT, "final test accuracy: %.4f%n", accuracy);
+        out.println("checkpoint: " + checkpoint.toAbsolutePath());
+        out.println("history:    " + csv.toAbsolutePath());
+        out.println("chart:      " + png.toAbsolutePath());
+        out.println("memory:     " + Device.CPU.memoryStats());
+        out.printf(Locale.ROOT, "final test accuracy: %.4f%n", accuracy);
         opt.close();
         net.close();
         data.close();
@@ -242,11 +252,9 @@ public final class FashionMnistTrain implements Callable<Integer> {
         net.train();
         double lossSum = 0;
         long seen = 0;
-        long start = System.nanoTime();
-        ProgressBarBuilder pbb = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch, total))
-                .setInitialMax(loader.dataset().size()).setUnit(" img", 1).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250).showSpeed().continuousUpdate();
-        try (ProgressBar pb = noProgress ? null : pbb.build()) {
+        String task = String.format(Locale.ROOT, "epoch %d/%d", epoch, total);
+        try (Progress progress = noProgress ? Progress.NONE : Progress.start(task, loader.dataset().size(),
+                Progress.onTerminal(), spec.commandLine().getErr(), progressSeconds)) {
             for (Batch b : loader) {
                 try (Scope step = Scope.open()) {
                     Tensor x = b.x().to(device);
@@ -262,11 +270,7 @@ public final class FashionMnistTrain implements Callable<Integer> {
                     lossSum += loss.item() * b.size();
                     seen += b.size();
                 }
-                if (pb != null) {
-                    double rate = seen / ((System.nanoTime() - start) / 1e9);
-                    pb.stepBy(b.size());
-                    pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f, %.0f img/s", lossSum / seen, rate));
-                }
+                progress.step(b.size(), lossSum / seen);
             }
         }
         return lossSum / seen;
