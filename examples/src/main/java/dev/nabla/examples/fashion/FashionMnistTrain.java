@@ -29,12 +29,14 @@ import dev.nabla.optim.SGD;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -45,6 +47,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "fashion-mnist", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
         showDefaultValues = true, description = "Train a network on Fashion-MNIST with Nabla.")
 public final class FashionMnistTrain implements Callable<Integer> {
+    /** A non-finite loss: training stops before it saves anything. */
+    private static final class Diverged extends RuntimeException {
+        Diverged(String message) {
+            super(message);
+        }
+    }
+
     /** The two networks of {@link Models}. */
     enum Arch {
         MLP, CNN;
@@ -109,7 +118,9 @@ public final class FashionMnistTrain implements Callable<Integer> {
     @Option(names = "--model", converter = ArchChoice.class, description = "${COMPLETION-CANDIDATES}")
     Arch model = Arch.MLP;
     @Option(names = "--epochs", converter = Checks.PositiveInt.class, description = "length of the run in epochs, "
-            + "which the cosine schedule spans (default: 15 for mlp, 8 for cnn; when resuming, the checkpoint's)")
+            + "which the cosine schedule spans (default: 15 for mlp, 8 for cnn; when resuming, the checkpoint's). "
+            + "With --resume, more epochs than the checkpoint's extend the run to N in all, the cosine schedule "
+            + "re-created over the N epochs")
     Integer epochs;
     @Option(names = "--stop-after", converter = Checks.PositiveInt.class,
             description = "stop after this many epochs in this invocation (resume later)")
@@ -130,7 +141,8 @@ public final class FashionMnistTrain implements Callable<Integer> {
     Path dataDir;
     @Option(names = "--output-dir", converter = Checks.OutputDirectory.class)
     Path outputDir = Path.of("runs", "fashion-mnist");
-    @Option(names = "--resume", converter = Checks.ReadableFile.class, description = "continue from this checkpoint")
+    @Option(names = "--resume", converter = Checks.ReadableFile.class, description = "continue from this checkpoint (model, optimizer, schedule position, history); a finished run "
+            + "is left as it is unless --epochs asks for more")
     Path resume;
     @Option(names = "--train-limit", converter = Checks.PositiveInt.class,
             description = "use only the first N training images (quick runs)")
@@ -168,8 +180,22 @@ public final class FashionMnistTrain implements Callable<Integer> {
         ampDtype = amp.dtype;
         scaler = new GradScaler(65536.0, 2.0, 0.5, 2000, ampDtype == DType.FLOAT16);
         Map<String, String> saved = resume != null ? Checkpoint.readExtra(resume) : Map.of();
+        int done = Integer.parseInt(saved.getOrDefault("epoch", "0"));
+        if (saved.containsKey("model") && !saved.get("model").equals(model.toString())) {
+            throw new ParameterException(spec.commandLine(), "--resume: " + resume + " holds a " + saved.get("model")
+                    + " model; add --model " + saved.get("model"));
+        }
         int totalEpochs = epochs != null ? epochs
                 : saved.containsKey("total_epochs") ? Integer.parseInt(saved.get("total_epochs")) : cnn ? 8 : 15;
+        if (resume != null && totalEpochs < done) {
+            throw new ParameterException(spec.commandLine(), "--epochs " + totalEpochs + " is fewer than the " + done
+                    + " epochs " + resume + " has done; give more to extend the run");
+        }
+        if (resume != null && totalEpochs == done) {
+            out.printf("%s: the run has finished (%d of %d epochs); nothing to do, outputs left as they are. "
+                    + "To train longer, add --epochs N with N > %d.%n", resume, done, totalEpochs, done);
+            return 0;
+        }
         Files.createDirectories(outputDir);
         Generator gen = new Generator(seed);
 
@@ -187,14 +213,15 @@ public final class FashionMnistTrain implements Callable<Integer> {
         History history = new History();
         int startEpoch = 1;
         if (resume != null) {
-            Map<String, String> extra = Checkpoint.load(resume, net, opt, schedule, gen);
+            Map<String, String> extra = Checkpoint.load(resume, net, opt, null, gen);
+            schedule = cosineAfter(opt, totalEpochs, done);
             history = History.fromCsv(extra.getOrDefault("history", History.HEADER + "\n"));
             if (extra.containsKey("grad_scaler.scale")) {
                 scaler.loadStateDict(Map.of("scale", Double.parseDouble(extra.get("grad_scaler.scale")),
                         "_growth_tracker", Double.parseDouble(extra.get("grad_scaler._growth_tracker"))));
             }
-            startEpoch = Integer.parseInt(extra.getOrDefault("epoch", "0")) + 1;
-            out.printf("resumed from %s after epoch %d of %d%n", resume, startEpoch - 1, totalEpochs);
+            startEpoch = done + 1;
+            out.printf("resumed from %s after epoch %d of %d%n", resume, done, totalEpochs);
         }
         int lastEpoch = stopAfter != null ? Math.min(totalEpochs, startEpoch - 1 + stopAfter) : totalEpochs;
 
@@ -209,17 +236,29 @@ public final class FashionMnistTrain implements Callable<Integer> {
         double accuracy = Double.NaN;
         for (int epoch = startEpoch; epoch <= lastEpoch; epoch++) {
             long t0 = System.nanoTime();
-            double trainLoss = trainEpoch(net, opt, trainLoader, epoch, totalEpochs);
+            double trainLoss;
+            double[] eval;
+            try {
+                trainLoss = trainEpoch(net, opt, trainLoader, epoch, totalEpochs);
+                eval = evaluate(net, testLoader, epoch);
+            } catch (Diverged e) {
+                boolean savedOne = epoch > startEpoch;
+                spec.commandLine().getErr().printf(Locale.ROOT, "%s: training stopped: %s; the learning rate "
+                        + "(%s) is probably too high. %s%n", spec.name(), e.getMessage(), opt.paramGroups().get(0).lr(),
+                        savedOne ? "The last good checkpoint is " + checkpoint + " (epoch " + (epoch - 1) + ")."
+                        : resume != null ? "The last good checkpoint is " + resume + " (epoch " + done + ")."
+                        : "No checkpoint was written.");
+                return 1;
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             schedule.step();
-            double[] eval = evaluate(net, testLoader);
             accuracy = eval[1];
             double rate = train.size() / seconds;
             history.add(new History.Epoch(epoch, trainLoss, eval[0], accuracy, seconds, rate));
             out.printf(Locale.ROOT,
                     "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.4f (%.1f s, %.0f img/s)%n",
                     epoch, totalEpochs, trainLoss, eval[0], accuracy, seconds, rate);
-            Map<String, String> extra = new java.util.LinkedHashMap<>(Map.of("epoch", Integer.toString(epoch),
+            Map<String, String> extra = new LinkedHashMap<>(Map.of("epoch", Integer.toString(epoch),
                     "total_epochs", Integer.toString(totalEpochs), "model", model.toString(), "history", history.toCsv()));
             scaler.stateDict().forEach((k, v) -> extra.put("grad_scaler." + k, Double.toString(v)));
             Checkpoint.save(checkpoint, net, opt, schedule, gen, extra);
@@ -237,6 +276,21 @@ public final class FashionMnistTrain implements Callable<Integer> {
         net.close();
         data.close();
         return 0;
+    }
+
+    /**
+     * The cosine schedule over {@code totalEpochs} epochs as it stands after {@code done} of them: re-created rather
+     * than loaded, so that a resumed run with more epochs anneals over the new length (a loaded schedule would have
+     * ended at lr 0). Stepping from the base lr gives exactly the values an uninterrupted run had.
+     */
+    private static LRScheduler cosineAfter(Optimizer opt, int totalEpochs, int done) {
+        // a schedule starts from the groups' current lr, which the checkpoint left where the old schedule was
+        opt.paramGroups().forEach(g -> g.setLr(g.get("initial_lr")));
+        LRScheduler schedule = new CosineAnnealingLR(opt, totalEpochs, 0.0);
+        for (int i = 0; i < done; i++) {
+            schedule.step();
+        }
+        return schedule;
     }
 
     private Optimizer optimizer(Module net) {
@@ -267,7 +321,12 @@ public final class FashionMnistTrain implements Callable<Integer> {
                     scaler.scale(loss).backward();
                     scaler.step(opt);
                     scaler.update();
-                    lossSum += loss.item() * b.size();
+                    double value = loss.item();
+                    if (!Double.isFinite(value)) {
+                        throw new Diverged("the training loss became " + value + " in epoch " + epoch + " after "
+                                + seen + " images");
+                    }
+                    lossSum += value * b.size();
                     seen += b.size();
                 }
                 progress.step(b.size(), lossSum / seen);
@@ -282,7 +341,7 @@ public final class FashionMnistTrain implements Callable<Integer> {
     }
 
     /** Mean loss and accuracy on {@code loader}, in evaluation mode without recording a graph. */
-    private double[] evaluate(Module net, DataLoader loader) {
+    private double[] evaluate(Module net, DataLoader loader, int epoch) {
         net.eval();
         double lossSum = 0;
         double correct = 0;
@@ -300,6 +359,9 @@ public final class FashionMnistTrain implements Callable<Integer> {
                     seen += b.size();
                 }
             }
+        }
+        if (!Double.isFinite(lossSum)) {
+            throw new Diverged("the test loss became " + lossSum / seen + " after epoch " + epoch);
         }
         return new double[] {lossSum / seen, correct / seen};
     }
