@@ -17,7 +17,12 @@ public final class Cli {
 
     /** Parses {@code args} into {@code command}, runs it and returns the exit status, writing to stdout/stderr. */
     public static int execute(Object command, String... args) {
-        return commandLine(command).execute(args);
+        CommandLine cl = commandLine(command);
+        int status = cl.execute(args);
+        // picocli's writers flush on println and printf only; main calls System.exit next
+        cl.getOut().flush();
+        cl.getErr().flush();
+        return status;
     }
 
     /** As {@link #execute(Object, String...)}, writing to {@code out} and {@code err} (what tests capture). */

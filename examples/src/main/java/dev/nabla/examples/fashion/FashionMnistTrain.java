@@ -6,6 +6,7 @@ import dev.nabla.Device;
 import dev.nabla.F;
 import dev.nabla.Generator;
 import dev.nabla.Grad;
+import dev.nabla.Nabla;
 import dev.nabla.Reduction;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
@@ -78,7 +79,11 @@ public final class FashionMnistTrain implements Callable<Integer> {
     enum Amp {
         NONE(null), BF16(DType.BFLOAT16), FP16(DType.FLOAT16);
 
-        @Spec
+        @Option(names = "--info", description = "print what Nabla found (versions, backends, native libraries and "
+            + "their paths, threads, Vector API) and exit")
+    boolean info;
+
+    @Spec
     CommandSpec spec;
 
     /** The autocast dtype, or null for float32 training. */
@@ -161,6 +166,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
             + "convolutions in 16 bits under Autocast, weights and losses in float32; fp16 adds dynamic loss scaling)")
     Amp amp = Amp.NONE;
 
+    @Option(names = "--info", description = "print what Nabla found (versions, backends, native libraries and "
+            + "their paths, threads, Vector API) and exit")
+    boolean info;
+
     @Spec
     CommandSpec spec;
 
@@ -176,6 +185,10 @@ public final class FashionMnistTrain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (info) {
+            out.print(Nabla.info());
+            return 0;
+        }
         boolean cnn = model == Arch.CNN;
         ampDtype = amp.dtype;
         scaler = new GradScaler(65536.0, 2.0, 0.5, 2000, ampDtype == DType.FLOAT16);

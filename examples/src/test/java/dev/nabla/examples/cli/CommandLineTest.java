@@ -87,6 +87,13 @@ class CommandLineTest {
     }
 
     @Test
+    void infoPrintsWhatNablaFoundAndExits() {
+        Run r = run(new FashionMnistTrain(), "--info");
+        assertEquals(0, r.status(), r.toString());
+        assertEquals(dev.nabla.Nabla.info(), r.out());
+    }
+
+    @Test
     void checksBetweenOptionsAreUsageErrorsToo() {
         assertUsageError(run(new ResidualMlp.Program(), "--train", "16", "--batch-size", "32"), "--train");
         assertUsageError(run(new ResidualMlp.Program(), "--batch-size", "1"), "--batch-size");
