@@ -8,7 +8,7 @@ import dev.nabla.examples.fashion.FashionMnistTrain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import dev.nabla.examples.residual.ResidualMlp;
-import dev.nabla.examples.seed.SeedNetwork;
+import dev.nabla.examples.tutorial.TutorialNetwork;
 import dev.nabla.examples.sequence.LstmSequence;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -65,7 +65,7 @@ class CommandLineTest {
         return Stream.of(
                 Arguments.of((Supplier<Object>) FashionMnistTrain::new, "--epochs"),
                 Arguments.of((Supplier<Object>) GemmDemo::new, "--size"),
-                Arguments.of((Supplier<Object>) SeedNetwork.Program::new, "--epochs"),
+                Arguments.of((Supplier<Object>) TutorialNetwork.Program::new, "--epochs"),
                 Arguments.of((Supplier<Object>) ResidualMlp.Program::new, "--epochs"),
                 Arguments.of((Supplier<Object>) LstmSequence.Program::new, "--epochs"));
     }

@@ -1,4 +1,4 @@
-package dev.nabla.examples.seed;
+package dev.nabla.examples.tutorial;
 
 import dev.nabla.DType;
 import dev.nabla.Device;
@@ -28,23 +28,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The seed document's network, written the way the PyTorch tutorials write it: a 2→4→4→1 multilayer perceptron
- * (Linear, ReLU, Linear, ReLU, Linear) trained with mean squared error and plain SGD (lr 0.01, batches of 5) by
- * a {@link #trainEpoch} function and checked by an {@link #evaluate} function.
+ * The classic backpropagation-tutorial network, written the way the PyTorch tutorials write it: a 2→4→4→1
+ * multilayer perceptron (Linear, ReLU, Linear, ReLU, Linear) trained with mean squared error and plain SGD (lr 0.01,
+ * batches of 5) by a {@link #trainEpoch} function and checked by an {@link #evaluate} function.
  *
  * <p>The data is synthetic regression: {@code x} uniform in {@code [-1, 1)^2} and
  * {@code y = x0·x1 + x0 + 0.5·x1 + noise} (noise std 0.05), so the network has a smooth non-linear function
  * to fit and the test loss cannot go below the noise variance (0.0025). Prints train and test loss per epoch.
  *
  * <pre>
- * java ... dev.nabla.examples.seed.SeedNetwork --epochs 30 --seed 0 --train 500 --test 200
+ * java ... dev.nabla.examples.tutorial.TutorialNetwork --epochs 30 --seed 0 --train 500 --test 200
  * </pre>
  */
-public final class SeedNetwork {
+public final class TutorialNetwork {
     /** Standard deviation of the noise added to the targets. */
     static final double NOISE_STD = 0.05;
 
-    private SeedNetwork() {
+    private TutorialNetwork() {
     }
 
     /**
@@ -54,12 +54,12 @@ public final class SeedNetwork {
      * @param seed      seeds the data, the initial weights and the shuffling
      * @param train     training samples
      * @param test      test samples
-     * @param batchSize samples per step (5 in the seed)
-     * @param lr        SGD learning rate (0.01 in the seed)
+     * @param batchSize samples per step (5 in the classic tutorial)
+     * @param lr        SGD learning rate (0.01 in the classic tutorial)
      * @param device    where tensors live
      */
     public record Options(int epochs, long seed, int train, int test, int batchSize, double lr, Device device) {
-        /** The seed document's settings: 30 epochs, 500/200 samples, batch 5, lr 0.01, on the CPU. */
+        /** The classic tutorial's settings: 30 epochs, 500/200 samples, batch 5, lr 0.01, on the CPU. */
         public static Options defaults() {
             return new Options(30, 0, 500, 200, 5, 0.01, Device.CPU);
         }
@@ -79,7 +79,7 @@ public final class SeedNetwork {
         }
     }
 
-    /** The seed's model: 2→4→4→1 with ReLU between the linear layers. */
+    /** The model: 2→4→4→1 with ReLU between the linear layers. */
     static Module buildModel(Generator gen, Device device) {
         return new Sequential(
                 new Linear(2, 4, true, gen, DType.FLOAT32, device),
@@ -145,7 +145,7 @@ public final class SeedNetwork {
     }
 
     /**
-     * Trains the seed network as {@code options} say, printing one line per epoch to {@code log} (null: silent).
+     * Trains the tutorial network as {@code options} say, printing one line per epoch to {@code log} (null: silent).
      *
      * @return train and test loss per epoch
      */
@@ -168,7 +168,7 @@ public final class SeedNetwork {
             Loss lossFn = new MSELoss();
             if (log != null) {
                 log.println(model);
-                log.printf(Locale.ROOT, "seed network: %d train / %d test samples, batch %d, SGD lr %s, %s%n",
+                log.printf(Locale.ROOT, "2-4-4-1 tutorial network: %d train / %d test samples, batch %d, SGD lr %s, %s%n",
                         options.train, options.test, options.batchSize, options.lr, options.device);
             }
             for (int epoch = 0; epoch < options.epochs; epoch++) {
@@ -184,8 +184,9 @@ public final class SeedNetwork {
     }
 
     /** The command line: every field of {@link Options} as an option, with the defaults of {@link Options#defaults}. */
-    @Command(name = "seed-network", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
-            showDefaultValues = true, description = "Train the 2->4->4->1 network on a synthetic regression task.")
+    @Command(name = "tutorial-network", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+            showDefaultValues = true, description = "Train the classic backpropagation-tutorial network (2->4->4->1, ReLU, MSE, SGD) "
+            + "on a synthetic regression task.")
     public static final class Program implements Callable<Integer> {
         private static final Options DEFAULTS = Options.defaults();
 
