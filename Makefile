@@ -136,7 +136,7 @@ benchmarks-build:
 EXAMPLE = "$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples
 smoke-examples:
 	$(EXAMPLE).GemmDemo --size 64 --iterations 2
-	$(EXAMPLE).seed.SeedNetwork --epochs 2 --train 40 --test 20
+	$(EXAMPLE).tutorial.TutorialNetwork --epochs 2 --train 40 --test 20
 	$(EXAMPLE).sequence.LstmSequence --epochs 1 --train 32 --test 16 --seq-len 8 --hidden 8
 	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
 	$(EXAMPLE).fashion.FashionMnistTrain --epochs 1 --train-limit 512 --test-limit 256 --no-progress \

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes PyTorch reference values for Nabla's cross-framework tests (TorchParityTest, SeedNetworkTest).
+"""Writes PyTorch reference values for Nabla's cross-framework tests (TorchParityTest, TutorialNetworkTest).
 
 Usage:  /usr/bin/python3 scripts/make_fixtures.py src/test/resources/fixtures
 
@@ -382,11 +382,11 @@ case("bce_logits_weight_pos_weight_sum", "bce_logits",
      [P("input", randn(3, 4, scale=2.0)), C("target", uniform(0, 1, 3, 4)), C("weight", uniform(0.5, 2.0, 3, 1)),
       C("pos_weight", uniform(0.5, 3.0, 4))], bce_logits, {"reduction": "sum"})
 
-# ---------------------------------------------------------------- the seed network
+# ------------------------------------------------ the backpropagation-tutorial network (case name seed_network)
 
 
 def seed_network_inputs():
-    """The 2->4->4->1 network: nn.Linear's default init after torch.manual_seed(0), a batch of 5 points."""
+    """The classic backpropagation-tutorial network, 2->4->4->1 with ReLU and MSE: nn.Linear's default init after torch.manual_seed(0), a batch of 5 points."""
     torch.manual_seed(0)
     layers = [torch.nn.Linear(2, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)]
     x = torch.randn(5, 2)

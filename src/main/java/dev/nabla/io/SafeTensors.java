@@ -131,6 +131,7 @@ public final class SafeTensors {
                     writeTensor(ch, t, buf, chunkBytes, written, afterChunk);
                 }
                 ch.force(true);
+                TempFiles.publish(tmp.path());
                 // renamed while still open and locked, so no sweeper can take it for a dead writer's file
                 try {
                     Files.move(tmp.path(), file, StandardCopyOption.ATOMIC_MOVE,

@@ -50,6 +50,17 @@ final class TempFiles {
                 && RANDOM.matcher(name.substring(prefix.length(), prefix.length() + 16)).matches();
     }
 
+    /**
+     * Gives a finished temporary file the permissions of an ordinary output, {@code rw-r--r--} (0644) where the file
+     * system has POSIX permissions: it is created owner-only so that nobody reads it half-written, but the file it
+     * becomes is a result like any other (checkpoints used to stay 0600 while the other outputs were 0644).
+     */
+    static void publish(Path path) throws IOException {
+        if (path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     /** Creates, opens for writing and locks a new temporary file for {@code target} in {@code dir}. */
     static Temp create(Path dir, String target) throws IOException {
         FileAttribute<?>[] attrs = dir.getFileSystem().supportedFileAttributeViews().contains("posix")

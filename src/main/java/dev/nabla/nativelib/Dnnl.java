@@ -138,7 +138,7 @@ public final class Dnnl {
                 passiveOpenMpThreads();
                 DnnlLocator.Located found = DnnlLocator.fromSystem().locate();
                 var library = new Dnnl(found.path());
-                LOG.log(Level.INFO, "Loaded {0}", library);
+                LOG.log(Level.DEBUG, "Loaded {0}", library); // Nabla.info() reports it
                 return new Outcome(library, found.attempts());
             } catch (NativeLibraryException e) {
                 LOG.log(Level.DEBUG, e.getMessage()); // optional library: its absence is no news

@@ -206,10 +206,12 @@ public final class OpenBlas {
                 OpenBlasLocator.Located found = OpenBlasLocator.fromSystem().locate();
                 var library = new OpenBlas(found.path(), found.source());
                 library.applyDefaultThreads(System.getenv());
-                LOG.log(Level.INFO, "Loaded {0}", library);
+                // DEBUG: which OpenBLAS loaded is no news (Nabla.info() reports it); Backends warns once when the
+                // cpu device has to fall back to the pure-Java kernels
+                LOG.log(Level.DEBUG, "Loaded {0}", library);
                 return new Outcome(library, found.attempts());
             } catch (NativeLibraryException e) {
-                LOG.log(Level.INFO, e.getMessage());
+                LOG.log(Level.DEBUG, e.getMessage());
                 return new Outcome(null, e.attempts());
             } catch (RuntimeException | LinkageError e) { // never leave the holder class failed
                 LOG.log(Level.WARNING, "OpenBLAS search failed unexpectedly", e);

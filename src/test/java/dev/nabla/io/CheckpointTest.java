@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nabla.DType;
 import dev.nabla.Device;
@@ -25,6 +26,7 @@ import dev.nabla.optim.StepLR;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -136,6 +138,15 @@ class CheckpointTest {
         for (int i = 0; i < a.parameters().size(); i++) {
             assertEquals(optA.stepCount(a.parameters().get(i)), optB.stepCount(b.parameters().get(i)));
         }
+    }
+
+    /** The checkpoint is an ordinary output (0644), though written through an owner-only temporary file. */
+    @Test
+    void theSavedFileIsReadableByAllLikeOtherOutputs() throws IOException {
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "no POSIX permissions here");
+        Path f = dir.resolve("ckpt.safetensors");
+        Checkpoint.save(f, mlp(1, new Generator(0), 8, 3), null, null, null, null);
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
     }
 
     @Test

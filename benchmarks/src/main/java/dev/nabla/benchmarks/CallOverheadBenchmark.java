@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What a tiny operation costs through Nabla's Tensor API compared with calling OpenBLAS directly, float32 on the
  * {@code cpu} device, in nanoseconds per call: the fixed per-operation cost that dominates small workloads such as
- * the seed network's step.
+ * the 2-4-4-1 tutorial network's step.
  *
  * <ul>
  *   <li>{@link #matmulApi} vs {@link #sgemmRaw}: an {@code n x n} product ({@code n} = 1, 8) as

@@ -52,10 +52,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <p>Each (framework, workload) pair is one JMH run in its own forked JVM: one fork, untimed warm-up iterations,
  * then {@code samples} measured iterations; each iteration's mean time per operation (microseconds) is one sample.
- * Iterations are 1 s (2 s for {@code step_cnn}); warm-up is 2 x 1 s for GEMMs, 5 x 1 s for the seed and MLP steps
+ * Iterations are 1 s (2 s for {@code step_cnn}); warm-up is 2 x 1 s for GEMMs, 5 x 1 s for the tutorial-network and MLP steps
  * (JIT-compiling the autograd and kernel paths takes a few seconds) and 3 x 3 s for the CNN step (0.1-0.5 s a
  * step). Which pairs exist: {@code nabla-cpu} and {@code nabla-java} run every workload; {@code nabla-java-scalar}
- * the float32 GEMMs and the seed and MLP steps ({@code step_cnn} takes about 3 s a step there); {@code ejml} the
+ * the float32 GEMMs and the tutorial-network and MLP steps ({@code step_cnn} takes about 3 s a step there); {@code ejml} the
  * GEMMs. A requested workload that a framework does not run is skipped for that framework.
  *
  * <p>{@code nabla-java-scalar} forks get the host JVM's arguments without {@code jdk.incubator.vector}, so the java

@@ -100,7 +100,7 @@ public final class Workloads {
         });
     }
 
-    /** {@code Linear(2,4) ReLU Linear(4,4) ReLU Linear(4,1)}, as {@code SeedNetwork.buildModel}. */
+    /** {@code Linear(2,4) ReLU Linear(4,4) ReLU Linear(4,1)}, as {@code TutorialNetwork.buildModel}. */
     static Module seed(Generator g) {
         return new Sequential(
                 new Linear(2, 4, true, g, DType.FLOAT32, Device.CPU), new ReLU(),

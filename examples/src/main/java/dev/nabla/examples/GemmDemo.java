@@ -5,8 +5,14 @@ import dev.nabla.Device;
 import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.examples.cli.Checks;
+import dev.nabla.examples.cli.Cli;
+import dev.nabla.examples.cli.ProjectVersion;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Multiplies two random float32 matrices on {@link Device#CPU} (OpenBLAS through Panama) and on {@link Device#JAVA}
@@ -19,7 +25,9 @@ import java.util.Locale;
  *
  * <p>Exits with status 1 when the two devices disagree by more than the float32 tolerance.
  */
-public final class GemmDemo {
+@Command(name = "gemm-demo", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+        showDefaultValues = true, description = "Time float32 matrix products on the cpu and java devices.")
+public final class GemmDemo implements Callable<Integer> {
     /** Default matrix size (n x n times n x n). */
     static final int DEFAULT_SIZE = 1024;
     /** Default number of timed products per device. */
@@ -31,53 +39,20 @@ public final class GemmDemo {
      */
     static final double TOLERANCE = 1e-4;
 
-    private GemmDemo() {
-    }
+    @Option(names = {"--size", "-n"}, converter = Checks.PositiveInt.class,
+            description = "multiply two random N x N float32 matrices")
+    int size = DEFAULT_SIZE;
+    @Option(names = {"--iterations", "-k"}, converter = Checks.PositiveInt.class,
+            description = "timed products per device; the median is reported")
+    int iterations = DEFAULT_ITERATIONS;
 
     public static void main(String[] args) {
-        int size = DEFAULT_SIZE;
-        int iterations = DEFAULT_ITERATIONS;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--size", "-n" -> size = positive(args, ++i);
-                case "--iterations", "-k" -> iterations = positive(args, ++i);
-                case "--help", "-h" -> {
-                    usage();
-                    return;
-                }
-                default -> {
-                    System.err.println("GemmDemo: unknown option '" + args[i] + "'");
-                    usage();
-                    System.exit(2);
-                }
-            }
-        }
-        System.exit(run(size, iterations) ? 0 : 1);
+        System.exit(Cli.execute(new GemmDemo(), args));
     }
 
-    private static void usage() {
-        System.out.println("""
-                Usage: GemmDemo [--size N] [--iterations K]
-                  --size N        multiply two random N x N float32 matrices (default %d)
-                  --iterations K  timed products per device; the median is reported (default %d)"""
-                .formatted(DEFAULT_SIZE, DEFAULT_ITERATIONS));
-    }
-
-    private static int positive(String[] args, int i) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException("GemmDemo: option " + args[i - 1] + " needs a value");
-        }
-        int value;
-        try {
-            value = Integer.parseInt(args[i]);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("GemmDemo: " + args[i - 1] + " needs a positive integer, got '"
-                    + args[i] + "'");
-        }
-        if (value < 1) {
-            throw new IllegalArgumentException("GemmDemo: " + args[i - 1] + " needs a positive integer, got " + value);
-        }
-        return value;
+    @Override
+    public Integer call() {
+        return run(size, iterations) ? 0 : 1;
     }
 
     /** Runs the demo; returns whether the two devices agreed. */

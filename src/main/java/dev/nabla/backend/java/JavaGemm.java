@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * GEMM in pure Java, three ways chosen per call:
  * <ul>
  *   <li>a direct loop for small products (below {@link #SMALL_SCALAR} / {@link #SMALL_VECTOR} multiply-adds),
- *       where packing would cost more than it saves (the seed network's GEMMs are 5x2 by 2x4);</li>
+ *       where packing would cost more than it saves (the 2-4-4-1 tutorial network's GEMMs are 5x2 by 2x4);</li>
  *   <li>{@link VectorGemm} (Vector API, packed panels, FMA micro-kernel) when the vector path is asked for and
  *       {@code jdk.incubator.vector} is present;</li>
  *   <li>otherwise a blocked scalar GEMM: op(B) is packed in {@code KC x NC} blocks that stay in L2, op(A) two

@@ -20,7 +20,7 @@ record WorkloadSpec(String name, Kind kind, int m, int k, int n, boolean f64) {
     enum Kind {
         /** {@code C = A B}. */
         GEMM,
-        /** The seed network's training step. */
+        /** The 2-4-4-1 tutorial network's training step. */
         STEP_SEED,
         /** The Fashion-MNIST MLP's training step. */
         STEP_MLP,

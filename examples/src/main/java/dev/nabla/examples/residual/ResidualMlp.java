@@ -9,7 +9,9 @@ import dev.nabla.Tensor;
 import dev.nabla.data.Batch;
 import dev.nabla.data.DataLoader;
 import dev.nabla.data.TensorDataset;
-import dev.nabla.examples.Flags;
+import dev.nabla.examples.cli.Checks;
+import dev.nabla.examples.cli.Cli;
+import dev.nabla.examples.cli.ProjectVersion;
 import dev.nabla.nn.BatchNorm1d;
 import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Dropout;
@@ -31,7 +33,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * A residual MLP classifying two interleaved spirals, showing the parts of a modern training loop together:
@@ -84,30 +91,6 @@ public final class ResidualMlp {
                     warmupFrac, maxGradNorm, noise, device);
         }
 
-        /**
-         * Parses {@code --epochs --seed --train --test --batch-size --width --blocks --dropout --lr --weight-decay
-         * --warmup --clip --noise --device}, each followed by a value.
-         */
-        public static Options parse(String[] args) {
-            Options d = defaults();
-            Map<String, String> o = Flags.parse(args, "epochs", "seed", "train", "test", "batch-size", "width",
-                    "blocks", "dropout", "lr", "weight-decay", "warmup", "clip", "noise", "device");
-            return new Options(
-                    Integer.parseInt(o.getOrDefault("epochs", "" + d.epochs)),
-                    Long.parseLong(o.getOrDefault("seed", "" + d.seed)),
-                    Integer.parseInt(o.getOrDefault("train", "" + d.train)),
-                    Integer.parseInt(o.getOrDefault("test", "" + d.test)),
-                    Integer.parseInt(o.getOrDefault("batch-size", "" + d.batchSize)),
-                    Integer.parseInt(o.getOrDefault("width", "" + d.width)),
-                    Integer.parseInt(o.getOrDefault("blocks", "" + d.blocks)),
-                    Double.parseDouble(o.getOrDefault("dropout", "" + d.dropout)),
-                    Double.parseDouble(o.getOrDefault("lr", "" + d.lr)),
-                    Double.parseDouble(o.getOrDefault("weight-decay", "" + d.weightDecay)),
-                    Double.parseDouble(o.getOrDefault("warmup", "" + d.warmupFrac)),
-                    Double.parseDouble(o.getOrDefault("clip", "" + d.maxGradNorm)),
-                    Double.parseDouble(o.getOrDefault("noise", "" + d.noise)),
-                    Device.parse(o.getOrDefault("device", "cpu")));
-        }
     }
 
     /**
@@ -268,18 +251,70 @@ public final class ResidualMlp {
         return h;
     }
 
-    public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("ResidualMlp: " + e.getMessage());
-            System.err.println("usage: ResidualMlp [--epochs N] [--seed S] [--train N] [--test N] [--batch-size N]"
-                    + " [--width N] [--blocks N] [--dropout P] [--lr X] [--weight-decay X] [--warmup FRACTION]"
-                    + " [--clip MAX_NORM] [--noise STD] [--device cpu|java|cuda]");
-            System.exit(2);
-            return;
+    /** The command line: every field of {@link Options} as an option, with the defaults of {@link Options#defaults}. */
+    @Command(name = "residual-mlp", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+            showDefaultValues = true, description = "Train a residual MLP on two interleaved spirals.")
+    public static final class Program implements Callable<Integer> {
+        private static final Options DEFAULTS = Options.defaults();
+
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--epochs", converter = Checks.PositiveInt.class)
+        int epochs = DEFAULTS.epochs;
+        @Option(names = "--seed", description = "seeds data, weights, dropout masks and shuffling")
+        long seed = DEFAULTS.seed;
+        @Option(names = "--train", converter = Checks.PositiveInt.class,
+                description = "training points (at least one batch)")
+        int train = DEFAULTS.train;
+        @Option(names = "--test", converter = Checks.PositiveInt.class, description = "test points")
+        int test = DEFAULTS.test;
+        @Option(names = "--batch-size", converter = Checks.PositiveInt.class,
+                description = "points per step, at least 2 (BatchNorm needs a batch)")
+        int batchSize = DEFAULTS.batchSize;
+        @Option(names = "--width", converter = Checks.PositiveInt.class, description = "features inside the blocks")
+        int width = DEFAULTS.width;
+        @Option(names = "--blocks", converter = Checks.PositiveInt.class, description = "residual blocks")
+        int blocks = DEFAULTS.blocks;
+        @Option(names = "--dropout", converter = Checks.Fraction.class, description = "dropout probability")
+        double dropout = DEFAULTS.dropout;
+        @Option(names = "--lr", converter = Checks.NonNegative.class, description = "peak learning rate")
+        double lr = DEFAULTS.lr;
+        @Option(names = "--weight-decay", converter = Checks.NonNegative.class, description = "AdamW's weight decay")
+        double weightDecay = DEFAULTS.weightDecay;
+        @Option(names = "--warmup", converter = Checks.Fraction.class,
+                description = "fraction of the steps spent warming up")
+        double warmupFrac = DEFAULTS.warmupFrac;
+        @Option(names = "--clip", converter = Checks.NonNegative.class,
+                description = "global gradient norm to clip to")
+        double maxGradNorm = DEFAULTS.maxGradNorm;
+        @Option(names = "--noise", converter = Checks.NonNegative.class,
+                description = "standard deviation of the noise on the points")
+        double noise = DEFAULTS.noise;
+        @Option(names = "--device", converter = Checks.DeviceName.class, description = "cpu, java, cuda or cuda:N")
+        Device device = DEFAULTS.device;
+
+        /** The parsed options; the checks between options are usage errors too. */
+        Options options() {
+            if (batchSize < 2) {
+                throw new ParameterException(spec.commandLine(), "--batch-size must be at least 2 (BatchNorm), got "
+                        + batchSize);
+            }
+            if (train < batchSize) {
+                throw new ParameterException(spec.commandLine(), "--train (" + train
+                        + ") must be at least --batch-size (" + batchSize + ")");
+            }
+            return new Options(epochs, seed, train, test, batchSize, width, blocks, dropout, lr, weightDecay,
+                    warmupFrac, maxGradNorm, noise, device);
         }
-        train(options, System.out);
+
+        @Override
+        public Integer call() {
+            train(options(), System.out);
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new Program(), args));
     }
 }

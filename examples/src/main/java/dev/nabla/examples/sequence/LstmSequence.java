@@ -9,7 +9,9 @@ import dev.nabla.Tensor;
 import dev.nabla.data.Batch;
 import dev.nabla.data.DataLoader;
 import dev.nabla.data.TensorDataset;
-import dev.nabla.examples.Flags;
+import dev.nabla.examples.cli.Checks;
+import dev.nabla.examples.cli.Cli;
+import dev.nabla.examples.cli.ProjectVersion;
 import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Loss;
@@ -24,7 +26,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * An LSTM on the adding problem (Hochreiter and Schmidhuber, 1997), a synthetic task that needs memory over the
@@ -76,23 +80,6 @@ public final class LstmSequence {
             return new Options(epochs, seed, seqLen, train, test, batchSize, hidden, lr, maxGradNorm, device);
         }
 
-        /** Parses {@code --epochs --seed --seq-len --train --test --batch-size --hidden --lr --clip --device}. */
-        public static Options parse(String[] args) {
-            Options d = defaults();
-            Map<String, String> o = Flags.parse(args, "epochs", "seed", "seq-len", "train", "test", "batch-size",
-                    "hidden", "lr", "clip", "device");
-            return new Options(
-                    Integer.parseInt(o.getOrDefault("epochs", "" + d.epochs)),
-                    Long.parseLong(o.getOrDefault("seed", "" + d.seed)),
-                    Integer.parseInt(o.getOrDefault("seq-len", "" + d.seqLen)),
-                    Integer.parseInt(o.getOrDefault("train", "" + d.train)),
-                    Integer.parseInt(o.getOrDefault("test", "" + d.test)),
-                    Integer.parseInt(o.getOrDefault("batch-size", "" + d.batchSize)),
-                    Integer.parseInt(o.getOrDefault("hidden", "" + d.hidden)),
-                    Double.parseDouble(o.getOrDefault("lr", "" + d.lr)),
-                    Double.parseDouble(o.getOrDefault("clip", "" + d.maxGradNorm)),
-                    Device.parse(o.getOrDefault("device", "cpu")));
-        }
     }
 
     /**
@@ -235,18 +222,47 @@ public final class LstmSequence {
         return h;
     }
 
-    public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("LstmSequence: " + e.getMessage());
-            System.err.println("usage: LstmSequence [--epochs N] [--seed S] [--seq-len T] [--train N] [--test N]"
-                    + " [--batch-size N] [--hidden N] [--lr X] [--clip MAX_NORM (0: no clipping)]"
-                    + " [--device cpu|java|cuda]");
-            System.exit(2);
-            return;
+    /** The command line: every field of {@link Options} as an option, with the defaults of {@link Options#defaults}. */
+    @Command(name = "lstm-sequence", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+            showDefaultValues = true, description = "Train an LSTM on the adding problem.")
+    public static final class Program implements Callable<Integer> {
+        private static final Options DEFAULTS = Options.defaults();
+
+        @Option(names = "--epochs", converter = Checks.PositiveInt.class)
+        int epochs = DEFAULTS.epochs;
+        @Option(names = "--seed", description = "seeds data, weights and shuffling")
+        long seed = DEFAULTS.seed;
+        @Option(names = "--seq-len", converter = Checks.PositiveInt.class, description = "steps per sequence (>= 2)")
+        int seqLen = DEFAULTS.seqLen;
+        @Option(names = "--train", converter = Checks.PositiveInt.class, description = "training sequences")
+        int train = DEFAULTS.train;
+        @Option(names = "--test", converter = Checks.PositiveInt.class, description = "test sequences")
+        int test = DEFAULTS.test;
+        @Option(names = "--batch-size", converter = Checks.PositiveInt.class)
+        int batchSize = DEFAULTS.batchSize;
+        @Option(names = "--hidden", converter = Checks.PositiveInt.class, description = "LSTM hidden size")
+        int hidden = DEFAULTS.hidden;
+        @Option(names = "--lr", converter = Checks.NonNegative.class, description = "AdamW learning rate")
+        double lr = DEFAULTS.lr;
+        @Option(names = "--clip", converter = Checks.NonNegative.class,
+                description = "global gradient norm to clip to; 0: measured, not clipped")
+        double maxGradNorm = DEFAULTS.maxGradNorm;
+        @Option(names = "--device", converter = Checks.DeviceName.class, description = "cpu, java, cuda or cuda:N")
+        Device device = DEFAULTS.device;
+
+        /** The parsed options. */
+        Options options() {
+            return new Options(epochs, seed, seqLen, train, test, batchSize, hidden, lr, maxGradNorm, device);
         }
-        train(options, System.out);
+
+        @Override
+        public Integer call() {
+            train(options(), System.out);
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new Program(), args));
     }
 }

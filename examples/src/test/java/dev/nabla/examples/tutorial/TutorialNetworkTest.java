@@ -1,17 +1,17 @@
-package dev.nabla.examples.seed;
+package dev.nabla.examples.tutorial;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.Device;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
-class SeedNetworkTest {
+class TutorialNetworkTest {
     /** 10 epochs of 100 SGD steps (500 samples, batch 5, lr 0.01): about a second. */
-    private static final SeedNetwork.Options RUN = new SeedNetwork.Options(10, 0, 500, 200, 5, 0.01, Device.CPU);
+    private static final TutorialNetwork.Options RUN = new TutorialNetwork.Options(10, 0, 500, 200, 5, 0.01, Device.CPU);
 
     /**
      * The targets have variance ≈ 0.53 (x0·x1 + x0 + 0.5·x1 on [-1, 1)^2), so an untrained network scores about
@@ -23,7 +23,7 @@ class SeedNetworkTest {
 
     @Test
     void lossFallsBelowTheBoundAndBelowTheFirstEpoch() {
-        SeedNetwork.History h = SeedNetwork.train(RUN, null);
+        TutorialNetwork.History h = TutorialNetwork.train(RUN, null);
         double[] test = h.testLoss();
         double[] train = h.trainLoss();
         String curve = h.toString();
@@ -37,8 +37,8 @@ class SeedNetworkTest {
     /** Control: with lr 0 nothing moves, so the bound above is out of reach (the test can fail). */
     @Test
     void withoutLearningTheBoundIsNotReached() {
-        SeedNetwork.History h = SeedNetwork.train(
-                new SeedNetwork.Options(3, 0, 500, 200, 5, 0.0, Device.CPU), null);
+        TutorialNetwork.History h = TutorialNetwork.train(
+                new TutorialNetwork.Options(3, 0, 500, 200, 5, 0.0, Device.CPU), null);
         double last = h.testLoss()[2];
         assertTrue(last > 2 * TEST_LOSS_BOUND, "lr 0 reached test loss " + last);
         assertEquals(h.testLoss()[0], last, 1e-9, "with lr 0 the test loss must not change");
@@ -46,19 +46,20 @@ class SeedNetworkTest {
 
     @Test
     void sameSeedSameCurve() {
-        var small = new SeedNetwork.Options(2, 7, 100, 50, 5, 0.01, Device.CPU);
-        assertArrayEquals(SeedNetwork.train(small, null).trainLoss(), SeedNetwork.train(small, null).trainLoss());
+        var small = new TutorialNetwork.Options(2, 7, 100, 50, 5, 0.01, Device.CPU);
+        assertArrayEquals(TutorialNetwork.train(small, null).trainLoss(), TutorialNetwork.train(small, null).trainLoss());
     }
 
     @Test
-    void optionsAreParsedAndUnknownOnesRejected() {
-        var o = SeedNetwork.Options.parse(new String[] {"--epochs", "3", "--seed", "5", "--train", "50", "--lr", "0.1"});
+    void optionsAreParsedWithTheDefaultsForTheRest() {
+        var program = new TutorialNetwork.Program();
+        new CommandLine(program).parseArgs("--epochs", "3", "--seed", "5", "--train", "50", "--lr", "0.1");
+        var o = program.options();
         assertEquals(3, o.epochs());
         assertEquals(5, o.seed());
         assertEquals(50, o.train());
         assertEquals(0.1, o.lr());
-        assertEquals(5, o.batchSize());
-        assertThrows(IllegalArgumentException.class, () -> SeedNetwork.Options.parse(new String[] {"--epoch", "3"}));
-        assertThrows(IllegalArgumentException.class, () -> SeedNetwork.Options.parse(new String[] {"--epochs"}));
+        assertEquals(TutorialNetwork.Options.defaults().batchSize(), o.batchSize());
+        assertEquals(TutorialNetwork.Options.defaults().test(), o.test());
     }
 }

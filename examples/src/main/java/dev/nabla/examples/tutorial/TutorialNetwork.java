@@ -1,4 +1,4 @@
-package dev.nabla.examples.seed;
+package dev.nabla.examples.tutorial;
 
 import dev.nabla.DType;
 import dev.nabla.Device;
@@ -9,7 +9,9 @@ import dev.nabla.Tensor;
 import dev.nabla.data.Batch;
 import dev.nabla.data.DataLoader;
 import dev.nabla.data.TensorDataset;
-import dev.nabla.examples.Flags;
+import dev.nabla.examples.cli.Checks;
+import dev.nabla.examples.cli.Cli;
+import dev.nabla.examples.cli.ProjectVersion;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Loss;
 import dev.nabla.nn.MSELoss;
@@ -21,26 +23,28 @@ import dev.nabla.optim.SGD;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The seed document's network, written the way the PyTorch tutorials write it: a 2→4→4→1 multilayer perceptron
- * (Linear, ReLU, Linear, ReLU, Linear) trained with mean squared error and plain SGD (lr 0.01, batches of 5) by
- * a {@link #trainEpoch} function and checked by an {@link #evaluate} function.
+ * The classic backpropagation-tutorial network, written the way the PyTorch tutorials write it: a 2→4→4→1
+ * multilayer perceptron (Linear, ReLU, Linear, ReLU, Linear) trained with mean squared error and plain SGD (lr 0.01,
+ * batches of 5) by a {@link #trainEpoch} function and checked by an {@link #evaluate} function.
  *
  * <p>The data is synthetic regression: {@code x} uniform in {@code [-1, 1)^2} and
  * {@code y = x0·x1 + x0 + 0.5·x1 + noise} (noise std 0.05), so the network has a smooth non-linear function
  * to fit and the test loss cannot go below the noise variance (0.0025). Prints train and test loss per epoch.
  *
  * <pre>
- * java ... dev.nabla.examples.seed.SeedNetwork --epochs 30 --seed 0 --train 500 --test 200
+ * java ... dev.nabla.examples.tutorial.TutorialNetwork --epochs 30 --seed 0 --train 500 --test 200
  * </pre>
  */
-public final class SeedNetwork {
+public final class TutorialNetwork {
     /** Standard deviation of the noise added to the targets. */
     static final double NOISE_STD = 0.05;
 
-    private SeedNetwork() {
+    private TutorialNetwork() {
     }
 
     /**
@@ -50,29 +54,16 @@ public final class SeedNetwork {
      * @param seed      seeds the data, the initial weights and the shuffling
      * @param train     training samples
      * @param test      test samples
-     * @param batchSize samples per step (5 in the seed)
-     * @param lr        SGD learning rate (0.01 in the seed)
+     * @param batchSize samples per step (5 in the classic tutorial)
+     * @param lr        SGD learning rate (0.01 in the classic tutorial)
      * @param device    where tensors live
      */
     public record Options(int epochs, long seed, int train, int test, int batchSize, double lr, Device device) {
-        /** The seed document's settings: 30 epochs, 500/200 samples, batch 5, lr 0.01, on the CPU. */
+        /** The classic tutorial's settings: 30 epochs, 500/200 samples, batch 5, lr 0.01, on the CPU. */
         public static Options defaults() {
             return new Options(30, 0, 500, 200, 5, 0.01, Device.CPU);
         }
 
-        /** Parses {@code --epochs N --seed S --train N --test N --batch-size N --lr X --device D}. */
-        public static Options parse(String[] args) {
-            Options d = defaults();
-            Map<String, String> o = Flags.parse(args, "epochs", "seed", "train", "test", "batch-size", "lr", "device");
-            return new Options(
-                    Integer.parseInt(o.getOrDefault("epochs", Integer.toString(d.epochs))),
-                    Long.parseLong(o.getOrDefault("seed", Long.toString(d.seed))),
-                    Integer.parseInt(o.getOrDefault("train", Integer.toString(d.train))),
-                    Integer.parseInt(o.getOrDefault("test", Integer.toString(d.test))),
-                    Integer.parseInt(o.getOrDefault("batch-size", Integer.toString(d.batchSize))),
-                    Double.parseDouble(o.getOrDefault("lr", Double.toString(d.lr))),
-                    Device.parse(o.getOrDefault("device", "cpu")));
-        }
     }
 
     /**
@@ -88,7 +79,7 @@ public final class SeedNetwork {
         }
     }
 
-    /** The seed's model: 2→4→4→1 with ReLU between the linear layers. */
+    /** The model: 2→4→4→1 with ReLU between the linear layers. */
     static Module buildModel(Generator gen, Device device) {
         return new Sequential(
                 new Linear(2, 4, true, gen, DType.FLOAT32, device),
@@ -154,7 +145,7 @@ public final class SeedNetwork {
     }
 
     /**
-     * Trains the seed network as {@code options} say, printing one line per epoch to {@code log} (null: silent).
+     * Trains the tutorial network as {@code options} say, printing one line per epoch to {@code log} (null: silent).
      *
      * @return train and test loss per epoch
      */
@@ -177,7 +168,7 @@ public final class SeedNetwork {
             Loss lossFn = new MSELoss();
             if (log != null) {
                 log.println(model);
-                log.printf(Locale.ROOT, "seed network: %d train / %d test samples, batch %d, SGD lr %s, %s%n",
+                log.printf(Locale.ROOT, "2-4-4-1 tutorial network: %d train / %d test samples, batch %d, SGD lr %s, %s%n",
                         options.train, options.test, options.batchSize, options.lr, options.device);
             }
             for (int epoch = 0; epoch < options.epochs; epoch++) {
@@ -192,17 +183,41 @@ public final class SeedNetwork {
         return new History(trainLoss, testLoss);
     }
 
-    public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("SeedNetwork: " + e.getMessage());
-            System.err.println("usage: SeedNetwork [--epochs N] [--seed S] [--train N] [--test N] [--batch-size N]"
-                    + " [--lr X] [--device cpu|java|cuda]");
-            System.exit(2);
-            return;
+    /** The command line: every field of {@link Options} as an option, with the defaults of {@link Options#defaults}. */
+    @Command(name = "tutorial-network", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+            showDefaultValues = true, description = "Train the classic backpropagation-tutorial network (2->4->4->1, ReLU, MSE, SGD) "
+            + "on a synthetic regression task.")
+    public static final class Program implements Callable<Integer> {
+        private static final Options DEFAULTS = Options.defaults();
+
+        @Option(names = "--epochs", converter = Checks.PositiveInt.class)
+        int epochs = DEFAULTS.epochs;
+        @Option(names = "--seed", description = "seeds the data, the initial weights and the shuffling")
+        long seed = DEFAULTS.seed;
+        @Option(names = "--train", converter = Checks.PositiveInt.class, description = "training samples")
+        int train = DEFAULTS.train;
+        @Option(names = "--test", converter = Checks.PositiveInt.class, description = "test samples")
+        int test = DEFAULTS.test;
+        @Option(names = "--batch-size", converter = Checks.PositiveInt.class)
+        int batchSize = DEFAULTS.batchSize;
+        @Option(names = "--lr", converter = Checks.NonNegative.class, description = "SGD learning rate")
+        double lr = DEFAULTS.lr;
+        @Option(names = "--device", converter = Checks.DeviceName.class, description = "cpu, java, cuda or cuda:N")
+        Device device = DEFAULTS.device;
+
+        /** The parsed options. */
+        Options options() {
+            return new Options(epochs, seed, train, test, batchSize, lr, device);
         }
-        train(options, System.out);
+
+        @Override
+        public Integer call() {
+            train(options(), System.out);
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new Program(), args));
     }
 }
