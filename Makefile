@@ -70,7 +70,7 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test run run-gemm fixtures bench bench-gemm-c bench-compare bindings clean \
+.PHONY: help setup build test run run-gemm run-quantize fixtures bench bench-gemm-c bench-compare bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
 help:
@@ -78,6 +78,8 @@ help:
 	@echo ""
 	@echo "  make run           the main job: train an MLP on Fashion-MNIST on the cpu device (ARGS=\"--model cnn --epochs 5 ...\")"
 	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
+	@echo "  make run-quantize  compress the Fashion-MNIST MLP and CNN: int8 dynamic/static quantization, 50%/80% pruning;"
+	@echo "                     accuracy, file size and images/s of each (ARGS=\"--models mlp --epochs 3 ...\")"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks"
 	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
@@ -143,6 +145,8 @@ smoke-examples:
 	    --output-dir $(ROOT)/examples/target/smoke-fashion
 	$(EXAMPLE).fashion.FashionMnistTrain --model cnn --epochs 1 --train-limit 64 --test-limit 64 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion-cnn
+	$(EXAMPLE).compress.CompressFashionMnist --epochs 1 --train-limit 256 --test-limit 128 --calibration-batches 2 \
+	    --output-dir $(ROOT)/examples/target/smoke-compress
 
 # The JMH benchmark code, in-process (-f 0), one short iteration of the smallest shape (after verify or
 # benchmarks-build).
@@ -172,6 +176,9 @@ run: setup examples-build
 
 run-gemm: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.GemmDemo $(ARGS)
+
+run-quantize: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.compress.CompressFashionMnist $(ARGS)
 
 # Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
 fixtures:

@@ -15,12 +15,12 @@ import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
 
 /** The two Fashion-MNIST networks of the training program. */
-final class Models {
+public final class Models {
     private Models() {
     }
 
     /** 784-512-256-10 with ReLU and dropout. */
-    static Module mlp(Generator g) {
+    public static Module mlp(Generator g) {
         return new Sequential(
                 new Flatten(),
                 new Linear(784, 512, true, g, DType.FLOAT32, Device.CPU), new ReLU(), new Dropout(0.2, g.split()),
@@ -29,7 +29,7 @@ final class Models {
     }
 
     /** Two conv(3x3)+BatchNorm+ReLU+maxpool blocks (32 and 64 channels), then 3136-256-10 with BatchNorm. */
-    static Module cnn(Generator g) {
+    public static Module cnn(Generator g) {
         int[] k3 = {3, 3};
         int[] s1 = {1, 1};
         int[] p1 = {1, 1};
