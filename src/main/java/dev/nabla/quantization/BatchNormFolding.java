@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Folds an evaluation-mode BatchNorm into the convolution or linear layer before it, PyTorch's
  * {@code fuse_conv_bn_weights} / {@code fuse_linear_bn_weights}: with {@code k = gamma / sqrt(var + eps)},
- * {@code W' = W * k} (per output channel) and {@code b' = (b - mean) * k + beta}.
+ * {@code W' = W * k} (per output channel) and {@code b' = (b - mean) * k + beta}, each step rounded to the layer's
+ * dtype as PyTorch's tensor ops round it (so float32 results are PyTorch's bit for bit).
  */
 final class BatchNormFolding {
     private BatchNormFolding() {
@@ -50,19 +51,40 @@ final class BatchNormFolding {
                     + "(trackRunningStats=false) cannot be folded");
         }
         try (Grad off = Grad.disabled(); Scope scope = Scope.open()) {
-            DType dt = w.dtype();
-            Tensor gamma = s.containsKey("weight") ? s.get("weight") : Tensor.ones(dt, w.device(), channels);
-            Tensor beta = s.containsKey("bias") ? s.get("bias") : Tensor.zeros(dt, w.device(), channels);
-            Tensor bias = b != null ? b : Tensor.zeros(dt, w.device(), channels);
-            Tensor rsqrt = var.add(bn.eps()).rsqrt();
-            Tensor k = gamma.mul(rsqrt);
-            long[] perChannel = new long[dims];
-            java.util.Arrays.fill(perChannel, 1);
-            perChannel[0] = channels;
-            Tensor fusedW = w.mul(k.reshape(perChannel));
-            // PyTorch's two formulas group the bias product differently; so do we, for the same roundings
-            Tensor fusedB = (dims == 2 ? bias.sub(mean).mul(k) : bias.sub(mean).mul(rsqrt).mul(gamma)).add(beta);
-            fused.loadStateDict(Map.of("weight", fusedW, "bias", fusedB));
+            boolean f32 = w.dtype() == DType.FLOAT32;
+            double[] weight = w.toDoubleArray();
+            double[] gamma = s.containsKey("weight") ? s.get("weight").toDoubleArray() : filled(channels, 1);
+            double[] beta = s.containsKey("bias") ? s.get("bias").toDoubleArray() : filled(channels, 0);
+            double[] bias = b != null ? b.toDoubleArray() : filled(channels, 0);
+            double[] m = mean.toDoubleArray();
+            double[] v = var.toDoubleArray();
+            double eps = round(f32, bn.eps());
+            double[] fusedB = new double[(int) channels];
+            int per = (int) (weight.length / channels);
+            for (int c = 0; c < channels; c++) {
+                // PyTorch's float32 tensor ops one by one: rsqrt = 1 / sqrt(var + eps)
+                double rsqrt = round(f32, 1 / round(f32, Math.sqrt(round(f32, v[c] + eps))));
+                double k = round(f32, gamma[c] * rsqrt);
+                for (int i = c * per; i < (c + 1) * per; i++) {
+                    weight[i] = round(f32, weight[i] * k);
+                }
+                double centred = round(f32, bias[c] - m[c]);
+                // fuse_linear_bn_weights multiplies by gamma * rsqrt, fuse_conv_bn_weights by rsqrt then gamma
+                double scaled = dims == 2 ? round(f32, centred * k) : round(f32, round(f32, centred * rsqrt) * gamma[c]);
+                fusedB[c] = round(f32, scaled + beta[c]);
+            }
+            fused.loadStateDict(Map.of("weight", Tensor.of(weight, w.dtype(), w.device(), w.shape()),
+                    "bias", Tensor.of(fusedB, w.dtype(), w.device(), channels)));
         }
+    }
+
+    private static double round(boolean f32, double v) {
+        return f32 ? (float) v : v;
+    }
+
+    private static double[] filled(long n, double value) {
+        double[] a = new double[(int) n];
+        java.util.Arrays.fill(a, value);
+        return a;
     }
 }
