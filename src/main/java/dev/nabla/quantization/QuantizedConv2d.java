@@ -59,9 +59,10 @@ public final class QuantizedConv2d extends QuantizedWeightLayer {
                         + " window does not fit " + x.describe());
             }
             Tensor cols = im2col(x, (int) ws[2], (int) ws[3], oh, ow);
-            Tensor y = requantizedProduct(cols.reshape(n * oh * ow, ws[1] * ws[2] * ws[3]),
+            Tensor y = product(cols.reshape(n * oh * ow, ws[1] * ws[2] * ws[3]),
                     w.reshape(ws[0], ws[1] * ws[2] * ws[3]));
-            return y.reshape(n, oh, ow, ws[0]).permute(0, 3, 1, 2).contiguous();
+            // back to [N, out, oh, ow] while still float32: the ReLU or the quantization makes the contiguous copy
+            return requantize(y.reshape(n, oh, ow, ws[0]).permute(0, 3, 1, 2));
         }
     }
 

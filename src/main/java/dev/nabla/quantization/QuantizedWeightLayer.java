@@ -50,11 +50,10 @@ abstract sealed class QuantizedWeightLayer extends QuantizedModule permits Quant
     }
 
     /**
-     * The output integers of {@code x [rows, k]} (uint8) times {@code w [out, k]}: {@code quantize(sx * sw[j] * acc +
-     * bias[j])} with the product {@code sx * sw[j]} and the sum in float32 and the quantization by the float32 inverse
-     * of the output scale, ties to even: exactly what PyTorch's onednn engine returns (checked on fixtures).
+     * The float32 product of {@code x [rows, k]} (uint8) and {@code w [out, k]}: {@code sx * sw[j] * acc + bias[j]},
+     * the scale product and the sum in float32, as PyTorch's onednn engine computes it before requantizing.
      */
-    final Tensor requantizedProduct(Tensor x, Tensor w) {
+    final Tensor product(Tensor x, Tensor w) {
         float inputScale = (float) scale("input_");
         float[] weightScales = buffer("weight_scales").toFloatArray();
         float[] combined = new float[weightScales.length];
@@ -62,10 +61,17 @@ abstract sealed class QuantizedWeightLayer extends QuantizedModule permits Quant
             combined[j] = inputScale * weightScales[j];
         }
         Tensor scales = Tensor.of(combined, combined.length).to(x.device());
-        Tensor y = F.quantizedLinear(x, zeroPoint("input_"), w, scales, hasBias ? buffer("bias") : null);
-        long zeroPoint = zeroPoint("");
-        Tensor q = F.quantizeToInt(y, scale(""), zeroPoint, DType.UINT8);
-        // relu(quantize(y)) == quantize(relu(y)): quantization is monotonic and maps 0 to the zero point
-        return relu ? q.clamp(zeroPoint, 255L) : q;
+        return F.quantizedLinear(x, zeroPoint("input_"), w, scales, hasBias ? buffer("bias") : null);
+    }
+
+    /**
+     * The output integers of a float product (any layout): the fused ReLU, then quantization by the float32 inverse of
+     * the output scale, ties to even: exactly PyTorch's onednn results (checked on fixtures). The ReLU runs on the
+     * floats: {@code quantize(relu(y)) == max(quantize(y), zeroPoint)} (quantization is monotonic and maps 0 to the
+     * zero point), and the float kernel is the faster one.
+     */
+    final Tensor requantize(Tensor y) {
+        Tensor f = relu ? F.relu(y) : y;
+        return F.quantizeToInt(f, scale(""), zeroPoint(""), DType.UINT8);
     }
 }
