@@ -59,10 +59,11 @@ public final class QuantizedConv2d extends QuantizedWeightLayer {
                         + " window does not fit " + x.describe());
             }
             Tensor cols = im2col(x, (int) ws[2], (int) ws[3], oh, ow);
-            Tensor y = product(cols.reshape(n * oh * ow, ws[1] * ws[2] * ws[3]),
-                    w.reshape(ws[0], ws[1] * ws[2] * ws[3]));
-            // back to [N, out, oh, ow] while still float32: the ReLU or the quantization makes the contiguous copy
-            return requantize(y.reshape(n, oh, ow, ws[0]).permute(0, 3, 1, 2));
+            long k = ws[1] * ws[2] * ws[3];
+            // the weight in the columns' (kh, kw, C) order
+            Tensor y = product(cols.reshape(n * oh * ow, k), w.permute(0, 2, 3, 1).contiguous().reshape(ws[0], k));
+            // back to [N, out, oh, ow] while still float32 (a float copy is faster than a uint8 one)
+            return requantize(y, f -> f.reshape(n, oh, ow, ws[0]).permute(0, 3, 1, 2));
         }
     }
 
@@ -71,26 +72,24 @@ public final class QuantizedConv2d extends QuantizedWeightLayer {
     }
 
     /**
-     * The windows of the zero-point-padded input as rows {@code [N, oh, ow, C, kh, kw]} (the GEMM's {@code [rows, k]}
-     * with {@code k} in the weight's {@code (C, kh, kw)} order): one strided copy per kernel offset.
+     * The windows of the zero-point-padded input as rows {@code [N, oh, ow, kh, kw, C]} (the GEMM's {@code [rows, k]}):
+     * the input goes channels-last once, so that each of the {@code kh * kw} window copies moves runs of {@code C}
+     * contiguous bytes.
      */
     private Tensor im2col(Tensor x, int kh, int kw, long oh, long ow) {
         long n = x.size(0);
         long c = x.size(1);
-        Tensor padded = x;
-        if (padding[0] > 0 || padding[1] > 0) {
-            padded = Tensor.full(zeroPoint("input_"), DType.UINT8, x.device(), n, c, x.size(2) + 2L * padding[0],
-                    x.size(3) + 2L * padding[1]);
-            padded.narrow(2, padding[0], x.size(2)).narrow(3, padding[1], x.size(3)).copy_(x);
-        }
-        Tensor cols = Tensor.empty(DType.UINT8, x.device(), n, oh, ow, c, kh, kw);
+        Tensor padded = Tensor.full(zeroPoint("input_"), DType.UINT8, x.device(), n, x.size(2) + 2L * padding[0],
+                x.size(3) + 2L * padding[1], c);
+        padded.narrow(1, padding[0], x.size(2)).narrow(2, padding[1], x.size(3)).copy_(x.permute(0, 2, 3, 1));
+        Tensor cols = Tensor.empty(DType.UINT8, x.device(), n, oh, ow, kh, kw, c);
         for (int ki = 0; ki < kh; ki++) {
             long top = (long) ki * dilation[0];
             for (int kj = 0; kj < kw; kj++) {
                 long left = (long) kj * dilation[1];
-                Tensor window = padded.slice(2, top, top + (oh - 1) * stride[0] + 1, stride[0])
-                        .slice(3, left, left + (ow - 1) * stride[1] + 1, stride[1]);
-                cols.select(5, kj).select(4, ki).copy_(window.permute(0, 2, 3, 1));
+                Tensor window = padded.slice(1, top, top + (oh - 1) * stride[0] + 1, stride[0])
+                        .slice(2, left, left + (ow - 1) * stride[1] + 1, stride[1]);
+                cols.select(4, kj).select(3, ki).copy_(window);
             }
         }
         return cols;

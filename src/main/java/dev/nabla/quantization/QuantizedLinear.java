@@ -28,7 +28,7 @@ public final class QuantizedLinear extends QuantizedWeightLayer {
     public Tensor forward(Tensor x) {
         requireUint8("QuantizedLinear", x);
         try (Grad off = Grad.disabled()) {
-            return requantize(product(x, buffer("weight")));
+            return requantize(product(x, buffer("weight")), y -> y);
         }
     }
 
