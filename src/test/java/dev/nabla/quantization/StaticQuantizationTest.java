@@ -21,7 +21,6 @@ import dev.nabla.nn.Flatten;
 import dev.nabla.nn.GELU;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.MaxPool2d;
-import dev.nabla.nn.Module;
 import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
 import java.io.IOException;
@@ -144,6 +143,41 @@ class StaticQuantizationTest {
                 assertEquals(ref[i], out[i], 0.1, "quantized vs float output " + i);
             }
         }
+    }
+
+    @Test
+    void fashionMlpQuantizesAndAgreesWithFloat() {
+        Generator g = new Generator(11);
+        Sequential mlp = new Sequential(new Flatten(),
+                new Linear(784, 512, true, g, DType.FLOAT32, Device.CPU), new ReLU(), new Dropout(0.2, g.split()),
+                new Linear(512, 256, true, g, DType.FLOAT32, Device.CPU), new ReLU(), new Dropout(0.2, g.split()),
+                new Linear(256, 10, true, g, DType.FLOAT32, Device.CPU));
+        mlp.eval();
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.randn(g, 256, 1, 28, 28);
+            float[] reference = mlp.forward(x).toFloatArray();
+            StaticQuantization.fuseModules(mlp, List.of(List.of("1", "2"), List.of("4", "5")));
+            QuantWrapper q = StaticQuantization.prepare(mlp, QConfig.defaults());
+            q.forward(Tensor.randn(g, 128, 1, 28, 28));
+            StaticQuantization.convert(q);
+            assertInstanceOf(QuantizedLinear.class, q.module().getSubmodule("1"));
+            assertTrue(((QuantizedLinear) q.module().getSubmodule("1")).hasRelu());
+            float[] out = q.forward(x).toFloatArray();
+            int agree = 0;
+            for (int row = 0; row < 256; row++) {
+                agree += argmax(reference, row) == argmax(out, row) ? 1 : 0;
+            }
+            // random weights give small logit margins; int8 rounding may flip a few near-ties
+            assertTrue(agree >= 0.9 * 256, agree + " of 256 predictions agree");
+        }
+    }
+
+    private static int argmax(float[] logits, int row) {
+        int best = 0;
+        for (int j = 1; j < 10; j++) {
+            best = logits[row * 10 + j] > logits[row * 10 + best] ? j : best;
+        }
+        return best;
     }
 
     @Test
