@@ -58,6 +58,11 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         return features;
     }
 
+    /** The constant added to the variance before its square root. */
+    public double eps() {
+        return eps;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         checkInput(x);

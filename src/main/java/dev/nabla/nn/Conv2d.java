@@ -86,6 +86,41 @@ public final class Conv2d extends Module {
         return p.clone();
     }
 
+    /** Input channels. */
+    public long inChannels() {
+        return in;
+    }
+
+    /** Output channels. */
+    public long outChannels() {
+        return out;
+    }
+
+    /** The window, {@code {height, width}}. */
+    public int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    /** The stride, {@code {height, width}}. */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** The zero padding on each side, {@code {height, width}}. */
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    /** The dilation, {@code {height, width}}. */
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
+    /** The number of channel groups. */
+    public int groups() {
+        return groups;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         if (x.dim() != 4 || x.size(1) != in) {

@@ -31,6 +31,26 @@ public final class MaxPool2d extends Module {
         this.dilation = Conv2d.pair("dilation", dilation, 1);
     }
 
+    /** The window, {@code {height, width}}. */
+    public int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    /** The stride, {@code {height, width}}. */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** The implicit padding on each side (never chosen as a maximum), {@code {height, width}}. */
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    /** The dilation, {@code {height, width}}. */
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return F.maxPool2d(x, kernel, stride, padding, dilation);
