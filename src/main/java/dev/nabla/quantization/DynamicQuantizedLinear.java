@@ -31,6 +31,8 @@ public final class DynamicQuantizedLinear extends Module {
     private final long out;
     private final boolean perChannel;
     private final boolean hasBias;
+    /** A cache of {@code weight_scale}'s inverses; see {@link #inverseWeightScales()}. */
+    private volatile InverseScales inverseScales;
 
     /**
      * A layer from an already quantized weight (a loaded checkpoint's, PyTorch's {@code int_repr()}) and a bias.
@@ -159,13 +161,37 @@ public final class DynamicQuantizedLinear extends Module {
 
     /** {@code 1f / ((float) (1 / xScale) * (1f / (float) wScale[j]))}, one per weight scale. */
     private Tensor outputScales(double xScale, Device device) {
-        double[] weightScales = buffer("weight_scale").toDoubleArray();
+        float[] inverseW = inverseWeightScales();
         float inverseX = (float) (1.0 / xScale);
-        double[] scales = new double[weightScales.length];
+        float[] scales = new float[inverseW.length];
         for (int j = 0; j < scales.length; j++) {
-            scales[j] = 1f / (inverseX * (1f / (float) weightScales[j]));
+            scales[j] = 1f / (inverseX * inverseW[j]);
         }
-        return Tensor.of(scales, DType.FLOAT32, device, scales.length);
+        Tensor t = Tensor.of(scales);
+        return device == Device.CPU ? t : t.to(device);
+    }
+
+    /**
+     * {@code 1f / (float) wScale[j]}, read from the {@code weight_scale} buffer once per change of it (its version
+     * counts in-place writes such as {@link #loadStateDict}'s), so a forward does not copy it to the host.
+     */
+    private float[] inverseWeightScales() {
+        Tensor buffer = buffer("weight_scale");
+        InverseScales cached = inverseScales;
+        if (cached == null || cached.version() != buffer.version()) {
+            double[] w = buffer.toDoubleArray();
+            float[] inverse = new float[w.length];
+            for (int j = 0; j < w.length; j++) {
+                inverse[j] = 1f / (float) w[j];
+            }
+            cached = new InverseScales(buffer.version(), inverse);
+            inverseScales = cached;
+        }
+        return cached.values();
+    }
+
+    /** The inverse weight scales and the buffer version they were read at (immutable: safe to share by threads). */
+    private record InverseScales(long version, float[] values) {
     }
 
     /**
