@@ -13,6 +13,13 @@ Writes into the directory given as the first argument:
          "qweight": int8 int_repr [out*in], "wScales": [1]|[out] (float64), "wZeroPoints": [1]|[out],
          "inputShape": [...], "input": float32 values, "output": PyTorch's output (row-major),
          "xScale", "xZeroPoint": torch._choose_qparams_per_tensor(input, reduce_range=True)}
+  quant_dynamic_rnn.json  {"torch", "engine", "rnn": [case...]}: torch.ao.nn.quantized.dynamic.LSTM / GRU, each
+        {"name", "kind": "lstm"|"gru", "qscheme", "inputSize", "hiddenSize", "numLayers", "batchFirst",
+         "params": {"weight_ih_l0": float32 values (the float layer's), ...},
+         "qweights": {"weight_ih_l0": {"q": int_repr, "scales", "zeroPoints"}, ...},
+         "inputShape", "input", "output", "hn", "cn" (LSTM; else null)}
+        PyTorch's quantized_lstm/gru projects the whole input sequence at once (one activation range per layer) and
+        quantizes the hidden state per step, both with reduce_range=True, adding b_ih and b_hh in the two products.
   quant_dynamic_linear.safetensors  one per-channel dynamic Linear(12 -> 5) as Nabla's DynamicQuantizedLinear
         buffers: weight (I8 int_repr), weight_scale (F64 [5]), weight_zero_point (I64 [5]), bias (F32 [5])
   quant_dynamic_linear_state.json   {"input": {"shape", "data"}, "output": {"shape", "data"}} for that layer
@@ -94,6 +101,44 @@ def linear_cases(g):
     return cases
 
 
+def qweight(w):
+    if w.qscheme() in (torch.per_channel_affine, torch.per_channel_symmetric):
+        scales, zps = [float(v) for v in w.q_per_channel_scales().tolist()], ints(w.q_per_channel_zero_points())
+    else:
+        scales, zps = [float(w.q_scale())], [int(w.q_zero_point())]
+    return {"q": ints(w.int_repr()), "scales": scales, "zeroPoints": zps}
+
+
+def rnn_case(g, name, kind, per_channel, input_size, hidden, layers, batch_first, shape):
+    cls = nn.LSTM if kind == "lstm" else nn.GRU
+    layer = cls(input_size, hidden, layers, batch_first=batch_first)  # PyTorch quantizes only layers with bias
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.4)
+    qconfig = per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig
+    q = quantize_dynamic(nn.Sequential(layer), {cls: qconfig}, dtype=torch.qint8)[0]
+    x = torch.randn(*shape, generator=g)
+    y, state = q(x)
+    hn, cn = state if kind == "lstm" else (state, None)
+    return {"name": name, "kind": kind, "qscheme": "per_channel" if per_channel else "per_tensor",
+            "inputSize": input_size, "hiddenSize": hidden, "numLayers": layers, "batchFirst": batch_first,
+            "params": {k: floats(v.detach()) for k, v in layer.named_parameters()},
+            "qweights": {k: qweight(v) for k, v in q.get_weight().items()}, "inputShape": list(shape),
+            "input": floats(x), "output": floats(y), "hn": floats(hn), "cn": None if cn is None else floats(cn)}
+
+
+def rnn_cases(g):
+    return [
+        rnn_case(g, "lstm_1layer", "lstm", False, 6, 5, 1, False, (4, 3, 6)),
+        rnn_case(g, "lstm_2layers_batch_first", "lstm", False, 6, 5, 2, True, (3, 4, 6)),
+        rnn_case(g, "lstm_per_channel", "lstm", True, 7, 4, 2, False, (5, 2, 7)),
+        rnn_case(g, "lstm_batch1", "lstm", False, 3, 4, 1, True, (1, 6, 3)),
+        rnn_case(g, "gru_1layer_batch_first", "gru", False, 6, 5, 1, True, (3, 4, 6)),
+        rnn_case(g, "gru_2layers", "gru", False, 6, 5, 2, False, (4, 3, 6)),
+        rnn_case(g, "gru_per_channel", "gru", True, 5, 6, 1, False, (3, 2, 5)),
+    ]
+
+
 def state_dict_fixture(g, out_dir):
     spec = importlib.util.spec_from_file_location(
         "safetensors_fixture", os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_safetensors_fixture.py"))
@@ -124,6 +169,9 @@ def main():
     with open(os.path.join(out_dir, "quant_dynamic_linear.json"), "w") as f:
         json.dump(data, f)
     state_dict_fixture(g, out_dir)
+    rnn = {"torch": torch.__version__, "engine": torch.backends.quantized.engine, "rnn": rnn_cases(g)}
+    with open(os.path.join(out_dir, "quant_dynamic_rnn.json"), "w") as f:
+        json.dump(rnn, f)
 
 
 if __name__ == "__main__":

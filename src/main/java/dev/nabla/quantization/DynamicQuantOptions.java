@@ -1,5 +1,7 @@
 package dev.nabla.quantization;
 
+import dev.nabla.nn.GRU;
+import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
 import java.util.Set;
@@ -15,7 +17,7 @@ import java.util.Set;
  */
 public record DynamicQuantOptions(Set<Class<? extends Module>> types, boolean perChannel) {
     /** The layer classes that have a dynamically quantized form. */
-    public static final Set<Class<? extends Module>> SUPPORTED = Set.of(Linear.class);
+    public static final Set<Class<? extends Module>> SUPPORTED = Set.of(Linear.class, LSTM.class, GRU.class);
     /** Every supported layer class, per-channel symmetric int8 weights. */
     public static final DynamicQuantOptions DEFAULT = new DynamicQuantOptions(SUPPORTED, true);
 

@@ -1,5 +1,7 @@
 package dev.nabla.quantization;
 
+import dev.nabla.nn.GRU;
+import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
 import java.util.ArrayList;
@@ -20,20 +22,21 @@ public final class Quantization {
     /**
      * Dynamic quantization, like {@code torch.ao.quantization.quantize_dynamic}: every descendant whose class is one
      * of {@code options.types()} (found through {@link Module#children()}, in any container) is replaced with
-     * {@link Module#setSubmodule} by its dynamically quantized form ({@link Linear} by {@link DynamicQuantizedLinear}).
+     * {@link Module#setSubmodule} by its dynamically quantized form ({@link Linear} by {@link DynamicQuantizedLinear},
+     * {@link LSTM} by {@link DynamicQuantizedLSTM}, {@link GRU} by {@link DynamicQuantizedGRU}).
      * Unlike PyTorch, which returns a converted copy, this converts <b>in place</b> (Java has no generic deep copy)
      * and returns {@code model} itself; the replaced float layers are closed, and the model is put in eval mode. A
      * layer used at several places gets one replacement. Every layer is quantized before any is replaced, so a failure
      * leaves the model unchanged.
      *
      * @throws IllegalArgumentException when {@code model} itself is of a type to convert (use
-     *                                  {@link DynamicQuantizedLinear#from(Linear, boolean)}), or a layer cannot be
+     *                                  the quantized class's {@code from}), or a layer cannot be
      *                                  quantized (closed, on CUDA, NaN weights)
      */
     public static <M extends Module> M quantizeDynamic(M model, DynamicQuantOptions options) {
         if (options.types().contains(model.getClass())) {
             throw new IllegalArgumentException("quantizeDynamic converts a model's layers in place; the model itself is "
-                    + "a " + model.getClass().getSimpleName() + ": use DynamicQuantizedLinear.from(layer) instead");
+                    + "a " + model.getClass().getSimpleName() + ": use the quantized class's from(layer) (DynamicQuantizedLinear.from...) instead");
         }
         List<Slot> slots = new ArrayList<>();
         find(model, options, slots);
@@ -73,10 +76,12 @@ public final class Quantization {
     }
 
     private static Module quantize(Module layer, DynamicQuantOptions options) {
-        if (layer instanceof Linear linear) {
-            return DynamicQuantizedLinear.from(linear, options.perChannel());
-        }
-        throw new IllegalArgumentException("quantizeDynamic: no dynamically quantized form of "
-                + layer.getClass().getSimpleName());
+        return switch (layer) {
+            case Linear linear -> DynamicQuantizedLinear.from(linear, options.perChannel());
+            case LSTM lstm -> DynamicQuantizedLSTM.from(lstm, options.perChannel());
+            case GRU gru -> DynamicQuantizedGRU.from(gru, options.perChannel());
+            default -> throw new IllegalArgumentException("quantizeDynamic: no dynamically quantized form of "
+                    + layer.getClass().getSimpleName());
+        };
     }
 }
