@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,7 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class VectorQuantize {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
     /** Bytes as many as the float lanes (8 or 16), or null on shapes without one: then only the scalar kernel runs. */
     private static final VectorSpecies<Byte> SB = ByteVector.SPECIES_64.length() == S.length() ? ByteVector.SPECIES_64
             : ByteVector.SPECIES_128.length() == S.length() ? ByteVector.SPECIES_128 : null;
@@ -41,15 +39,27 @@ public final class VectorQuantize {
             return 0;
         }
         long base = off * Float.BYTES;
-        FloatVector lo = FloatVector.fromMemorySegment(S, x, base, NO);
-        FloatVector hi = lo;
-        for (long i = L; i < m; i += L) {
-            FloatVector v = FloatVector.fromMemorySegment(S, x, base + i * Float.BYTES, NO);
-            lo = lo.min(v);
-            hi = hi.max(v);
+        FloatVector lo0 = FloatVector.fromMemorySegment(S, x, base, NO);
+        FloatVector hi0 = lo0;
+        FloatVector lo1 = lo0;
+        FloatVector hi1 = lo0;
+        long i = L;
+        // two independent min/max chains: one chain waits on each min's latency
+        for (long m2 = m - 2L * L; i <= m2; i += 2L * L) {
+            FloatVector a = FloatVector.fromMemorySegment(S, x, base + i * Float.BYTES, NO);
+            FloatVector b = FloatVector.fromMemorySegment(S, x, base + (i + L) * Float.BYTES, NO);
+            lo0 = lo0.min(a);
+            hi0 = hi0.max(a);
+            lo1 = lo1.min(b);
+            hi1 = hi1.max(b);
         }
-        out[0] = lo.reduceLanes(VectorOperators.MIN);
-        out[1] = hi.reduceLanes(VectorOperators.MAX);
+        for (; i < m; i += L) {
+            FloatVector a = FloatVector.fromMemorySegment(S, x, base + i * Float.BYTES, NO);
+            lo0 = lo0.min(a);
+            hi0 = hi0.max(a);
+        }
+        out[0] = lo0.min(lo1).reduceLanes(VectorOperators.MIN);
+        out[1] = hi0.max(hi1).reduceLanes(VectorOperators.MAX);
         return m;
     }
 
@@ -63,7 +73,7 @@ public final class VectorQuantize {
      */
     public static long toBytes(MemorySegment src, long srcOffset, float inverseScale, int zeroPoint, int qmin,
                                int qmax, MemorySegment dst, long dstOffset, long n) {
-        if (SB == null || SI.length() != L) {
+        if (SB == null) {
             return 0;
         }
         long m = S.loopBound(n);
@@ -76,8 +86,8 @@ public final class VectorQuantize {
             VectorMask<Float> nan = scaled.test(VectorOperators.IS_NAN);
             FloatVector clamped = scaled.blend(zero, nan).max(lo).min(hi);
             FloatVector rounded = clamped.add(ROUNDER).sub(ROUNDER).add((float) zeroPoint);
-            IntVector q = (IntVector) rounded.convertShape(VectorOperators.F2I, SI, 0);
-            ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, SB, 0);
+            // F2B is Java's (byte) cast, (byte) (int) f: exact integers in [qmin, qmax] keep their bit pattern
+            ByteVector b = (ByteVector) rounded.convertShape(VectorOperators.F2B, SB, 0);
             b.intoMemorySegment(dst, dstOffset + i, NO);
         }
         return m;
