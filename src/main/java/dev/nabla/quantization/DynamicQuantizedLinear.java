@@ -88,18 +88,19 @@ public final class DynamicQuantizedLinear extends Module {
     /**
      * Quantizes a float {@link Linear}'s weight to symmetric int8, per output channel or (with {@code perChannel}
      * false, PyTorch's {@code default_dynamic_qconfig}) with one scale; the scales are chosen as PyTorch's
-     * {@code MinMaxObserver}/{@code PerChannelMinMaxObserver} choose them. The float layer is left as it is.
+     * {@code MinMaxObserver}/{@code PerChannelMinMaxObserver} choose them. The float layer is left as it is; a pruned
+     * one ({@link dev.nabla.nn.Prune}) is quantized with its mask applied, as its forward computes.
      *
      * @throws IllegalArgumentException when the layer was closed
      */
     public static DynamicQuantizedLinear from(Linear linear, boolean perChannel) {
-        Tensor w = linear.namedParameters().get("weight");
-        if (w.isClosed()) {
-            throw new IllegalArgumentException(NAME + ".from: the Linear layer was closed");
-        }
-        Tensor bias = linear.namedParameters().get("bias");
-        try (QuantizedTensor q = WeightQuantizer.symmetricInt8(w, perChannel)) {
-            return new DynamicQuantizedLinear(q, bias);
+        try (Scope s = Scope.open()) {
+            if (linear.stateDict().values().stream().anyMatch(Tensor::isClosed)) {
+                throw new IllegalArgumentException(NAME + ".from: the Linear layer was closed");
+            }
+            try (QuantizedTensor q = WeightQuantizer.symmetricInt8(FloatParameters.of(linear, "weight"), perChannel)) {
+                return new DynamicQuantizedLinear(q, FloatParameters.of(linear, "bias"));
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.nabla.quantization;
 
 import dev.nabla.DType;
+import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.nn.GateProducts;
 import dev.nabla.nn.Module;
@@ -30,18 +31,17 @@ public abstract sealed class DynamicQuantizedRNN extends Module permits DynamicQ
         this.perChannel = perChannel;
         recurrence.close();
         recurrence.eval();
-        try {
-            var params = layer.namedParameters();
+        try (Scope s = Scope.open()) {
+            if (layer.stateDict().values().stream().anyMatch(Tensor::isClosed)) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ".from: the "
+                        + layer.getClass().getSimpleName() + " layer was closed");
+            }
             for (int k = 0; k < layer.numLayers(); k++) {
                 for (String kind : new String[] {"ih", "hh"}) {
-                    Tensor w = params.get("weight_" + kind + "_l" + k);
-                    if (w.isClosed()) {
-                        throw new IllegalArgumentException(getClass().getSimpleName() + ".from: the "
-                                + layer.getClass().getSimpleName() + " layer was closed");
-                    }
+                    Tensor w = FloatParameters.of(layer, "weight_" + kind + "_l" + k);
                     try (QuantizedTensor q = WeightQuantizer.symmetricInt8(w, perChannel)) {
                         registerModule(kind + "_l" + k, new DynamicQuantizedLinear(q,
-                                params.get("bias_" + kind + "_l" + k)));
+                                FloatParameters.of(layer, "bias_" + kind + "_l" + k)));
                     }
                 }
             }

@@ -18,6 +18,7 @@ import dev.nabla.nn.Dropout;
 import dev.nabla.nn.Flatten;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
+import dev.nabla.nn.Prune;
 import dev.nabla.nn.ReLU;
 import dev.nabla.nn.ResidualBlock;
 import dev.nabla.nn.Sequential;
@@ -113,6 +114,30 @@ class QuantizeDynamicTest {
             assertEquals(DType.INT8, loaded.get("1.weight").dtype());
             fresh.loadStateDict(loaded);
             assertArrayEquals(model.forward(x).toFloatArray(), fresh.forward(x).toFloatArray());
+        }
+    }
+
+    @Test
+    void aPrunedModelIsQuantizedWithItsMaskApplied(@TempDir Path dir) throws Exception {
+        try (Scope s = Scope.open(); Sequential model = mlp(5, Device.CPU); Sequential fresh = mlp(6, Device.CPU)) {
+            model.eval();
+            for (int i : new int[] {1, 4, 7}) {
+                Prune.l1Unstructured(model.get(i), "weight", 0.8);
+            }
+            Tensor x = images(Device.CPU, 64);
+            Tensor reference = model.forward(x);
+            Quantization.quantizeDynamic(model);
+            try (QuantizedTensor w = ((DynamicQuantizedLinear) model.get(1)).weight()) {
+                long zeros = java.util.Arrays.stream(w.intRepr().toLongArray()).filter(v -> v == 0).count();
+                assertTrue(zeros >= Math.round(0.8 * w.intRepr().numel()), zeros + " zero weights of "
+                        + w.intRepr().numel());
+            }
+            Tensor y = model.forward(x);
+            assertTrue(norm(y.sub(reference)) < 0.02 * norm(reference), "close to the pruned float model");
+            Path file = dir.resolve("pruned-int8.safetensors");
+            SafeTensors.save(file, model.stateDict(), Map.of());
+            Quantization.quantizeDynamic(fresh).loadStateDict(SafeTensors.load(file).tensors());
+            assertArrayEquals(y.toFloatArray(), fresh.forward(x).toFloatArray());
         }
     }
 
