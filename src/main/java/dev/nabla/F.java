@@ -58,6 +58,19 @@ public final class F {
     }
 
     /**
+     * The smallest and largest element of {@code x} in one pass, as host numbers {@code {min, max}} (like
+     * {@code torch.aminmax(x)} followed by {@code .item()}); NaN in {@code x} makes both NaN. Dynamic quantization
+     * reads each batch's range with it. Records nothing for backward.
+     *
+     * @param x float32 values, at least one
+     * @throws IllegalArgumentException when {@code x} is not float32 or has no elements
+     * @throws UnsupportedOperationException on a device without the kernel (CUDA)
+     */
+    public static double[] minMax(Tensor x) {
+        return MinMaxOp.apply(x);
+    }
+
+    /**
      * The quantized linear layer's product, like PyTorch's {@code quantized::linear} kernels with a float output:
      * {@code y[..., j] = scales[j] * sum_p (x[..., p] - xZeroPoint) * w[j][p] + bias[j]}, the sums exact in 32-bit
      * integers (int8 GEMM: oneDNN with VNNI on the {@code cpu} device, a pure-Java kernel on {@code java}).

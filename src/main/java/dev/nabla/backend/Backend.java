@@ -134,6 +134,13 @@ public interface Backend {
                   ScalarType dstType, MemorySegment dst, long dstOffset, long count);
 
     /**
+     * The smallest and largest of {@code count >= 1} contiguous float32 values in one pass, {@code {min, max}} on the
+     * host (NaN when any value is NaN): the range dynamic quantization chooses each batch's parameters from. Offset in
+     * elements.
+     */
+    float[] minMax(MemorySegment src, long srcOffset, long count);
+
+    /**
      * {@link #batchedGemm} in bfloat16 or float16 ({@code dtype}) with float32 accumulation, when this backend has a
      * native kernel for it (oneDNN on the CPU, tensor cores on CUDA). {@link DTypeDispatch} asks here first and
      * otherwise computes the product in float32.

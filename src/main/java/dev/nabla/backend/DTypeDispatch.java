@@ -85,6 +85,11 @@ public final class DTypeDispatch implements Backend {
     }
 
     @Override
+    public float[] minMax(MemorySegment src, long srcOffset, long count) {
+        return inner.minMax(src, srcOffset, count);
+    }
+
+    @Override
     public void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
                          int aZeroPoint, MemorySegment b, long bOffset, int ldb, MemorySegment scales,
                          long scalesOffset, int scaleCount, MemorySegment c, long cOffset, int ldc) {

@@ -56,12 +56,8 @@ public final class GRU extends RNNBase {
     }
 
     @Override
-    Tensor[] cell(Tensor xp, Tensor h, Tensor c, Tensor weightHh, Tensor biasHh) {
+    Tensor[] cell(Tensor xp, Tensor hp, Tensor h, Tensor c) {
         long n = hiddenSize();
-        Tensor hp = h.matmul(weightHh.t());
-        if (biasHh != null) {
-            hp = hp.add(biasHh);
-        }
         Tensor rz = xp.narrow(1, 0, 2 * n).add(hp.narrow(1, 0, 2 * n)).sigmoid();
         Tensor r = rz.narrow(1, 0, n);
         Tensor z = rz.narrow(1, n, n);

@@ -68,9 +68,9 @@ public final class LSTM extends RNNBase {
     }
 
     @Override
-    Tensor[] cell(Tensor xp, Tensor h, Tensor c, Tensor weightHh, Tensor biasHh) {
+    Tensor[] cell(Tensor xp, Tensor hp, Tensor h, Tensor c) {
         long n = hiddenSize();
-        Tensor gates = xp.add(h.matmul(weightHh.t()));
+        Tensor gates = xp.add(hp);
         Tensor i = gates.narrow(1, 0, n).sigmoid();
         Tensor f = gates.narrow(1, n, n).sigmoid();
         Tensor g = gates.narrow(1, 2 * n, n).tanh();

@@ -70,8 +70,8 @@ public final class RNN extends RNNBase {
     }
 
     @Override
-    Tensor[] cell(Tensor xp, Tensor h, Tensor c, Tensor weightHh, Tensor biasHh) {
-        Tensor pre = xp.add(h.matmul(weightHh.t()));
+    Tensor[] cell(Tensor xp, Tensor hp, Tensor h, Tensor c) {
+        Tensor pre = xp.add(hp);
         return new Tensor[] {nonlinearity == Nonlinearity.RELU ? pre.relu() : pre.tanh(), null};
     }
 

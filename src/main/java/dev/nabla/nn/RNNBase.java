@@ -105,10 +105,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     abstract boolean foldsHiddenBias();
 
     /**
-     * One time step of one layer: {@code xp} is this step's input projection {@code [B, G*H]} (including the
-     * biases as {@link #foldsHiddenBias()} says); returns the new {@code {h, c}} ({@code c} null except for LSTM).
+     * One time step of one layer: {@code xp} is this step's input projection and {@code hp} its hidden projection
+     * {@code [B, G*H]} (see {@link GateProducts}); returns the new {@code {h, c}} ({@code c} null except for LSTM).
      */
-    abstract Tensor[] cell(Tensor xp, Tensor h, Tensor c, Tensor weightHh, Tensor biasHh);
+    abstract Tensor[] cell(Tensor xp, Tensor hp, Tensor h, Tensor c);
 
     /** True for the LSTM, which carries a cell state. */
     boolean hasCellState() {
@@ -117,17 +117,40 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
     /** Runs the stack over {@code input} from states {@code h0} / {@code c0} (null for zeros). */
     final RnnOutput run(Tensor input, Tensor h0, Tensor c0) {
+        String name = checkInput(input);
+        Tensor weight0 = param("weight_ih_l0");
+        if (input.dtype() != weight0.dtype() || input.device() != weight0.device()) {
+            throw new IllegalArgumentException(name + ": input " + input.describe() + " does not match the layer's "
+                    + weight0.dtype() + " parameters on " + weight0.device());
+        }
+        return recur(input, h0, c0, new FloatProducts());
+    }
+
+    /**
+     * Runs this layer's recurrence (its sizes, cell, layout and, in training mode, dropout between layers) over
+     * {@code input} from states {@code h0} / {@code c0} (null for zeros) with the matrix products of {@code products}
+     * instead of this layer's weights, which are not read. The products' dtype and device must fit the input.
+     *
+     * @throws IllegalArgumentException when the input or a state does not fit the layer's sizes
+     */
+    public final RnnOutput run(Tensor input, Tensor h0, Tensor c0, GateProducts products) {
+        checkInput(input);
+        return recur(input, h0, c0, java.util.Objects.requireNonNull(products, "products"));
+    }
+
+    /** Checks the input's rank and width; returns the layer's name for messages. */
+    private String checkInput(Tensor input) {
         String name = getClass().getSimpleName();
         Checks.alive(name, input);
         if ((input.dim() != 2 && input.dim() != 3) || input.size(-1) != inputSize) {
             throw new IllegalArgumentException(name + ": expected input " + (batchFirst ? "[B, T, " : "[T, B, ")
                     + inputSize + "] or unbatched [T, " + inputSize + "], got " + input.describe());
         }
-        Tensor weight0 = param("weight_ih_l0");
-        if (input.dtype() != weight0.dtype() || input.device() != weight0.device()) {
-            throw new IllegalArgumentException(name + ": input " + input.describe() + " does not match the layer's "
-                    + weight0.dtype() + " parameters on " + weight0.device());
-        }
+        return name;
+    }
+
+    private RnnOutput recur(Tensor input, Tensor h0, Tensor c0, GateProducts products) {
+        String name = getClass().getSimpleName();
         boolean unbatched = input.dim() == 2;
         Tensor x = unbatched ? input.unsqueeze(1) : batchFirst ? input.transpose(0, 1) : input; // [T, B, in]
         long steps = x.size(0);
@@ -146,17 +169,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             Tensor h = h0s == null ? Tensor.zeros(x.dtype(), x.device(), batch, hiddenSize) : h0s.select(0, k);
             Tensor c = !hasCellState() ? null
                     : c0s == null ? Tensor.zeros(x.dtype(), x.device(), batch, hiddenSize) : c0s.select(0, k);
-            Tensor wih = param("weight_ih_l" + k);
-            Tensor whh = param("weight_hh_l" + k);
-            Tensor bih = paramOrNull("bias_ih_l" + k);
-            Tensor bhh = paramOrNull("bias_hh_l" + k);
-            Tensor projBias = bih == null ? null : foldsHiddenBias() ? bih.add(bhh) : bih;
-            Tensor proj = F.linear(x.reshape(steps * batch, x.size(2)), wih, projBias)
+            Tensor proj = products.input(k, x.reshape(steps * batch, x.size(2)))
                     .reshape(steps, batch, gates * hiddenSize);
             Tensor[] xp = TimeSplit.unbind(proj);
             Tensor[] outs = new Tensor[(int) steps];
             for (int t = 0; t < steps; t++) {
-                Tensor[] hc = cell(xp[t], h, c, whh, foldsHiddenBias() ? null : bhh);
+                Tensor[] hc = cell(xp[t], products.hidden(k, h), h, c);
                 h = hc[0];
                 c = hc[1];
                 outs[t] = h;
@@ -173,6 +191,37 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             c = c == null ? null : c.squeeze(1);
         }
         return new RnnOutput(output, h, c);
+    }
+
+    /**
+     * The products of this layer's own weights: the input projection with {@code b_ih} (plus {@code b_hh} where
+     * {@link #foldsHiddenBias()}), the hidden one with {@code b_hh} otherwise.
+     */
+    private final class FloatProducts implements GateProducts {
+        /** Per layer, read once per run rather than at every step. */
+        private final Tensor[] hiddenWeights = new Tensor[numLayers];
+        private final Tensor[] hiddenBiases = new Tensor[numLayers];
+
+        FloatProducts() {
+            for (int k = 0; k < numLayers; k++) {
+                hiddenWeights[k] = param("weight_hh_l" + k);
+                hiddenBiases[k] = foldsHiddenBias() ? null : paramOrNull("bias_hh_l" + k);
+            }
+        }
+
+        @Override
+        public Tensor input(int layer, Tensor x) {
+            Tensor bih = paramOrNull("bias_ih_l" + layer);
+            Tensor bhh = paramOrNull("bias_hh_l" + layer);
+            Tensor projBias = bih == null ? null : foldsHiddenBias() ? bih.add(bhh) : bih;
+            return F.linear(x, param("weight_ih_l" + layer), projBias);
+        }
+
+        @Override
+        public Tensor hidden(int layer, Tensor h) {
+            Tensor hp = h.matmul(hiddenWeights[layer].t());
+            return hiddenBiases[layer] == null ? hp : hp.add(hiddenBiases[layer]);
+        }
     }
 
     /** Checks an initial state and returns it as {@code [layers, B, H]} (or null). */

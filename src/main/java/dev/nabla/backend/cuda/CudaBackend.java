@@ -187,6 +187,13 @@ public final class CudaBackend implements Backend {
                 + "quantize on the cpu or java device");
     }
 
+    /** Not on CUDA yet: dynamic quantization runs on the cpu and java devices. */
+    @Override
+    public float[] minMax(MemorySegment src, long srcOffset, long count) {
+        throw new UnsupportedOperationException("the fused min-max of dynamic quantization is not implemented on "
+                + "CUDA; run quantized models on the cpu or java device");
+    }
+
     /** Not on CUDA yet: quantized inference runs on the cpu and java devices. */
     @Override
     public void gemmInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,

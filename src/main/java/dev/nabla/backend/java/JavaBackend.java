@@ -69,7 +69,13 @@ public class JavaBackend implements Backend {
     @Override
     public void quantize(MemorySegment src, long srcOffset, float inverseScale, int zeroPoint, int qmin, int qmax,
                          ScalarType dstType, MemorySegment dst, long dstOffset, long count) {
-        Quantize.affine(src, srcOffset, inverseScale, zeroPoint, qmin, qmax, dstType, dst, dstOffset, count);
+        Quantize.affine(useVector, src, srcOffset, inverseScale, zeroPoint, qmin, qmax, dstType, dst, dstOffset,
+                count);
+    }
+
+    @Override
+    public float[] minMax(MemorySegment src, long srcOffset, long count) {
+        return MinMax.of(useVector, src, srcOffset, count);
     }
 
     @Override

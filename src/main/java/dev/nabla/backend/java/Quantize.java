@@ -1,5 +1,6 @@
 package dev.nabla.backend.java;
 
+import dev.nabla.backend.java.vector.VectorQuantize;
 import dev.nabla.base.ScalarType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,11 +13,14 @@ final class Quantize {
     private Quantize() {
     }
 
-    static void affine(MemorySegment src, long srcOffset, float inverseScale, int zeroPoint, int qmin, int qmax,
-                       ScalarType dstType, MemorySegment dst, long dstOffset, long count) {
+    /** The kernel; with {@code useVector} the 8-bit targets take the Vector API loop for all but the tail. */
+    static void affine(boolean useVector, MemorySegment src, long srcOffset, float inverseScale, int zeroPoint,
+                       int qmin, int qmax, ScalarType dstType, MemorySegment dst, long dstOffset, long count) {
         switch (dstType) {
             case UINT8, INT8 -> {
-                for (long i = 0; i < count; i++) {
+                long done = useVector ? VectorQuantize.toBytes(src, srcOffset, inverseScale, zeroPoint, qmin, qmax, dst,
+                        dstOffset, count) : 0;
+                for (long i = done; i < count; i++) {
                     int q = quantize(src.getAtIndex(FLOAT, srcOffset + i), inverseScale, zeroPoint, qmin, qmax);
                     dst.set(ValueLayout.JAVA_BYTE, dstOffset + i, (byte) q);
                 }

@@ -1,0 +1,95 @@
+package dev.nabla.backend.java.vector;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API halves of dynamic quantization's two passes over float32 activations: a fused min-max reduction and
+ * the affine quantization to 8-bit integers. Both give exactly the scalar kernels' results (the caller does the tail
+ * with them).
+ *
+ * <p>Load this class only when {@link dev.nabla.backend.java.VectorSupport#available()} is true.
+ */
+public final class VectorQuantize {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Bytes as many as the float lanes (8 or 16), or null on shapes without one: then only the scalar kernel runs. */
+    private static final VectorSpecies<Byte> SB = ByteVector.SPECIES_64.length() == S.length() ? ByteVector.SPECIES_64
+            : ByteVector.SPECIES_128.length() == S.length() ? ByteVector.SPECIES_128 : null;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer, ties to even. */
+    private static final float ROUNDER = 12582912f;
+
+    private VectorQuantize() {
+    }
+
+    /**
+     * {@code {min, max}} of the leading whole vectors of {@code x[off .. off+n)} into {@code out}, NaN when one is NaN.
+     *
+     * @return how many leading elements were read (0 when {@code n} is less than one vector)
+     */
+    public static long minMax(MemorySegment x, long off, long n, float[] out) {
+        long m = S.loopBound(n);
+        if (m == 0) {
+            return 0;
+        }
+        long base = off * Float.BYTES;
+        FloatVector lo0 = FloatVector.fromMemorySegment(S, x, base, NO);
+        FloatVector hi0 = lo0;
+        FloatVector lo1 = lo0;
+        FloatVector hi1 = lo0;
+        long i = L;
+        // two independent min/max chains: one chain waits on each min's latency
+        for (long m2 = m - 2L * L; i <= m2; i += 2L * L) {
+            FloatVector a = FloatVector.fromMemorySegment(S, x, base + i * Float.BYTES, NO);
+            FloatVector b = FloatVector.fromMemorySegment(S, x, base + (i + L) * Float.BYTES, NO);
+            lo0 = lo0.min(a);
+            hi0 = hi0.max(a);
+            lo1 = lo1.min(b);
+            hi1 = hi1.max(b);
+        }
+        for (; i < m; i += L) {
+            FloatVector a = FloatVector.fromMemorySegment(S, x, base + i * Float.BYTES, NO);
+            lo0 = lo0.min(a);
+            hi0 = hi0.max(a);
+        }
+        out[0] = lo0.min(lo1).reduceLanes(VectorOperators.MIN);
+        out[1] = hi0.max(hi1).reduceLanes(VectorOperators.MAX);
+        return m;
+    }
+
+    /**
+     * {@code dst[i] = clamp(rint(src[i] * inverseScale) + zeroPoint, qmin, qmax)} as bytes (uint8 or int8 bit
+     * patterns), NaN to the zero point, over the leading whole vectors of the run. Clamping the scaled value to the
+     * integer bounds {@code [qmin - zp, qmax - zp]} before rounding gives the same integer as clamping after, and keeps
+     * it small enough for the add-and-subtract rounding.
+     *
+     * @return how many leading elements were done
+     */
+    public static long toBytes(MemorySegment src, long srcOffset, float inverseScale, int zeroPoint, int qmin,
+                               int qmax, MemorySegment dst, long dstOffset, long n) {
+        if (SB == null) {
+            return 0;
+        }
+        long m = S.loopBound(n);
+        float lo = qmin - zeroPoint;
+        float hi = qmax - zeroPoint;
+        FloatVector zero = FloatVector.broadcast(S, 0f);
+        long base = srcOffset * Float.BYTES;
+        for (long i = 0; i < m; i += L) {
+            FloatVector scaled = FloatVector.fromMemorySegment(S, src, base + i * Float.BYTES, NO).mul(inverseScale);
+            VectorMask<Float> nan = scaled.test(VectorOperators.IS_NAN);
+            FloatVector clamped = scaled.blend(zero, nan).max(lo).min(hi);
+            FloatVector rounded = clamped.add(ROUNDER).sub(ROUNDER).add((float) zeroPoint);
+            // F2B is Java's (byte) cast, (byte) (int) f: exact integers in [qmin, qmax] keep their bit pattern
+            ByteVector b = (ByteVector) rounded.convertShape(VectorOperators.F2B, SB, 0);
+            b.intoMemorySegment(dst, dstOffset + i, NO);
+        }
+        return m;
+    }
+}
