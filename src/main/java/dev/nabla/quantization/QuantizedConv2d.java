@@ -8,7 +8,8 @@ import dev.nabla.Tensor;
  * A statically quantized 2-D convolution (optionally with a fused ReLU), like PyTorch's {@code nnq.Conv2d} /
  * {@code nniq.ConvReLU2d}: uint8 {@code [N, C, H, W]} in, uint8 {@code [N, out, oh, ow]} out. Padding reads the
  * input's zero point (the integer of real 0), not integer 0. Computed as a uint8 im2col followed by the int8 GEMM of
- * {@link dev.nabla.F#quantizedLinear}. Groups are not supported (1 only). Buffers as {@link QuantizedLinear}, with a
+ * {@link dev.nabla.F#quantizedLinear}; the output is a channels-last view (memory {@code [N, oh, ow, out]}), which
+ * is what the GEMM writes. Groups are not supported (1 only). Buffers as {@link QuantizedLinear}, with a
  * weight {@code [out, C, kh, kw]}.
  */
 public final class QuantizedConv2d extends QuantizedWeightLayer {
@@ -62,8 +63,9 @@ public final class QuantizedConv2d extends QuantizedWeightLayer {
             long k = ws[1] * ws[2] * ws[3];
             // the weight in the columns' (kh, kw, C) order
             Tensor y = product(cols.reshape(n * oh * ow, k), w.permute(0, 2, 3, 1).contiguous().reshape(ws[0], k));
-            // back to [N, out, oh, ow] while still float32 (a float copy is faster than a uint8 one)
-            return requantize(y, f -> f.reshape(n, oh, ow, ws[0]).permute(0, 3, 1, 2));
+            // [N, out, oh, ow] as a channels-last view of the rows: the next layer's im2col or pooling reads
+            // channels-last anyway, and a flatten copies into channels-first order
+            return requantize(y, q -> q.reshape(n, oh, ow, ws[0]).permute(0, 3, 1, 2));
         }
     }
 

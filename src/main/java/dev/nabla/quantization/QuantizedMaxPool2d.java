@@ -38,23 +38,25 @@ public final class QuantizedMaxPool2d extends Module {
             throw new IllegalArgumentException("QuantizedMaxPool2d: the window does not fit " + q.describe());
         }
         try (Grad off = Grad.disabled()) {
-            Tensor x = q;
+            // pool over [N, H, W, C]: a channels-last input (a quantized convolution's output) is contiguous that
+            // way, so every window view reads runs of C bytes; the result is a channels-last view again
+            Tensor x = q.permute(0, 2, 3, 1);
             if (padding[0] > 0 || padding[1] > 0) {
-                x = Tensor.zeros(DType.UINT8, q.device(), q.size(0), q.size(1), q.size(2) + 2L * padding[0],
-                        q.size(3) + 2L * padding[1]);
-                x.narrow(2, padding[0], q.size(2)).narrow(3, padding[1], q.size(3)).copy_(q);
+                x = Tensor.zeros(DType.UINT8, q.device(), q.size(0), q.size(2) + 2L * padding[0],
+                        q.size(3) + 2L * padding[1], q.size(1));
+                x.narrow(1, padding[0], q.size(2)).narrow(2, padding[1], q.size(3)).copy_(q.permute(0, 2, 3, 1));
             }
             Tensor max = null;
             for (int ki = 0; ki < kernel[0]; ki++) {
                 long top = (long) ki * dilation[0];
                 for (int kj = 0; kj < kernel[1]; kj++) {
                     long left = (long) kj * dilation[1];
-                    Tensor window = x.slice(2, top, top + (oh - 1) * stride[0] + 1, stride[0])
-                            .slice(3, left, left + (ow - 1) * stride[1] + 1, stride[1]);
+                    Tensor window = x.slice(1, top, top + (oh - 1) * stride[0] + 1, stride[0])
+                            .slice(2, left, left + (ow - 1) * stride[1] + 1, stride[1]);
                     max = max == null ? window : max.maximum(window);
                 }
             }
-            return max.contiguous();
+            return max.contiguous().permute(0, 3, 1, 2);
         }
     }
 

@@ -66,14 +66,14 @@ abstract sealed class QuantizedWeightLayer extends QuantizedModule permits Quant
     }
 
     /**
-     * The output integers of a float product {@code [rows, out]}: the fused ReLU, {@code layout} (a view, such as the
-     * convolution's permutation back to channels-first), then quantization by the float32 inverse of the output scale,
-     * ties to even: exactly PyTorch's onednn results (checked on fixtures). The ReLU runs on the contiguous floats:
-     * {@code quantize(relu(y)) == max(quantize(y), zeroPoint)} (quantization is monotonic and maps 0 to the zero
-     * point), and the float kernel is the faster one.
+     * The output integers of a float product {@code [rows, out]}: the fused ReLU, quantization by the float32 inverse
+     * of the output scale, ties to even (exactly PyTorch's onednn results, checked on fixtures), then {@code layout}
+     * (a view, such as the convolution's channels-last view): the integers are made in the product's own order, so
+     * no float copy is needed. The ReLU runs on the floats: {@code quantize(relu(y)) == max(quantize(y), zeroPoint)}
+     * (quantization is monotonic and maps 0 to the zero point), and the float kernel is the faster one.
      */
     final Tensor requantize(Tensor y, UnaryOperator<Tensor> layout) {
-        Tensor f = layout.apply(relu ? F.relu(y) : y);
-        return F.quantizeToInt(f.contiguous(), scale(""), zeroPoint(""), DType.UINT8);
+        Tensor q = F.quantizeToInt(relu ? F.relu(y) : y, scale(""), zeroPoint(""), DType.UINT8);
+        return layout.apply(q);
     }
 }
