@@ -22,6 +22,7 @@ import dev.nabla.nn.PruningMethod;
 import dev.nabla.optim.AdamW;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.quantization.Quantization;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +32,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Compresses the Fashion-MNIST MLP and CNN ({@code make run-quantize}): trains each in float32 (or loads a
@@ -43,7 +46,7 @@ import picocli.CommandLine.Option;
         showDefaultValues = true,
         description = "Quantize and prune Fashion-MNIST models with Nabla; report accuracy, size and speed.")
 public final class CompressFashionMnist implements Callable<Integer> {
-    @Option(names = "--models", split = ",", description = "mlp, cnn or both")
+    @Option(names = "--models", split = ",", converter = ModelName.class, description = "mlp, cnn or both")
     List<String> models = List.of("mlp", "cnn");
     @Option(names = "--epochs", converter = Checks.PositiveInt.class,
             description = "float32 training epochs (default: 8 for mlp, 3 for cnn)")
@@ -51,11 +54,14 @@ public final class CompressFashionMnist implements Callable<Integer> {
     @Option(names = "--finetune-epochs", converter = Checks.PositiveInt.class,
             description = "fine-tuning epochs after pruning")
     int finetuneEpochs = 1;
-    @Option(names = "--prune", split = ",", description = "pruning amounts: fractions of the weights, in (0, 1)")
+    @Option(names = "--prune", split = ",", converter = PruneAmount.class, description = "pruning amounts: fractions of the weights, in (0, 1)")
     List<Double> pruneAmounts = List.of(0.5, 0.8);
     @Option(names = "--calibration-batches", converter = Checks.PositiveInt.class,
             description = "batches of 128 training images that static quantization's observers see")
     int calibrationBatches = 32;
+    @Option(names = "--timing-seconds", converter = Checks.NonNegative.class,
+            description = "how long each variant's throughput is timed, after a one-second warm-up")
+    double timingSeconds = 3;
     @Option(names = "--seed")
     long seed = 0;
     @Option(names = "--data-dir", converter = Checks.ExistingDirectory.class, description = "directory with the IDX "
@@ -70,7 +76,38 @@ public final class CompressFashionMnist implements Callable<Integer> {
             description = "use only the first N test images (quick runs)")
     Integer testLimit;
 
+    @Spec
+    CommandSpec spec;
+
     private static final Device DEVICE = Device.CPU;
+
+    /** {@code mlp} or {@code cnn}. */
+    static final class ModelName implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals("mlp") && !value.equals("cnn")) {
+                throw new CommandLine.TypeConversionException("must be mlp or cnn, got " + value);
+            }
+            return value;
+        }
+    }
+
+    /** A fraction of the weights strictly between 0 and 1. */
+    static final class PruneAmount implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            double a;
+            try {
+                a = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("not a number: " + value);
+            }
+            if (!(a > 0 && a < 1)) {
+                throw new CommandLine.TypeConversionException("must be in (0, 1), got " + value);
+            }
+            return a;
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(Cli.execute(new CompressFashionMnist(), args));
@@ -78,31 +115,20 @@ public final class CompressFashionMnist implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String m : models) {
-            if (!m.equals("mlp") && !m.equals("cnn")) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "--models takes mlp and cnn, got " + m);
-            }
-        }
-        for (double a : pruneAmounts) {
-            if (!(a > 0 && a < 1)) {
-                throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--prune amounts must be fractions in (0, 1), got " + a);
-            }
-        }
+        PrintWriter out = spec.commandLine().getOut();
         Files.createDirectories(outputDir);
         try (MnistDatasets.Splits data = MnistDatasets.fashionMnist(dataDir)) {
             TensorDataset train = trainLimit != null ? MnistDatasets.subset(data.train(), trainLimit) : data.train();
             TensorDataset test = testLimit != null ? MnistDatasets.subset(data.test(), testLimit) : data.test();
-            System.out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images%n", train.size(),
-                    test.size());
-            Report report = new Report();
-            System.out.println(Report.header());
+            out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images%n", train.size(), test.size());
+            Report report = new Report(out);
+            out.println(Report.header());
             for (String model : models) {
                 compress(model, train, test, report);
             }
             Path table = outputDir.resolve("compression.md");
             report.write(table);
-            System.out.println("report: " + table.toAbsolutePath());
+            out.println("report: " + table.toAbsolutePath());
         }
         return 0;
     }
@@ -134,8 +160,8 @@ public final class CompressFashionMnist implements Callable<Integer> {
             Quantization.quantizeDynamic(dynamic);
             measure(report, model, "int8 dynamic", dynamic, testLoader, "Linear weights int8 per channel");
         }
-        try (Module quantized = copy(model, state)) {
-            Module converted = StaticRecipe.quantize(model, quantized, trainLoader, calibrationBatches);
+        // the converted model wraps the copy (PyTorch's QuantWrapper): closing it closes the copy
+        try (Module converted = StaticRecipe.quantize(model, copy(model, state), trainLoader, calibrationBatches)) {
             measure(report, model, "int8 static", converted, testLoader,
                     "fused, calibrated on " + calibrationBatches + " batches");
         }
@@ -171,14 +197,14 @@ public final class CompressFashionMnist implements Callable<Integer> {
     private void measure(Report report, String model, String variant, Module net, DataLoader test, String note)
             throws Exception {
         double accuracy = Measurement.accuracy(net, test, DEVICE);
-        double rate = Measurement.throughput(net, test, DEVICE);
+        double rate = Measurement.throughput(net, test, DEVICE, timingSeconds);
         Path file = outputDir.resolve(model + "-" + variant.replace(' ', '-').replace("%", "") + ".safetensors");
         long bytes = Measurement.save(net, file);
         report.add(new Report.Row(model, variant, accuracy, bytes, rate, note));
     }
 
     /** {@code epochs} of AdamW at learning rate {@code lr}, batch 128, one summary line per epoch. */
-    private static void fit(Module net, DataLoader loader, int epochs, double lr, String label) {
+    private void fit(Module net, DataLoader loader, int epochs, double lr, String label) {
         try (Optimizer opt = new AdamW(net.parameters(), lr, 0.01)) {
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 net.train();
@@ -195,7 +221,7 @@ public final class CompressFashionMnist implements Callable<Integer> {
                         seen += b.size();
                     }
                 }
-                System.err.printf(Locale.ROOT, "%s: epoch %d/%d, train loss %.4f (%.1f s)%n", label, epoch, epochs,
+                spec.commandLine().getErr().printf(Locale.ROOT, "%s: epoch %d/%d, train loss %.4f (%.1f s)%n", label, epoch, epochs,
                         lossSum / seen, (System.nanoTime() - start) / 1e9);
             }
         }

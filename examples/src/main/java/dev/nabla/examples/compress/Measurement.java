@@ -36,26 +36,36 @@ final class Measurement {
     }
 
     /**
-     * Images per second of {@code net.forward} over the batches of {@code loader} (the test set in batches of 128),
-     * timed on the second of two passes so that the JIT's warm-up is not in the figure.
+     * Images per second of {@code net.forward} over the batches of {@code loader} (the test set in batches of 128):
+     * passes over the data for at least a second to warm the JIT up, then passes for at least {@code seconds},
+     * timed together.
      */
-    static double throughput(Module net, DataLoader loader, Device device) {
+    static double throughput(Module net, DataLoader loader, Device device, double seconds) {
         net.eval();
-        double rate = 0;
         try (Grad off = Grad.disabled()) {
-            for (int pass = 0; pass < 2; pass++) {
-                long images = 0;
-                long start = System.nanoTime();
-                for (Batch b : loader) {
-                    try (Scope s = Scope.open()) {
-                        net.forward(b.x().to(device));
-                        images += b.size();
-                    }
-                }
-                rate = images / ((System.nanoTime() - start) / 1e9);
+            long warmEnd = System.nanoTime() + 1_000_000_000L;
+            while (System.nanoTime() < warmEnd) {
+                pass(net, loader, device);
+            }
+            long images = 0;
+            long start = System.nanoTime();
+            long end = start + (long) (seconds * 1e9);
+            while (System.nanoTime() < end) {
+                images += pass(net, loader, device);
+            }
+            return images / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static long pass(Module net, DataLoader loader, Device device) {
+        long images = 0;
+        for (Batch b : loader) {
+            try (Scope s = Scope.open()) {
+                net.forward(b.x().to(device));
+                images += b.size();
             }
         }
-        return rate;
+        return images;
     }
 
     /** Saves the model's state dict as safetensors into {@code file}; returns the file's size in bytes. */

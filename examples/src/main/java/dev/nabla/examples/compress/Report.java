@@ -1,6 +1,7 @@
 package dev.nabla.examples.compress;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,15 +10,22 @@ import java.util.Locale;
 
 /** The compression report: one row per model variant, compared with its float32 original. */
 final class Report {
-    /** One measured variant. {@code baseline} is the float32 row of the same model. */
+    /** One measured variant; the float32 row of the same model is its baseline. */
     record Row(String model, String variant, double accuracy, long bytes, double imagesPerSecond, String note) {
     }
 
     private final List<Row> rows = new ArrayList<>();
+    private final PrintWriter out;
+
+    /** A report that prints each row to {@code out} as it is added. */
+    Report(PrintWriter out) {
+        this.out = out;
+    }
 
     void add(Row row) {
         rows.add(row);
-        System.out.println(format(row));
+        out.println(format(row));
+        out.flush();
     }
 
     List<Row> rows() {
