@@ -241,6 +241,7 @@ BINDINGS_OUT := $(ROOT)/bindings/src/main/java
 JEXTRACT_SOURCE ?= https://github.com/openjdk/jextract.git
 JEXTRACT ?= $(or $(shell command -v jextract 2>/dev/null),$(ROOT)/build/jextract/bin/jextract)
 DNNL_INCLUDE ?= /usr/include
+MPI_INCLUDE ?= /usr/lib/x86_64-linux-gnu/openmpi/include
 bindings:
 	@[ -x "$(JEXTRACT)" ] || JEXTRACT_BUILD_DIR="$(ROOT)/build/jextract" "$(ROOT)/scripts/build-jextract.sh" "$(JEXTRACT_SOURCE)"
 	@echo "bindings: $$("$(JEXTRACT)" --version 2>&1 | head -n 1) ($(JEXTRACT))"
@@ -265,6 +266,13 @@ bindings:
 	    "$(JEXTRACT)" -I "$(DNNL_INCLUDE)" --output "$(BINDINGS_OUT)" @jextract/dnnl.jextract; \
 	else \
 	    echo "bindings: no $(DNNL_INCLUDE)/oneapi/dnnl/dnnl.h (apt-get install libdnnl-dev): kept the oneDNN bindings as they are"; \
+	fi; \
+	if [ -f "$(MPI_INCLUDE)/mpi.h" ]; then \
+	    echo "bindings: MPI from $(MPI_INCLUDE)"; \
+	    rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/mpi"; \
+	    "$(JEXTRACT)" -I "$(MPI_INCLUDE)" --output "$(BINDINGS_OUT)" @jextract/mpi.jextract; \
+	else \
+	    echo "bindings: no $(MPI_INCLUDE)/mpi.h (apt-get install libopenmpi-dev): kept the MPI bindings as they are"; \
 	fi; \
 	if [ -n "$(CUDA_HOME)" ] && [ -f "$(CUDA_HOME)/include/cuda.h" ]; then \
 	    echo "bindings: CUDA from $(CUDA_HOME)/include, cuBLAS from $(CUBLAS_INCLUDE), cuDNN from $(CUDNN_INCLUDE)"; \
