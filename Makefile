@@ -70,7 +70,7 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test run run-gemm fixtures bench bench-gemm-c bench-compare bindings clean \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm fixtures bench bench-gemm-c bench-compare bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
 help:
@@ -80,6 +80,8 @@ help:
 	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks"
+	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
+	@echo "  make run-ddp       Fashion-MNIST MLP trained data-parallel on NP MPI ranks (NP=2, ARGS=\"--epochs 3\")"
 	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
 	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
@@ -162,9 +164,44 @@ smoke-benchmarks:
 	@# bench-compare's runner end to end on fake harnesses: search, rounds, skip, failure, ratios and table checked
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --self-test --root $(ROOT)
 
+# ---------------------------------------------------------------- distributed (MPI)
+
+# Every rank one kernel thread (-XX:ActiveProcessorCount=1 sizes Nabla's and the JVM's pools; OpenBLAS pinned to 1):
+# N ranks share the 2 cores. --bind-to none: Open MPI would pin each rank to one core; --oversubscribe: 3 ranks on
+# 2 cores; --allow-run-as-root where the build runs as root (containers, CI).
+MPIRUN := mpirun $(if $(filter 0,$(shell id -u)),--allow-run-as-root) --oversubscribe --bind-to none \
+    -x OPENBLAS_NUM_THREADS=1 -x OMP_NUM_THREADS=1
+MPI_JAVA := "$(JAVA)" $(JAVA_OPTS) -XX:ActiveProcessorCount=1
+MPI_TEST_CP = $(BUILD_PATH)/classes:$(BUILD_PATH)/test-classes:$$(cat $(BUILD_PATH)/test-classpath.txt)
+MPI_TESTS := dev.nabla.distributed.ProcessGroupMpiTest dev.nabla.distributed.DistributedDataParallelMpiTest
+NP ?= 2
+
+# The MPI tests (skipped by the JUnit suite, which is not under mpirun) on 2 and 3 ranks, then two failing jobs that
+# must end within seconds: a rank that throws, and a rank that stops calling collectives (the watchdog's timeout).
+test-mpi:
+	@command -v mpirun >/dev/null 2>&1 || { echo "test-mpi: no mpirun (make setup installs openmpi-bin)" >&2; exit 1; }
+	$(MVN) $(LIB) test-compile dependency:build-classpath -Dmdep.includeScope=test \
+	    -Dmdep.outputFile=$(BUILD_PATH)/test-classpath.txt
+	$(MPIRUN) -np 2 $(MPI_JAVA) -cp "$(MPI_TEST_CP)" dev.nabla.distributed.MpiTestMain $(MPI_TESTS)
+	$(MPIRUN) -np 3 $(MPI_JAVA) -cp "$(MPI_TEST_CP)" dev.nabla.distributed.MpiTestMain $(MPI_TESTS)
+	@for mode in throw stall; do \
+	    start=$$(date +%s); \
+	    if timeout 60 $(MPIRUN) -np 3 $(MPI_JAVA) -cp "$(MPI_TEST_CP)" dev.nabla.distributed.MpiFailFastMain $$mode \
+	        > $(BUILD_PATH)/mpi-fail-$$mode.log 2>&1; then \
+	        echo "test-mpi: the '$$mode' job succeeded although a rank failed (see $(BUILD_PATH)/mpi-fail-$$mode.log)" >&2; exit 1; \
+	    fi; \
+	    took=$$(( $$(date +%s) - start )); \
+	    if [ $$took -ge 30 ] || grep -q "returned although" $(BUILD_PATH)/mpi-fail-$$mode.log; then \
+	        echo "test-mpi: the '$$mode' job took $$took s to fail (see $(BUILD_PATH)/mpi-fail-$$mode.log)" >&2; exit 1; \
+	    fi; \
+	    [ $$mode = throw ] || grep -q "allReduce on rank 0 of 3 did not complete within 3000 ms" \
+	        $(BUILD_PATH)/mpi-fail-$$mode.log || { echo "test-mpi: no watchdog message in the '$$mode' job" >&2; exit 1; }; \
+	    echo "test-mpi: a rank that fails ($$mode) ended the 3-rank job in $$took s"; \
+	done
+
 # ---------------------------------------------------------------- the front-door commands
 
-test: setup verify smoke-examples smoke-benchmarks
+test: setup verify test-mpi smoke-examples smoke-benchmarks
 	@echo "make test: all passed"
 
 run: setup examples-build
