@@ -143,6 +143,8 @@ smoke-examples:
 	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
 	$(EXAMPLE).fashion.FashionMnistTrain --epochs 1 --train-limit 512 --test-limit 256 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion
+	$(EXAMPLE).fashion.FashionMnistDdp --epochs 1 --train-limit 256 --test-limit 128 \
+	    --output-dir $(ROOT)/examples/target/smoke-fashion-ddp
 	$(EXAMPLE).fashion.FashionMnistTrain --model cnn --epochs 1 --train-limit 64 --test-limit 64 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion-cnn
 
@@ -198,6 +200,11 @@ test-mpi:
 	        $(BUILD_PATH)/mpi-fail-$$mode.log || { echo "test-mpi: no watchdog message in the '$$mode' job" >&2; exit 1; }; \
 	    echo "test-mpi: a rank that fails ($$mode) ended the 3-rank job in $$took s"; \
 	done
+
+# The Fashion-MNIST MLP on NP ranks of this machine (ARGS: FashionMnistDdp's options, e.g. "--epochs 5"); across hosts,
+# run the same java command under `mpirun --hostfile hosts -np N` (README, "Distributed training").
+run-ddp: setup examples-build
+	$(MPIRUN) -np $(NP) $(MPI_JAVA) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistDdp $(ARGS)
 
 # ---------------------------------------------------------------- the front-door commands
 
