@@ -70,7 +70,8 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test run run-gemm run-quantize fixtures bench bench-gemm-c bench-compare bindings clean \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize fixtures bench bench-gemm-c bench-compare \
+        bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
 help:
@@ -82,6 +83,8 @@ help:
 	@echo "                     accuracy, file size and images/s of each (ARGS=\"--models mlp --epochs 3 ...\")"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks"
+	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
+	@echo "  make run-ddp       Fashion-MNIST MLP trained data-parallel on NP MPI ranks (NP=2, ARGS=\"--epochs 3\")"
 	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
 	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
@@ -143,6 +146,8 @@ smoke-examples:
 	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
 	$(EXAMPLE).fashion.FashionMnistTrain --epochs 1 --train-limit 512 --test-limit 256 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion
+	$(EXAMPLE).fashion.FashionMnistDdp --epochs 1 --train-limit 256 --test-limit 128 \
+	    --output-dir $(ROOT)/examples/target/smoke-fashion-ddp
 	$(EXAMPLE).fashion.FashionMnistTrain --model cnn --epochs 1 --train-limit 64 --test-limit 64 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion-cnn
 	$(EXAMPLE).compress.CompressFashionMnist --epochs 1 --train-limit 256 --test-limit 128 --calibration-batches 2 \
@@ -166,9 +171,49 @@ smoke-benchmarks:
 	@# bench-compare's runner end to end on fake harnesses: search, rounds, skip, failure, ratios and table checked
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --self-test --root $(ROOT)
 
+# ---------------------------------------------------------------- distributed (MPI)
+
+# Every rank one kernel thread (-XX:ActiveProcessorCount=1 sizes Nabla's and the JVM's pools; OpenBLAS pinned to 1):
+# N ranks share the 2 cores. --bind-to none: Open MPI would pin each rank to one core; --oversubscribe: 3 ranks on
+# 2 cores; --allow-run-as-root where the build runs as root (containers, CI).
+MPIRUN := mpirun $(if $(filter 0,$(shell id -u)),--allow-run-as-root) --oversubscribe --bind-to none \
+    -x OPENBLAS_NUM_THREADS=1 -x OMP_NUM_THREADS=1
+MPI_JAVA := "$(JAVA)" $(JAVA_OPTS) -XX:ActiveProcessorCount=1
+MPI_TEST_CP = $(BUILD_PATH)/classes:$(BUILD_PATH)/test-classes:$$(cat $(BUILD_PATH)/test-classpath.txt)
+MPI_TESTS := dev.nabla.distributed.ProcessGroupMpiTest dev.nabla.distributed.DistributedDataParallelMpiTest
+NP ?= 2
+
+# The MPI tests (skipped by the JUnit suite, which is not under mpirun) on 2 and 3 ranks, then two failing jobs that
+# must end within seconds: a rank that throws, and a rank that stops calling collectives (the watchdog's timeout).
+test-mpi:
+	@command -v mpirun >/dev/null 2>&1 || { echo "test-mpi: no mpirun (make setup installs openmpi-bin)" >&2; exit 1; }
+	$(MVN) $(LIB) test-compile dependency:build-classpath -Dmdep.includeScope=test \
+	    -Dmdep.outputFile=$(BUILD_PATH)/test-classpath.txt
+	$(MPIRUN) -np 2 $(MPI_JAVA) -cp "$(MPI_TEST_CP)" dev.nabla.distributed.MpiTestMain $(MPI_TESTS)
+	$(MPIRUN) -np 3 $(MPI_JAVA) -cp "$(MPI_TEST_CP)" dev.nabla.distributed.MpiTestMain $(MPI_TESTS)
+	@for mode in throw stall; do \
+	    start=$$(date +%s); \
+	    if timeout 60 $(MPIRUN) -np 3 $(MPI_JAVA) -cp "$(MPI_TEST_CP)" dev.nabla.distributed.MpiFailFastMain $$mode \
+	        > $(BUILD_PATH)/mpi-fail-$$mode.log 2>&1; then \
+	        echo "test-mpi: the '$$mode' job succeeded although a rank failed (see $(BUILD_PATH)/mpi-fail-$$mode.log)" >&2; exit 1; \
+	    fi; \
+	    took=$$(( $$(date +%s) - start )); \
+	    if [ $$took -ge 30 ] || grep -q "returned although" $(BUILD_PATH)/mpi-fail-$$mode.log; then \
+	        echo "test-mpi: the '$$mode' job took $$took s to fail (see $(BUILD_PATH)/mpi-fail-$$mode.log)" >&2; exit 1; \
+	    fi; \
+	    [ $$mode = throw ] || grep -q "allReduce on rank 0 of 3 did not complete within 3000 ms" \
+	        $(BUILD_PATH)/mpi-fail-$$mode.log || { echo "test-mpi: no watchdog message in the '$$mode' job" >&2; exit 1; }; \
+	    echo "test-mpi: a rank that fails ($$mode) ended the 3-rank job in $$took s"; \
+	done
+
+# The Fashion-MNIST MLP on NP ranks of this machine (ARGS: FashionMnistDdp's options, e.g. "--epochs 5"); across hosts,
+# run the same java command under `mpirun --hostfile hosts -np N` (README, "Distributed training").
+run-ddp: setup examples-build
+	$(MPIRUN) -np $(NP) $(MPI_JAVA) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistDdp $(ARGS)
+
 # ---------------------------------------------------------------- the front-door commands
 
-test: setup verify smoke-examples smoke-benchmarks
+test: setup verify test-mpi smoke-examples smoke-benchmarks
 	@echo "make test: all passed"
 
 run: setup examples-build
@@ -250,6 +295,7 @@ BINDINGS_OUT := $(ROOT)/bindings/src/main/java
 JEXTRACT_SOURCE ?= https://github.com/openjdk/jextract.git
 JEXTRACT ?= $(or $(shell command -v jextract 2>/dev/null),$(ROOT)/build/jextract/bin/jextract)
 DNNL_INCLUDE ?= /usr/include
+MPI_INCLUDE ?= /usr/lib/x86_64-linux-gnu/openmpi/include
 bindings:
 	@[ -x "$(JEXTRACT)" ] || JEXTRACT_BUILD_DIR="$(ROOT)/build/jextract" "$(ROOT)/scripts/build-jextract.sh" "$(JEXTRACT_SOURCE)"
 	@echo "bindings: $$("$(JEXTRACT)" --version 2>&1 | head -n 1) ($(JEXTRACT))"
@@ -274,6 +320,13 @@ bindings:
 	    "$(JEXTRACT)" -I "$(DNNL_INCLUDE)" --output "$(BINDINGS_OUT)" @jextract/dnnl.jextract; \
 	else \
 	    echo "bindings: no $(DNNL_INCLUDE)/oneapi/dnnl/dnnl.h (apt-get install libdnnl-dev): kept the oneDNN bindings as they are"; \
+	fi; \
+	if [ -f "$(MPI_INCLUDE)/mpi.h" ]; then \
+	    echo "bindings: MPI from $(MPI_INCLUDE)"; \
+	    rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/mpi"; \
+	    "$(JEXTRACT)" -I "$(MPI_INCLUDE)" --output "$(BINDINGS_OUT)" @jextract/mpi.jextract; \
+	else \
+	    echo "bindings: no $(MPI_INCLUDE)/mpi.h (apt-get install libopenmpi-dev): kept the MPI bindings as they are"; \
 	fi; \
 	if [ -n "$(CUDA_HOME)" ] && [ -f "$(CUDA_HOME)/include/cuda.h" ]; then \
 	    echo "bindings: CUDA from $(CUDA_HOME)/include, cuBLAS from $(CUBLAS_INCLUDE), cuDNN from $(CUDNN_INCLUDE)"; \

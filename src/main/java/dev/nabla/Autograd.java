@@ -100,17 +100,24 @@ public final class Autograd {
             Node root = output.gradFn();
             if (root == null) { // backward on a leaf
                 deliver(output, seed, captured, createGraph);
+                if (captured == null && output.hasPostAccumulateGradHooks()) {
+                    output.runPostAccumulateGradHooks();
+                }
                 return;
             }
             if (captured != null && captured.containsKey(output)) {
                 captured.put(output, seed); // d output / d output: the seed itself
             }
             List<Node> order = topologicalOrder(root);
+            GradReadyHooks ready = captured == null ? GradReadyHooks.scan(order) : null;
             Map<Node, Tensor> buffer = new IdentityHashMap<>();
             buffer.put(root, seed);
             for (Node node : order) {
                 Tensor g = buffer.remove(node);
                 if (g == null) {
+                    if (ready != null) {
+                        ready.skipped(node);
+                    }
                     continue;
                 }
                 Tensor[] inGrads = node.runBackward(g);
@@ -126,6 +133,9 @@ public final class Autograd {
                 for (int i = 0; i < ins.length; i++) {
                     Tensor in = ins[i];
                     if (in == null || !in.requiresGrad() || inGrads[i] == null) {
+                        if (ready != null) {
+                            ready.walked(in, false);
+                        }
                         continue;
                     }
                     Tensor gi = inGrads[i];
@@ -142,6 +152,9 @@ public final class Autograd {
                         if (captured == null) {
                             // a gradient no other consumer received may become the leaf's grad() without a copy
                             accumulate(in, gi, createGraph, gi != g && gi != seed && !givenTwice(inGrads, i));
+                            if (ready != null) {
+                                ready.walked(in, true);
+                            }
                         }
                     } else {
                         Tensor prev = buffer.get(next);

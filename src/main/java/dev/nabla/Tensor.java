@@ -1788,6 +1788,37 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers {@code hook} to run after this leaf's {@link #grad()} has received its whole gradient from a
+     * {@link #backward()} pass, like PyTorch's {@code register_post_accumulate_grad_hook}: once per backward that
+     * reaches this tensor, on the thread running it, with this tensor as argument. {@link Autograd#grad} runs no
+     * hooks. Distributed data parallel training starts a bucket's all-reduce from such hooks.
+     *
+     * @return a handle that removes the hook
+     * @throws IllegalStateException if this tensor is not a leaf that requires grad
+     */
+    public RemovableHandle registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
+        checkAlive("registerPostAccumulateGradHook");
+        java.util.Objects.requireNonNull(hook, "hook");
+        if (!requiresGrad() || !isLeaf()) {
+            throw new IllegalStateException("registerPostAccumulateGradHook: " + describe()
+                    + (requiresGrad() ? " is not a leaf" : " does not require grad") + "; hooks run on leaves that"
+                    + " accumulate a gradient");
+        }
+        return autogradMeta().addHook(hook);
+    }
+
+    boolean hasPostAccumulateGradHooks() {
+        AutogradMeta meta = autograd;
+        return meta != null && meta.hooks != null && !meta.hooks.isEmpty() && meta.gradFn == null;
+    }
+
+    void runPostAccumulateGradHooks() {
+        for (var hook : autograd.hooks) {
+            hook.accept(this);
+        }
+    }
+
     /** The node that produced this tensor ({@code grad_fn}), or null for a leaf. */
     public Node gradFn() {
         AutogradMeta meta = autograd;

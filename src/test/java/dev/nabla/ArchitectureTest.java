@@ -49,6 +49,7 @@ class ArchitectureTest {
             Map.entry("dev.nabla.optim", 6),
             Map.entry("dev.nabla.data", 6),
             Map.entry("dev.nabla.io", 6),
+            Map.entry("dev.nabla.distributed", 6),
             Map.entry("dev.nabla.quantization", 7));
 
     /** The one cycle allowed: the Tensor facade and the accessor its other packages reach internals through. */

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class PublicApiTest {
     private static final Set<String> API = Set.of("dev.nabla", "dev.nabla.nn", "dev.nabla.optim", "dev.nabla.data",
-            "dev.nabla.io", "dev.nabla.quantization");
+            "dev.nabla.io", "dev.nabla.quantization", "dev.nabla.distributed");
 
     private static Path classes() throws Exception {
         return Path.of(Tensor.class.getProtectionDomain().getCodeSource().getLocation().toURI());

@@ -10,7 +10,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Batches of a {@link Dataset}, like {@code torch.utils.data.DataLoader}: fixed batch size, optional seeded
- * shuffling (a new permutation each epoch, reproducible from the generator), {@code dropLast}, an optional batch
+ * shuffling (a new permutation each epoch, reproducible from the generator) or a {@link Sampler} choosing each epoch's
+ * indices, {@code dropLast}, an optional batch
  * transform (normalisation, augmentation), and background prefetch so the next batch is ready when a step ends.
  *
  * <pre>{@code
@@ -28,6 +29,7 @@ public final class DataLoader implements Iterable<Batch> {
     private final Dataset dataset;
     private final int batchSize;
     private final Generator shuffle;
+    private final Sampler sampler;
     private final boolean dropLast;
     private final int prefetch;
     private final UnaryOperator<Batch> transform;
@@ -36,6 +38,7 @@ public final class DataLoader implements Iterable<Batch> {
         this.dataset = b.dataset;
         this.batchSize = b.batchSize;
         this.shuffle = b.shuffle;
+        this.sampler = b.sampler;
         this.dropLast = b.dropLast;
         this.prefetch = b.prefetch;
         this.transform = b.transform;
@@ -51,6 +54,7 @@ public final class DataLoader implements Iterable<Batch> {
         private final Dataset dataset;
         private int batchSize = 1;
         private Generator shuffle;
+        private Sampler sampler;
         private boolean dropLast;
         private int prefetch = 2;
         private UnaryOperator<Batch> transform;
@@ -77,6 +81,15 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
+        /**
+         * Takes each epoch's indices from {@code sampler} instead of the dataset's order (null: the dataset's order);
+         * it cannot be combined with {@link #shuffle}, since the sampler decides the order.
+         */
+        public Builder sampler(Sampler sampler) {
+            this.sampler = sampler;
+            return this;
+        }
+
         /** Drops a last batch smaller than the batch size. */
         public Builder dropLast(boolean on) {
             dropLast = on;
@@ -98,15 +111,23 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
-        /** The loader. */
+        /**
+         * The loader.
+         *
+         * @throws IllegalArgumentException if both a shuffle generator and a sampler were given
+         */
         public DataLoader build() {
+            if (shuffle != null && sampler != null) {
+                throw new IllegalArgumentException("DataLoader: sampler and shuffle are exclusive; the sampler decides"
+                        + " the order (e.g. DistributedSampler shuffles itself)");
+            }
             return new DataLoader(this);
         }
     }
 
     /** Number of batches per epoch. */
     public long batchesPerEpoch() {
-        long n = dataset.size();
+        long n = sampler != null ? sampler.length() : dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
@@ -115,8 +136,16 @@ public final class DataLoader implements Iterable<Batch> {
         return dataset;
     }
 
-    /** The order of one epoch: a fresh Fisher-Yates permutation when shuffling. */
+    /** The order of one epoch: the sampler's, else a fresh Fisher-Yates permutation when shuffling. */
     private long[] order() {
+        if (sampler != null) {
+            long[] idx = sampler.epochIndices();
+            if (idx.length != sampler.length()) {
+                throw new IllegalStateException("DataLoader: the sampler gave " + idx.length + " indices but says its"
+                        + " length is " + sampler.length());
+            }
+            return idx;
+        }
         long n = dataset.size();
         long[] idx = new long[Math.toIntExact(n)];
         for (int i = 0; i < idx.length; i++) {

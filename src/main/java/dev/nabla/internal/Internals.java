@@ -5,6 +5,8 @@ import dev.nabla.Device;
 import dev.nabla.Tensor;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.UpdateRule;
+import dev.nabla.memory.Storage;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -19,6 +21,8 @@ import java.lang.invoke.MethodType;
  *       after their parameters; its three-argument form also converts the dtype ({@code Module.to(DType)}).</li>
  *   <li>{@link #fusedUpdate}: one optimizer step on a parameter in a single fused kernel ({@code dev.nabla.optim}).</li>
  *   <li>{@link #backend}: a device's kernels, for tests and benchmarks of the backends themselves.</li>
+ *   <li>{@link #pinData} and {@link #markModified}: a contiguous tensor's memory handed to a native library that
+ *       reads or writes it directly (MPI collectives in {@code dev.nabla.distributed}), pinned for the call.</li>
  * </ul>
  * The package is not exported by the module descriptor and is left out of the published javadoc. {@link #moveTo},
  * which changes a tensor under its other users, also checks that its caller is a class of Nabla itself; the others
@@ -31,6 +35,8 @@ public final class Internals {
     private static final MethodHandle MOVE;
     private static final MethodHandle FUSED_UPDATE;
     private static final MethodHandle BACKEND;
+    private static final MethodHandle PIN;
+    private static final MethodHandle BUMP;
 
     static {
         try {
@@ -41,6 +47,10 @@ public final class Internals {
                     MethodType.methodType(Tensor.class, UpdateRule.class, Tensor.class, Tensor[].class));
             BACKEND = MethodHandles.privateLookupIn(Device.class, MethodHandles.lookup())
                     .findVirtual(Device.class, "backend", MethodType.methodType(Backend.class));
+            PIN = MethodHandles.privateLookupIn(Class.forName("dev.nabla.InFlight"), MethodHandles.lookup())
+                    .findStatic(Class.forName("dev.nabla.InFlight"), "pinStorage",
+                            MethodType.methodType(Storage.class, String.class, Tensor.class));
+            BUMP = tensor.findVirtual(Tensor.class, "bump", MethodType.methodType(void.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -101,6 +111,37 @@ public final class Internals {
     public static Backend backend(Device device) {
         try {
             return (Backend) BACKEND.invokeExact(device);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Pins {@code tensor}'s storage and returns its elements as one native segment, for a library that reads or
+     * writes them in place; closing the result unpins (the memory then may go back to the pool).
+     *
+     * @throws IllegalArgumentException if the tensor is not contiguous (an empty one always passes)
+     * @throws IllegalStateException if the tensor was closed
+     */
+    public static PinnedData pinData(Tensor tensor, String op) {
+        if (tensor.numel() > 0 && !tensor.isContiguous()) {
+            throw new IllegalArgumentException(op + ": " + tensor.describe() + " is not contiguous");
+        }
+        Storage storage;
+        try {
+            storage = (Storage) PIN.invokeExact(op, tensor);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        long elementBytes = tensor.dtype().byteSize();
+        return new PinnedData(storage.segment().asSlice(tensor.storageOffset() * elementBytes,
+                tensor.numel() * elementBytes), storage);
+    }
+
+    /** Counts an in-place write into {@code tensor} made outside Nabla's ops (autograd's saved-tensor checks see it). */
+    public static void markModified(Tensor tensor) {
+        try {
+            BUMP.invokeExact(tensor);
         } catch (Throwable t) {
             throw rethrow(t);
         }
