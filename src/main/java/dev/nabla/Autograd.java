@@ -16,6 +16,8 @@ import java.util.Map;
  */
 public final class Autograd {
     private static volatile boolean detectAnomaly;
+    /** Per thread: whether the innermost running pass is {@link #grad} (captures) rather than a backward. */
+    private static final ThreadLocal<boolean[]> CAPTURING = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private Autograd() {
     }
@@ -96,6 +98,9 @@ public final class Autograd {
                     + " does not require grad and has no grad_fn");
         }
         Tensor seed = seed(output, gradOutput);
+        boolean[] capturing = CAPTURING.get();
+        boolean outerCapturing = capturing[0];
+        capturing[0] = captured != null;
         try (Grad mode = createGraph ? Grad.enabled() : Grad.disabled()) {
             Node root = output.gradFn();
             if (root == null) { // backward on a leaf
@@ -162,7 +167,17 @@ public final class Autograd {
                     }
                 }
             }
+        } finally {
+            capturing[0] = outerCapturing;
         }
+    }
+
+    /**
+     * True while this thread runs the backward rules of an {@link #grad} pass, which must not accumulate into
+     * {@code grad()}; false during a {@link Tensor#backward()} (a rule that starts a backward of its own checks it).
+     */
+    static boolean isCapturing() {
+        return CAPTURING.get()[0];
     }
 
     /** True if {@code grads[i]} is also returned for another input (the same tensor object twice). */
