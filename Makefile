@@ -70,7 +70,7 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize fixtures bench bench-gemm-c bench-compare \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml fixtures bench bench-gemm-c bench-compare \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -81,6 +81,8 @@ help:
 	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
 	@echo "  make run-quantize  compress the Fashion-MNIST MLP and CNN: int8 dynamic/static quantization, 50%/80% pruning;"
 	@echo "                     accuracy, file size and images/s of each (ARGS=\"--models mlp --epochs 3 ...\")"
+	@echo "  make run-maml      MAML on few-shot sine regression (second-order meta-gradient): pre/post-adaptation MSE vs a"
+	@echo "                     jointly pretrained baseline (ARGS=\"--iterations 2000 --inner-steps 5 ...\")"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
@@ -144,6 +146,7 @@ smoke-examples:
 	$(EXAMPLE).tutorial.TutorialNetwork --epochs 2 --train 40 --test 20
 	$(EXAMPLE).sequence.LstmSequence --epochs 1 --train 32 --test 16 --seq-len 8 --hidden 8
 	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
+	$(EXAMPLE).maml.SineMaml --iterations 3 --meta-batch 2 --inner-steps 2 --eval-tasks 2 --log-every 1
 	$(EXAMPLE).fashion.FashionMnistTrain --epochs 1 --train-limit 512 --test-limit 256 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion
 	$(EXAMPLE).fashion.FashionMnistDdp --epochs 1 --train-limit 256 --test-limit 128 \
@@ -224,6 +227,9 @@ run-gemm: setup examples-build
 
 run-quantize: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.compress.CompressFashionMnist $(ARGS)
+
+run-maml: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.maml.SineMaml $(ARGS)
 
 # Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
 fixtures:
