@@ -8,15 +8,16 @@ import java.util.function.Function;
  *
  * <p>Forward runs the function with recording off inside a scope of its own, so none of its intermediates
  * outlive it: only the inputs (saved, version-checked) and the output are kept. The output's node, during
- * backward, runs the function again with recording on, in a scope of its own, from detached copies of the inputs,
- * under the same autocast state and replaying the random draws of the first run ({@link GeneratorTrace}); it then
- * backpropagates the output's gradient through that recomputed graph, which accumulates into the parameters used
- * inside (as without checkpointing) and into the detached inputs, whose gradients it returns.
+ * backward, runs the function again with recording on, under the same autocast state and replaying the random draws
+ * of the first run ({@link GeneratorTrace}), and backpropagates the output's gradient through that recomputation
+ * within the engine's current pass ({@link Autograd#backwardWithin}): the parameters used inside get their
+ * gradients as without checkpointing, and the inputs' gradients are caught where the inputs enter
+ * ({@link Boundary}) and returned. In a plain backward the recomputation lives in a scope of its own, freed as soon
+ * as its gradients are out; under {@link Autograd#grad} or {@code createGraph} it stays in the caller's scope, since
+ * the captured gradients or the graph of the gradients refer to it (double backward goes through it).
  *
  * <p>Several outputs are packed into one flat tensor (one node, so the recomputation runs once per backward) and
- * handed out as views of it. Not supported, with an exception saying so: {@link Autograd#grad} through a checkpoint
- * (the recomputation accumulates into {@code grad()}) and {@code createGraph} (the recomputed gradients would not
- * depend on the inputs' own graph), as with PyTorch's reentrant checkpoint.
+ * handed out as views of it.
  */
 final class CheckpointOp {
     private static final String OP = "ActivationCheckpoint";
@@ -155,39 +156,56 @@ final class CheckpointOp {
             return "CheckpointBackward";
         }
 
+        /**
+         * Recomputes, then backpropagates {@code gradOutput} through the recomputation within the engine's current
+         * pass (into the parameters' {@code grad()}, or into what {@link Autograd#grad} captures). The inputs enter
+         * the recomputation through {@link Boundary} nodes, which stop that pass there and hand back the inputs'
+         * gradients; with {@code createGraph} those gradients stay functions of the real inputs, so double backward
+         * works. Only a plain backward frees the recomputation at once (its own scope): the other two need it kept.
+         */
         @Override
         protected Tensor[] backward(Tensor gradOutput) {
-            if (Autograd.isCapturing()) {
-                throw new UnsupportedOperationException(name() + ": Autograd.grad cannot differentiate through an "
-                        + "activation checkpoint (its recomputation accumulates into the parameters' grad()); use "
-                        + "backward()");
-            }
-            if (Grad.isEnabled()) {
-                throw new UnsupportedOperationException(name() + ": createGraph (double backward) is not supported "
-                        + "through an activation checkpoint; run that part of the model without checkpointing");
-            }
+            boolean createGraph = Grad.isEnabled();
             int n = inputs.length;
-            Tensor[] leafGrads = new Tensor[n];
-            try (Scope inner = Scope.open()) {
+            Boundary[] boundaries = new Boundary[n];
+            Tensor[] grads = new Tensor[n + 1]; // the anchor's stays null
+            try (Scope inner = createGraph || Autograd.isCapturing() ? null : Scope.open()) {
                 Tensor[] args = new Tensor[n];
-                for (int i = 0; i < n; i++) {
-                    args[i] = inputs[i].get().detach();
-                    if (needsInputGrad(i)) {
-                        args[i].requiresGrad_(true);
+                try (Grad on = Grad.enabled()) {
+                    for (int i = 0; i < n; i++) {
+                        Tensor x = inputs[i].get();
+                        boundaries[i] = needsInputGrad(i) ? new Boundary(x) : null;
+                        args[i] = boundaries[i] == null ? x.detach() : boundaries[i].record(x.detach());
                     }
                 }
                 Tensor out = recompute(args);
                 if (out.requiresGrad()) {
-                    out.backward(gradOutput);
+                    for (Boundary b : boundaries) {
+                        if (b != null) {
+                            b.catching = true;
+                        }
+                    }
+                    try {
+                        Autograd.backwardWithin(out, gradOutput, createGraph);
+                    } finally {
+                        for (Boundary b : boundaries) {
+                            if (b != null) {
+                                b.catching = false;
+                            }
+                        }
+                    }
                 }
                 for (int i = 0; i < n; i++) {
-                    leafGrads[i] = needsInputGrad(i) ? args[i].grad() : null;
+                    Tensor g = boundaries[i] == null ? null : boundaries[i].caught;
+                    if (g != null && inner != null && g.lease().owner == inner) {
+                        inner.keep(g);
+                    }
+                    grads[i] = g;
                 }
             }
-            Tensor[] grads = new Tensor[n + 1]; // the anchor's stays null
             for (int i = 0; i < n; i++) {
-                if (needsInputGrad(i)) {
-                    grads[i] = leafGrads[i] == null ? Tensor.zerosLike(inputs[i].get()) : intoScope(leafGrads[i]);
+                if (needsInputGrad(i) && grads[i] == null) {
+                    grads[i] = Tensor.zerosLike(inputs[i].get());
                 }
             }
             return grads;
@@ -207,15 +225,33 @@ final class CheckpointOp {
                 return pack(outs);
             }
         }
+    }
 
-        /**
-         * A detached leaf's gradient lives outside any scope; the engine's own gradients live in the current one,
-         * so that the step's scope frees them: copy it there and free it now.
-         */
-        private static Tensor intoScope(Tensor leafGrad) {
-            Tensor copy = leafGrad.clone();
-            leafGrad.close();
-            return copy;
+    /**
+     * Where an input enters the recomputation: the identity, except that while its checkpoint backpropagates
+     * through the recomputation it keeps the gradient arriving here and passes nothing on, since the engine's
+     * outer pass delivers that gradient to the input's own graph.
+     */
+    private static final class Boundary extends Node {
+        boolean catching;
+        Tensor caught;
+
+        Boundary(Tensor input) {
+            super(input);
+        }
+
+        @Override
+        public String name() {
+            return "CheckpointInputBackward";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gradOutput) {
+            if (!catching) {
+                return new Tensor[] {gradOutput};
+            }
+            caught = caught == null ? gradOutput : caught.add(gradOutput);
+            return new Tensor[] {null};
         }
     }
 }

@@ -27,9 +27,10 @@ import java.util.function.Function;
  * statistics twice, as in PyTorch); the inputs must not be modified in place before
  * backward (that throws, naming the input). Inputs that do not require grad are fine: the output requires grad
  * whenever recording is on, since parameters inside may need gradients. The autocast state of the first run is
- * restored for the recomputation. Not supported, with an {@link UnsupportedOperationException}:
- * {@link dev.nabla.Autograd#grad} through a checkpoint and double backward ({@code createGraph}), like PyTorch's
- * reentrant checkpoint. With recording off ({@link dev.nabla.Grad#disabled()}) the function simply runs.
+ * restored for the recomputation. {@link dev.nabla.Autograd#grad} (which then captures the gradients of parameters
+ * used inside too) and double backward ({@code createGraph}) work through a checkpoint, but keep the recomputation
+ * until the caller's scope closes: only a plain {@code backward()} saves memory. With recording off
+ * ({@link dev.nabla.Grad#disabled()}) the function simply runs.
  */
 public final class ActivationCheckpoint {
     private ActivationCheckpoint() {
