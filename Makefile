@@ -246,6 +246,7 @@ fixtures:
 	/usr/bin/python3 $(ROOT)/scripts/make_prune_fixtures.py $(ROOT)/src/test/resources/fixtures/prune
 	/usr/bin/python3 $(ROOT)/scripts/make_quant_static_fixtures.py $(ROOT)/src/test/resources/fixtures/quant
 	/usr/bin/python3 $(ROOT)/scripts/make_quant_dynamic_fixtures.py $(ROOT)/src/test/resources/fixtures/quant
+	/usr/bin/python3 $(ROOT)/scripts/make_maml_fixture.py $(ROOT)/examples/src/test/resources/fixtures/maml
 
 # The JMH suite (settings in each benchmark's annotations; JMH_ARGS go to the GEMM report): GEMM (cpu, java, EJML),
 # element-wise and reduction bandwidth against a copy measured in the same run, training steps and call overhead.
