@@ -151,6 +151,7 @@ smoke-examples:
 	$(EXAMPLE).fashion.FashionMnistTrain --model cnn --epochs 1 --train-limit 64 --test-limit 64 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion-cnn
 	$(EXAMPLE).compress.CompressFashionMnist --epochs 1 --train-limit 256 --test-limit 128 --calibration-batches 2 \
+	    --timing-seconds 0.2 \
 	    --output-dir $(ROOT)/examples/target/smoke-compress
 
 # The JMH benchmark code, in-process (-f 0), one short iteration of the smallest shape (after verify or
