@@ -231,6 +231,8 @@ fixtures:
 	/usr/bin/python3 $(ROOT)/scripts/make_fixtures.py $(ROOT)/src/test/resources/fixtures
 	/usr/bin/python3 $(ROOT)/scripts/make_nn_fixtures.py $(ROOT)/src/test/resources/fixtures/nn
 	/usr/bin/python3 $(ROOT)/scripts/make_unfold_fixture.py $(ROOT)/src/test/resources/fixtures/nn
+	/usr/bin/python3 $(ROOT)/scripts/make_attention_fixtures.py $(ROOT)/src/test/resources/fixtures/nn
+	/usr/bin/python3 $(ROOT)/scripts/make_transformer_fixtures.py $(ROOT)/src/test/resources/fixtures/nn
 	/usr/bin/python3 $(ROOT)/scripts/make_optim_fixtures.py $(ROOT)/src/test/resources/fixtures/optim
 	/usr/bin/python3 $(ROOT)/scripts/make_safetensors_fixture.py $(ROOT)/src/test/resources/fixtures/io
 	/usr/bin/python3 $(ROOT)/scripts/make_dtype_fixtures.py $(ROOT)/src/test/resources/fixtures/dtype
