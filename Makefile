@@ -154,6 +154,7 @@ smoke-examples:
 	$(EXAMPLE).fashion.FashionMnistTrain --model cnn --epochs 1 --train-limit 64 --test-limit 64 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion-cnn
 	$(EXAMPLE).compress.CompressFashionMnist --epochs 1 --train-limit 256 --test-limit 128 --calibration-batches 2 \
+	    --timing-seconds 0.2 \
 	    --output-dir $(ROOT)/examples/target/smoke-compress
 
 # The JMH benchmark code, in-process (-f 0), one short iteration of the smallest shape (after verify or
@@ -236,6 +237,8 @@ fixtures:
 	/usr/bin/python3 $(ROOT)/scripts/make_fixtures.py $(ROOT)/src/test/resources/fixtures
 	/usr/bin/python3 $(ROOT)/scripts/make_nn_fixtures.py $(ROOT)/src/test/resources/fixtures/nn
 	/usr/bin/python3 $(ROOT)/scripts/make_unfold_fixture.py $(ROOT)/src/test/resources/fixtures/nn
+	/usr/bin/python3 $(ROOT)/scripts/make_attention_fixtures.py $(ROOT)/src/test/resources/fixtures/nn
+	/usr/bin/python3 $(ROOT)/scripts/make_transformer_fixtures.py $(ROOT)/src/test/resources/fixtures/nn
 	/usr/bin/python3 $(ROOT)/scripts/make_optim_fixtures.py $(ROOT)/src/test/resources/fixtures/optim
 	/usr/bin/python3 $(ROOT)/scripts/make_safetensors_fixture.py $(ROOT)/src/test/resources/fixtures/io
 	/usr/bin/python3 $(ROOT)/scripts/make_dtype_fixtures.py $(ROOT)/src/test/resources/fixtures/dtype

@@ -418,6 +418,48 @@ public final class F {
         return x.mul(keep.mul(1.0 / (1 - p)));
     }
 
+    /**
+     * Scaled dot-product attention, like PyTorch's {@code scaled_dot_product_attention}:
+     * {@code dropout(softmax(q kᵀ * scale + mask)) v} with q {@code [..., L, E]}, k {@code [..., S, E]}, v
+     * {@code [..., S, Ev]} (the same batch dims) giving {@code [..., L, Ev]}. On the java and cpu devices it runs as
+     * one fused, blocked kernel that never stores the L x S weights (forward or backward); elsewhere it is composed
+     * of matmul and softmax.
+     *
+     * @param mask     null, bool (true = attend) or floating (added to the scores), broadcastable to
+     *                 {@code [..., L, S]}; a constant (no gradient)
+     * @param dropoutP drop probability of each attention weight, in [0, 1) (applied whenever positive, as PyTorch)
+     * @param isCausal mask key j &gt; query i out (top-left aligned, as PyTorch's {@code is_causal})
+     * @param scale    the score scale; NaN for {@code 1/sqrt(E)}
+     * @param generator the dropout masks' source (reproducible from its seed)
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP,
+                                                   boolean isCausal, double scale, Generator generator) {
+        return ScaledDotProductAttention.apply(q, k, v, mask, dropoutP, isCausal, scale, generator);
+    }
+
+    /** {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, double, Generator)} with
+     * the global generator. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP,
+                                                   boolean isCausal, double scale) {
+        return scaledDotProductAttention(q, k, v, mask, dropoutP, isCausal, scale, Generator.global());
+    }
+
+    /** Scaled dot-product attention with the default scale {@code 1/sqrt(E)}. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP,
+                                                   boolean isCausal) {
+        return scaledDotProductAttention(q, k, v, mask, dropoutP, isCausal, Double.NaN);
+    }
+
+    /** Scaled dot-product attention with a mask, no dropout, not causal. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
+        return scaledDotProductAttention(q, k, v, mask, 0, false);
+    }
+
+    /** Scaled dot-product attention without mask or dropout. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
+        return scaledDotProductAttention(q, k, v, null, 0, false);
+    }
+
     /** Rows of {@code weight} ({@code [num, dim]}) picked by {@code ids} (int64 or int32): shape ids + [dim]. */
     public static Tensor embedding(Tensor ids, Tensor weight) {
         ids.checkAlive("embedding");

@@ -230,4 +230,29 @@ public interface Backend {
     default boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
         return false;
     }
+    /**
+     * Fused scaled-dot-product attention, blocked with an online softmax so that no {@code l x s} matrix exists:
+     * {@code out = dropout(softmax(q kᵀ * scale + mask)) v} for each of {@code p.batch()} problems, with q
+     * {@code [batch, l, e]}, k {@code [batch, s, e]}, v {@code [batch, s, ev]}, out {@code [batch, l, ev]} (all
+     * contiguous) and {@code lse [batch * l]} receiving each query row's log-sum-exp of its masked, scaled scores
+     * (before dropout) for the backward.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean attention(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v, Strided out,
+                              Strided lse) {
+        return false;
+    }
+
+    /**
+     * The gradients of {@link #attention} with respect to q, k and v (contiguous, the shapes of their operands),
+     * recomputing the weights blockwise from q, k, the saved {@code lse} and the dropout seed.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean attentionBackward(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v,
+                                      Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK,
+                                      Strided gradV) {
+        return false;
+    }
 }

@@ -406,6 +406,21 @@ public final class DTypeDispatch implements Backend {
         }
     }
 
+    @Override
+    public boolean attention(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v, Strided out,
+                             Strided lse) {
+        // reduced precision is converted to float32 by the op itself (its composite path otherwise)
+        return passes(dtype, "attention", null) && inner.attention(dtype, p, q, k, v, out, lse);
+    }
+
+    @Override
+    public boolean attentionBackward(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v,
+                                     Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK,
+                                     Strided gradV) {
+        return passes(dtype, "attention backward", null)
+                && inner.attentionBackward(dtype, p, q, k, v, out, lse, gradOut, gradQ, gradK, gradV);
+    }
+
     /**
      * True when {@code dtype} goes straight to the backend's kernel (float32, float64); false for bfloat16/float16,
      * which the caller computes in float32.

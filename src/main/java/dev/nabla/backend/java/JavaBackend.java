@@ -1,5 +1,6 @@
 package dev.nabla.backend.java;
 
+import dev.nabla.backend.AttentionProblem;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
@@ -188,5 +189,18 @@ public class JavaBackend implements Backend {
     @Override
     public boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
         return SoftmaxKernels.softmaxBackward(useVector, runner(), dtype, y, gradOut, gradIn, log);
+    }
+    @Override
+    public boolean attention(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v, Strided out,
+                             Strided lse) {
+        return AttentionKernels.forward(useVector, runner(), dtype, p, q, k, v, out, lse);
+    }
+
+    @Override
+    public boolean attentionBackward(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v,
+                                     Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK,
+                                     Strided gradV) {
+        return AttentionKernels.backward(useVector, runner(), dtype, p, q, k, v, out, lse, gradOut, gradQ, gradK,
+                gradV);
     }
 }
