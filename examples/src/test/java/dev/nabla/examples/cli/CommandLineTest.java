@@ -7,6 +7,7 @@ import dev.nabla.examples.GemmDemo;
 import dev.nabla.examples.fashion.FashionMnistTrain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import dev.nabla.examples.maml.SineMaml;
 import dev.nabla.examples.residual.ResidualMlp;
 import dev.nabla.examples.tutorial.TutorialNetwork;
 import dev.nabla.examples.sequence.LstmSequence;
@@ -67,7 +68,8 @@ class CommandLineTest {
                 Arguments.of((Supplier<Object>) GemmDemo::new, "--size"),
                 Arguments.of((Supplier<Object>) TutorialNetwork.Program::new, "--epochs"),
                 Arguments.of((Supplier<Object>) ResidualMlp.Program::new, "--epochs"),
-                Arguments.of((Supplier<Object>) LstmSequence.Program::new, "--epochs"));
+                Arguments.of((Supplier<Object>) LstmSequence.Program::new, "--epochs"),
+                Arguments.of((Supplier<Object>) SineMaml.Program::new, "--iterations"));
     }
 
     @ParameterizedTest
