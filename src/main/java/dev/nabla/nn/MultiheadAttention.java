@@ -78,6 +78,16 @@ public final class MultiheadAttention extends Module {
      */
     public Result forward(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, Tensor attnMask,
                           boolean needWeights) {
+        return forward(query, key, value, keyPaddingMask, attnMask, needWeights, false);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, boolean)} with {@code isCausal}: query {@code i}
+     * attends to keys {@code 0..i} only, besides the masks. The fused attention applies it without a mask tensor and
+     * skips the key blocks above the diagonal, so a causal model should prefer it to an equivalent {@code attnMask}.
+     */
+    public Result forward(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, Tensor attnMask,
+                          boolean needWeights, boolean isCausal) {
         boolean unbatched = query.dim() == 2;
         if (query.dim() != 3 && !unbatched || key.dim() != query.dim() || value.dim() != query.dim()
                 || query.size(-1) != embedDim || key.size(-1) != embedDim || value.size(-1) != embedDim) {
@@ -99,12 +109,13 @@ public final class MultiheadAttention extends Module {
         Tensor mask = mask(keyPaddingMask == null ? null : unbatched ? keyPaddingMask.unsqueeze(0) : keyPaddingMask,
                 attnMask, n, l, s, q.dtype());
         double p = isTraining() ? dropout : 0;
-        Tensor heads = F.scaledDotProductAttention(q, k, v, mask, p, false, Double.NaN, generator);
+        Tensor heads = F.scaledDotProductAttention(q, k, v, mask, p, isCausal, Double.NaN, generator);
         Tensor out = child("out_proj").forward(heads.transpose(1, 2).reshape(n, l, embedDim));
         Tensor weights = null;
         if (needWeights) {
             Tensor scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(embedDim / numHeads));
-            weights = (mask == null ? scores : scores.add(mask)).softmax(-1).mean(1, false);
+            scores = mask == null ? scores : scores.add(mask);
+            weights = (isCausal ? scores.add(causalMask(l, s, scores)) : scores).softmax(-1).mean(1, false);
             weights = unbatched ? weights.squeeze(0) : weights;
         }
         out = unbatched ? out.squeeze(0) : batchFirst ? out : out.transpose(0, 1);
@@ -147,6 +158,17 @@ public final class MultiheadAttention extends Module {
             m = m == null ? k : m.add(k);
         }
         return m;
+    }
+
+    /** -inf above the diagonal of {@code [L, S]}: what {@code isCausal} hides, for the returned weights. */
+    private static Tensor causalMask(long l, long s, Tensor like) {
+        boolean[] above = new boolean[Math.toIntExact(l * s)];
+        for (int i = 0; i < l; i++) {
+            for (int j = i + 1; j < s; j++) {
+                above[(int) (i * s + j)] = true;
+            }
+        }
+        return additive(Tensor.of(above, l, s).to(like.device()), like.dtype());
     }
 
     private static Tensor additive(Tensor mask, DType dtype) {

@@ -33,9 +33,14 @@ public final class TransformerEncoder extends Module {
 
     /** The stack on {@code src} with the masks of {@link TransformerEncoderLayer#forward(Tensor, Tensor, Tensor)}. */
     public Tensor forward(Tensor src, Tensor mask, Tensor srcKeyPaddingMask) {
+        return forward(src, mask, srcKeyPaddingMask, false);
+    }
+
+    /** The stack with every layer causal ({@link TransformerEncoderLayer#forward(Tensor, Tensor, Tensor, boolean)}). */
+    public Tensor forward(Tensor src, Tensor mask, Tensor srcKeyPaddingMask, boolean isCausal) {
         Tensor x = src;
         for (int i = 0; i < layers.size(); i++) {
-            x = ((TransformerEncoderLayer) layers.get(i)).forward(x, mask, srcKeyPaddingMask);
+            x = ((TransformerEncoderLayer) layers.get(i)).forward(x, mask, srcKeyPaddingMask, isCausal);
         }
         Module norm = childOrNull("norm");
         return norm == null ? x : norm.forward(x);

@@ -48,18 +48,26 @@ public final class TransformerEncoderLayer extends Module {
      * attended; {@code srcKeyPaddingMask [N, S]}, bool true = padding); either may be null.
      */
     public Tensor forward(Tensor src, Tensor srcMask, Tensor srcKeyPaddingMask) {
+        return forward(src, srcMask, srcKeyPaddingMask, false);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor)} with {@code isCausal} (each position attends to itself and the
+     * earlier ones; see {@link MultiheadAttention#forward(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, boolean)}).
+     */
+    public Tensor forward(Tensor src, Tensor srcMask, Tensor srcKeyPaddingMask, boolean isCausal) {
         Tensor x = src;
         if (normFirst) {
-            x = x.add(selfAttention(child("norm1").forward(x), srcMask, srcKeyPaddingMask));
+            x = x.add(selfAttention(child("norm1").forward(x), srcMask, srcKeyPaddingMask, isCausal));
             return x.add(feedForward(child("norm2").forward(x)));
         }
-        x = child("norm1").forward(x.add(selfAttention(x, srcMask, srcKeyPaddingMask)));
+        x = child("norm1").forward(x.add(selfAttention(x, srcMask, srcKeyPaddingMask, isCausal)));
         return child("norm2").forward(x.add(feedForward(x)));
     }
 
-    private Tensor selfAttention(Tensor x, Tensor mask, Tensor keyPadding) {
+    private Tensor selfAttention(Tensor x, Tensor mask, Tensor keyPadding, boolean isCausal) {
         var attn = (MultiheadAttention) child("self_attn");
-        return child("dropout1").forward(attn.forward(x, x, x, keyPadding, mask, false).output());
+        return child("dropout1").forward(attn.forward(x, x, x, keyPadding, mask, false, isCausal).output());
     }
 
     private Tensor feedForward(Tensor x) {
