@@ -70,7 +70,7 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml fixtures bench bench-gemm-c bench-compare \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml run-lm bench-lm fixtures bench bench-gemm-c bench-compare \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -83,12 +83,16 @@ help:
 	@echo "                     accuracy, file size and images/s of each (ARGS=\"--models mlp --epochs 3 ...\")"
 	@echo "  make run-maml      MAML on few-shot sine regression (second-order meta-gradient): pre/post-adaptation MSE vs a"
 	@echo "                     jointly pretrained baseline (ARGS=\"--iterations 2000 --inner-steps 5 ...\")"
+	@echo "  make run-lm        a character-level transformer language model trained on Debian's fortunes: validation loss,"
+	@echo "                     perplexity and tokens/s, then sampled text (ARGS=\"--steps 3000 --width 192 ...\")"
+	@echo "  make bench-lm      time per training step of run-lm's model: Nabla vs PyTorch (python3-torch), same sizes"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
 	@echo "  make run-ddp       Fashion-MNIST MLP trained data-parallel on NP MPI ranks (NP=2, ARGS=\"--epochs 3\")"
 	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
-	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist"
+	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist,"
+	@echo "                     fortunes"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
 	@echo "  make build         mvn install of the library dev.nabla:nabla (jar, sources and javadoc jars) and its parent pom"
 	@echo "                     into ~/.m2, for projects that depend on it"
@@ -147,6 +151,11 @@ smoke-examples:
 	$(EXAMPLE).sequence.LstmSequence --epochs 1 --train 32 --test 16 --seq-len 8 --hidden 8
 	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
 	$(EXAMPLE).maml.SineMaml --iterations 3 --meta-batch 2 --inner-steps 2 --eval-tasks 2 --log-every 1
+	@if [ -d /usr/share/games/fortunes ]; then \
+	    $(EXAMPLE).charlm.CharLm --max-chars 20000 --steps 3 --eval-every 3 --eval-batches 1 --batch 4 --context 16 \
+	        --width 16 --layers 1 --sample-length 20 --checkpoint $(ROOT)/examples/target/smoke-charlm/lm.safetensors; \
+	else echo "smoke-examples: no /usr/share/games/fortunes (make setup installs fortunes): CharLm skipped"; fi
+	$(EXAMPLE).charlm.CharLmStepTime --steps 1 --warmup 0 --batch 2 --context 16 --width 16 --layers 1
 	$(EXAMPLE).fashion.FashionMnistTrain --epochs 1 --train-limit 512 --test-limit 256 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion
 	$(EXAMPLE).fashion.FashionMnistDdp --epochs 1 --train-limit 256 --test-limit 128 \
@@ -231,6 +240,30 @@ run-quantize: setup examples-build
 
 run-maml: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.maml.SineMaml $(ARGS)
+
+run-lm: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.charlm.CharLm $(ARGS)
+
+# run-lm's model and training step timed in Nabla and in PyTorch (2 threads, passive OpenMP waits, no spinning) on
+# the same sizes, alternating for LM_ROUNDS rounds so that both see the same machine; the ratio is PyTorch's median
+# time per step over Nabla's (above 1: Nabla faster). LM_ARGS: sizes for both (--batch --context --width --layers ...).
+LM_ROUNDS ?= 3
+LM_ARGS ?=
+bench-lm: examples-build
+	@command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null \
+	    || { echo "bench-lm: needs python3-torch for /usr/bin/python3 (apt-get install python3-torch)" >&2; exit 1; }
+	@set -o pipefail; log=$(ROOT)/examples/target/bench-lm.log; : > $$log; \
+	for r in $$(seq $(LM_ROUNDS)); do \
+	    $(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.charlm.CharLmStepTime $(LM_ARGS) \
+	        | tee -a $$log; \
+	    $(BENCH_ENV) OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE \
+	        /usr/bin/python3 $(ROOT)/benchmarks/python/torch_char_lm.py --threads 2 $(LM_ARGS) | tee -a $$log; \
+	done; \
+	awk '/^nabla: median/ {n[++a] = $$3} /^torch: median/ {t[++b] = $$3} \
+	     function med(v, k,  i, j, x) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) \
+	         if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x } return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2 } \
+	     END { nm = med(n, a); tm = med(t, b); \
+	           printf "bench-lm: median of %d rounds: Nabla %.1f ms/step, PyTorch %.1f ms/step, ratio %.2fx (PyTorch/Nabla)\n", a, nm, tm, tm / nm }' $$log
 
 # Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
 fixtures:
