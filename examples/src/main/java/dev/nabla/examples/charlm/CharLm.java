@@ -77,10 +77,10 @@ public final class CharLm {
             }
         }
 
-        /** Defaults that finish in about 8 minutes on a 2-core machine (README, "Character-level language model"). */
+        /** Defaults that finish in about 10 minutes on the 2-core development machine (README, "Character-level language model"). */
         public static Options defaults() {
             return new Options(FortuneCorpus.DEBIAN_DIR, 0, new CharTransformer.Size(1, 128, 128, 4, 4, 0),
-                    1200, 16, 2e-3, 100, 0.01, 1.0, 100, 16, 400, 0.8, 10, 0, Device.CPU,
+                    2000, 16, 2e-3, 100, 0.01, 1.0, 200, 16, 400, 0.8, 10, 0, Device.CPU,
                     Path.of("runs", "charlm", "charlm.safetensors"));
         }
     }
