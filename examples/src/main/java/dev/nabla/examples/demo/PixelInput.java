@@ -7,7 +7,10 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * A prediction request's body as the 784 pixels of a 28x28 image in [0, 1] (white on black, as the dataset is):
@@ -60,14 +63,35 @@ final class PixelInput {
         return pixels;
     }
 
-    /** A 28x28 PNG: grey levels as they are (k/255), colour images by luminance. */
+    /**
+     * A 28x28 PNG: grey levels as they are (k/255), colour images by luminance. The size is checked from the header
+     * before any pixel is decoded, so a small file that declares a huge image costs nothing.
+     */
     static float[] fromPng(byte[] body) throws IOException {
-        BufferedImage image = ImageIO.read(new ByteArrayInputStream(body));
-        if (image == null) {
-            throw new HttpError(400, "the body is not an image ImageIO can read (expected a 28x28 PNG)");
-        }
-        if (image.getWidth() != SIDE || image.getHeight() != SIDE) {
-            throw new HttpError(400, "the image is " + image.getWidth() + "x" + image.getHeight() + ", expected 28x28");
+        BufferedImage image;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(body))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new HttpError(400, "the body is not an image (expected a 28x28 PNG)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width != SIDE || height != SIDE) {
+                    throw new HttpError(400, "the image is " + width + "x" + height + ", expected 28x28");
+                }
+                image = reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof HttpError) {
+                    throw e;
+                }
+                // a decoder's complaint about a corrupt file is the client's problem, not the server's
+                throw new HttpError(400, "the image could not be decoded: " + e.getMessage());
+            } finally {
+                reader.dispose();
+            }
         }
         float[] pixels = new float[PIXELS];
         Raster raster = image.getRaster();

@@ -10,7 +10,8 @@ final class TestImages {
     private final float[] pixels;
     private final long[] labels;
 
-    private TestImages(float[] pixels, long[] labels) {
+    /** {@code pixels}: 784 per image, image after image; {@code labels}: one per image. */
+    TestImages(float[] pixels, long[] labels) {
         this.pixels = pixels;
         this.labels = labels;
     }
