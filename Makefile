@@ -70,7 +70,7 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize fixtures bench bench-gemm-c bench-compare \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize demo fixtures bench bench-gemm-c bench-compare \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -81,6 +81,8 @@ help:
 	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
 	@echo "  make run-quantize  compress the Fashion-MNIST MLP and CNN: int8 dynamic/static quantization, 50%/80% pruning;"
 	@echo "                     accuracy, file size and images/s of each (ARGS=\"--models mlp --epochs 3 ...\")"
+	@echo "  make demo          a local web page (127.0.0.1:8080) to draw or pick a Fashion-MNIST image and see the trained"
+	@echo "                     model's top 3 and the training curves; trains the MLP first if needed (ARGS=\"--port 0 --epochs 5\")"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
@@ -219,6 +221,10 @@ test: setup verify test-mpi smoke-examples smoke-benchmarks
 
 run: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistTrain $(ARGS)
+
+# Serves the demo page until Ctrl-C; uses runs/fashion-mnist/checkpoint.safetensors from make run, or trains it first.
+demo: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.demo.FashionMnistDemo $(ARGS)
 
 run-gemm: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.GemmDemo $(ARGS)
