@@ -3,6 +3,7 @@ package dev.nabla.examples.demo;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -96,7 +97,7 @@ final class PixelInput {
         float[] pixels = new float[PIXELS];
         Raster raster = image.getRaster();
         // getRGB would push grey images through a colour conversion that changes their levels
-        boolean grey = raster.getNumBands() <= 2 && !(image.getColorModel() instanceof java.awt.image.IndexColorModel);
+        boolean grey = raster.getNumBands() <= 2 && !(image.getColorModel() instanceof IndexColorModel);
         float max = (1 << image.getColorModel().getComponentSize(0)) - 1;
         for (int y = 0; y < SIDE; y++) {
             for (int x = 0; x < SIDE; x++) {

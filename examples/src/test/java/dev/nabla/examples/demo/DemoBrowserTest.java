@@ -38,25 +38,29 @@ class DemoBrowserTest {
     private static final int WIDTH = 1100;
     private static final int HEIGHT = 900;
 
-    private static Path chromium;
     private static DemoFixture.Running demo;
+    /** What the browser printed with --dump-dom: the page's DOM after its script ran. */
+    private static String dom;
+    private static Path screenshot;
 
     @BeforeAll
-    static void start() throws Exception {
-        Optional<Path> found = Stream.of("chromium", "chromium-browser")
+    static void browse(@TempDir Path dir) throws Exception {
+        Optional<Path> chromium = Stream.of("chromium", "chromium-browser")
                 .flatMap(name -> Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                        .filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, name)))
+                        .filter(d -> !d.isEmpty()).map(d -> Path.of(d, name)))
                 .filter(Files::isExecutable).findFirst();
-        assumeTrue(found.isPresent(), "chromium is not installed (apt-get install chromium)");
-        chromium = found.get();
+        assumeTrue(chromium.isPresent(), "chromium is not installed (apt-get install chromium)");
         demo = DemoFixture.server();
+        screenshot = dir.resolve("page.png");
+        dom = run(chromium.get(), dir.resolve("profile"), "--dump-dom", "--screenshot=" + screenshot,
+                "--window-size=" + WIDTH + "," + HEIGHT);
     }
 
     /**
-     * Runs headless Chromium on the page with {@code args}; returns what it printed on stdout. The virtual time
-     * budget lets the page's fetches finish before the DOM is dumped or the screenshot taken.
+     * Runs headless Chromium once on the page with {@code args}; returns what it printed on stdout. The virtual
+     * time budget lets the page's fetches finish before the DOM is dumped and the screenshot taken.
      */
-    private static String browse(Path profile, String... args) throws IOException, InterruptedException {
+    private static String run(Path chromium, Path profile, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--disable-gpu",
                 "--no-sandbox", "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=10000"));
         command.addAll(List.of(args));
@@ -73,8 +77,7 @@ class DemoBrowserTest {
     }
 
     @Test
-    void thePageShowsTheTop3OfATestImage(@TempDir Path dir) throws Exception {
-        String dom = browse(dir.resolve("profile"), "--dump-dom");
+    void thePageShowsTheTop3OfATestImage() throws Exception {
         assertTrue(dom.contains("<body data-state=\"predicted\">"), dom);
         JsonNode sample = JSON.readTree(DemoFixture.get("/sample?i=3").body());
         assertTrue(dom.contains("true class: " + sample.get("labelName").asText()), dom);
@@ -98,11 +101,9 @@ class DemoBrowserTest {
     }
 
     @Test
-    void theScreenshotShowsAPage(@TempDir Path dir) throws Exception {
-        Path shot = dir.resolve("page.png");
-        browse(dir.resolve("profile"), "--window-size=" + WIDTH + "," + HEIGHT, "--screenshot=" + shot);
-        assertTrue(Files.size(shot) > 0, "empty screenshot");
-        BufferedImage image = ImageIO.read(shot.toFile());
+    void theScreenshotShowsAPage() throws Exception {
+        assertTrue(Files.size(screenshot) > 0, "empty screenshot");
+        BufferedImage image = ImageIO.read(screenshot.toFile());
         assertEquals(WIDTH, image.getWidth());
         assertEquals(HEIGHT, image.getHeight());
         Set<Integer> colours = new HashSet<>();

@@ -1,6 +1,5 @@
 package dev.nabla.examples.demo;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,13 +23,16 @@ import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,7 +120,7 @@ class DemoServerTest {
                 assertEquals(expected[p.get("index").asInt()], p.get("probability").asDouble(), 1e-5, "image " + i);
             }
             double third = predictions.get(2).get("probability").asDouble();
-            long above = java.util.Arrays.stream(expected).filter(e -> e > third + 1e-5).count();
+            long above = Arrays.stream(expected).filter(e -> e > third + 1e-5).count();
             assertTrue(above <= 2, "image " + i + ": a class missing from the top 3 is more probable");
             if (predictions.get(0).get("index").asInt() == sample.get("label").asInt()) {
                 correct++;
@@ -186,10 +188,10 @@ class DemoServerTest {
     /** {@code png} with its IHDR width and height set to {@code side} (and the chunk's CRC fixed to match). */
     private static byte[] withDeclaredSize(byte[] png, int side) {
         byte[] patched = png.clone();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(patched);
+        ByteBuffer b = ByteBuffer.wrap(patched);
         // signature (8), IHDR length (4), "IHDR" (4), width, height, 5 more bytes, then the CRC of type and data
         b.putInt(16, side).putInt(20, side);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         crc.update(patched, 12, 17);
         b.putInt(29, (int) crc.getValue());
         return patched;
@@ -217,7 +219,7 @@ class DemoServerTest {
         // a small file declaring a 100000x100000 image is refused from its header, before anything is decoded
         assertRefused(DemoFixture.post("/predict", "image/png", withDeclaredSize(wrongSize.toByteArray(), 100_000)),
                 400, "100000x100000, expected 28x28");
-        byte[] truncated = java.util.Arrays.copyOf(wrongSize.toByteArray(), 40);
+        byte[] truncated = Arrays.copyOf(wrongSize.toByteArray(), 40);
         assertRefused(DemoFixture.post("/predict", "image/png", withDeclaredSize(truncated, 28)), 400,
                 "could not be decoded");
         assertRefused(DemoFixture.post("/predict", "text/plain", twoPixels), 415, "Content-Type must be");
@@ -274,9 +276,9 @@ class DemoServerTest {
     }
 
     @Test
-    void badOptionsAreOneLineAndStatus2() {
-        for (String[] args : List.of(new String[] {"--port", "70000"}, new String[] {"--port", "http"},
-                new String[] {"--epochs", "0"})) {
+    void badPortsAreOneLineAndStatus2() {
+        for (String[] args : List.of(new String[] {"--port", "70000"}, new String[] {"--port", "-1"},
+                new String[] {"--port", "http"})) {
             StringWriter err = new StringWriter();
             int status = Cli.execute(new FashionMnistDemo(), new PrintWriter(new StringWriter()), new PrintWriter(err),
                     args);
