@@ -70,7 +70,7 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize demo fixtures bench bench-gemm-c bench-compare \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml demo fixtures bench bench-gemm-c bench-compare \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -83,6 +83,8 @@ help:
 	@echo "                     accuracy, file size and images/s of each (ARGS=\"--models mlp --epochs 3 ...\")"
 	@echo "  make demo          a local web page (127.0.0.1:8080) to draw or pick a Fashion-MNIST image and see the trained"
 	@echo "                     model's top 3 and the training curves; trains the MLP first if needed (ARGS=\"--port 0 --epochs 5\")"
+	@echo "  make run-maml      MAML on few-shot sine regression (second-order meta-gradient): pre/post-adaptation MSE vs a"
+	@echo "                     jointly pretrained baseline (ARGS=\"--iterations 2000 --inner-steps 5 ...\")"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
@@ -146,6 +148,7 @@ smoke-examples:
 	$(EXAMPLE).tutorial.TutorialNetwork --epochs 2 --train 40 --test 20
 	$(EXAMPLE).sequence.LstmSequence --epochs 1 --train 32 --test 16 --seq-len 8 --hidden 8
 	$(EXAMPLE).residual.ResidualMlp --epochs 1 --train 64 --test 32 --width 16 --blocks 1
+	$(EXAMPLE).maml.SineMaml --iterations 3 --meta-batch 2 --inner-steps 2 --eval-tasks 2 --log-every 1
 	$(EXAMPLE).fashion.FashionMnistTrain --epochs 1 --train-limit 512 --test-limit 256 --no-progress \
 	    --output-dir $(ROOT)/examples/target/smoke-fashion
 	$(EXAMPLE).fashion.FashionMnistDdp --epochs 1 --train-limit 256 --test-limit 128 \
@@ -232,6 +235,9 @@ run-gemm: setup examples-build
 run-quantize: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.compress.CompressFashionMnist $(ARGS)
 
+run-maml: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.maml.SineMaml $(ARGS)
+
 # Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
 fixtures:
 	/usr/bin/python3 $(ROOT)/scripts/make_fixtures.py $(ROOT)/src/test/resources/fixtures
@@ -249,6 +255,7 @@ fixtures:
 	/usr/bin/python3 $(ROOT)/scripts/make_prune_fixtures.py $(ROOT)/src/test/resources/fixtures/prune
 	/usr/bin/python3 $(ROOT)/scripts/make_quant_static_fixtures.py $(ROOT)/src/test/resources/fixtures/quant
 	/usr/bin/python3 $(ROOT)/scripts/make_quant_dynamic_fixtures.py $(ROOT)/src/test/resources/fixtures/quant
+	/usr/bin/python3 $(ROOT)/scripts/make_maml_fixture.py $(ROOT)/examples/src/test/resources/fixtures/maml
 
 # The JMH suite (settings in each benchmark's annotations; JMH_ARGS go to the GEMM report): GEMM (cpu, java, EJML),
 # element-wise and reduction bandwidth against a copy measured in the same run, training steps and call overhead.

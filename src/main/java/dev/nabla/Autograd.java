@@ -16,6 +16,8 @@ import java.util.Map;
  */
 public final class Autograd {
     private static volatile boolean detectAnomaly;
+    /** Per thread: what the innermost running {@link #grad} pass captures into; null during a backward. */
+    private static final ThreadLocal<Object[]> CAPTURED = ThreadLocal.withInitial(() -> new Object[1]);
 
     private Autograd() {
     }
@@ -96,6 +98,9 @@ public final class Autograd {
                     + " does not require grad and has no grad_fn");
         }
         Tensor seed = seed(output, gradOutput);
+        Object[] pass = CAPTURED.get();
+        Object outerPass = pass[0];
+        pass[0] = captured;
         try (Grad mode = createGraph ? Grad.enabled() : Grad.disabled()) {
             Node root = output.gradFn();
             if (root == null) { // backward on a leaf
@@ -162,7 +167,40 @@ public final class Autograd {
                     }
                 }
             }
+        } finally {
+            pass[0] = outerPass;
         }
+    }
+
+    /** True while this thread runs the backward rules of an {@link #grad} pass (which accumulates nothing). */
+    static boolean isCapturing() {
+        return CAPTURED.get()[0] != null;
+    }
+
+    /**
+     * For a backward rule that backpropagates through a graph of its own (activation checkpointing's
+     * recomputation): runs {@code gradOutput} back from {@code output} as part of the pass now running on this
+     * thread, so gradients reaching leaves accumulate into their {@code grad()} during a backward, and into the
+     * captured results during a {@link #grad} that asked for them. With {@code createGraph} that graph is retained.
+     */
+    static void backwardWithin(Tensor output, Tensor gradOutput, boolean createGraph) {
+        @SuppressWarnings("unchecked")
+        Map<Tensor, Tensor> outer = (Map<Tensor, Tensor>) CAPTURED.get()[0];
+        if (outer == null) {
+            run(output, gradOutput, createGraph, createGraph, null);
+            return;
+        }
+        Map<Tensor, Tensor> inner = new IdentityHashMap<>();
+        for (Tensor t : outer.keySet()) {
+            inner.put(t, null);
+        }
+        run(output, gradOutput, createGraph, createGraph, inner);
+        inner.forEach((t, g) -> {
+            if (g != null) {
+                Tensor prev = outer.get(t);
+                outer.put(t, prev == null ? g : prev.add(g));
+            }
+        });
     }
 
     /** True if {@code grads[i]} is also returned for another input (the same tensor object twice). */

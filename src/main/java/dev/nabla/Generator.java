@@ -12,6 +12,8 @@ package dev.nabla;
  * }</pre>
  *
  * Methods are synchronized; for parallel streams give each thread its own generator (see {@link #split()}).
+ * Activation checkpointing ({@code dev.nabla.nn.ActivationCheckpoint}) replays a function's draws from private
+ * copies of the generators it used, leaving the generators themselves untouched.
  */
 public final class Generator {
     private static final Generator DEFAULT = new Generator(67280421310721L);
@@ -20,10 +22,25 @@ public final class Generator {
     private long seed;
     private boolean hasSpare;
     private double spare;
+    /** A stand-in used by a {@link GeneratorTrace} replay: draws from it are never traced again. */
+    private boolean replayCopy;
 
     /** A generator seeded with {@code seed}. */
     public Generator(long seed) {
         manualSeed(seed);
+    }
+
+    /** A private copy restarted at {@code state}, for {@link GeneratorTrace#replay()}. */
+    static Generator replayCopy(long[] state) {
+        Generator copy = new Generator(0);
+        copy.setState(state);
+        copy.replayCopy = true;
+        return copy;
+    }
+
+    /** The generator this thread's draw must use: this one, unless a {@link GeneratorTrace} replay stands in. */
+    private Generator source() {
+        return replayCopy ? this : GeneratorTrace.resolve(this);
     }
 
     /** The process-wide generator used when none is given (seeded like PyTorch's default, for repeatability). */
@@ -84,16 +101,28 @@ public final class Generator {
 
     /** An independent generator seeded from this one's next output. */
     public synchronized Generator split() {
+        Generator g = source();
+        if (g != this) {
+            return g.split();
+        }
         return new Generator(next());
     }
 
     /** Uniform in [0, 1). */
     public synchronized double nextDouble() {
+        Generator g = source();
+        if (g != this) {
+            return g.nextDouble();
+        }
         return (next() >>> 11) * 0x1.0p-53;
     }
 
     /** Standard normal. */
     public synchronized double nextGaussian() {
+        Generator g = source();
+        if (g != this) {
+            return g.nextGaussian();
+        }
         return gaussian();
     }
 
@@ -118,6 +147,10 @@ public final class Generator {
 
     /** Uniform integer in [0, bound). */
     public synchronized int nextInt(int bound) {
+        Generator g = source();
+        if (g != this) {
+            return g.nextInt(bound);
+        }
         if (bound <= 0) {
             throw new IllegalArgumentException("nextInt: bound must be positive, got " + bound);
         }
@@ -136,11 +169,20 @@ public final class Generator {
 
     /** Uniform 64-bit value. */
     public synchronized long nextLong() {
+        Generator g = source();
+        if (g != this) {
+            return g.nextLong();
+        }
         return next();
     }
 
     /** Fills {@code out} with uniform values in [lo, hi). */
     synchronized void fillUniform(double[] out, double lo, double hi) {
+        Generator g = source();
+        if (g != this) {
+            g.fillUniform(out, lo, hi);
+            return;
+        }
         double span = hi - lo;
         for (int i = 0; i < out.length; i++) {
             out[i] = lo + span * ((next() >>> 11) * 0x1.0p-53);
@@ -149,6 +191,11 @@ public final class Generator {
 
     /** Fills {@code out} with normal values of the given mean and standard deviation. */
     synchronized void fillNormal(double[] out, double mean, double std) {
+        Generator g = source();
+        if (g != this) {
+            g.fillNormal(out, mean, std);
+            return;
+        }
         for (int i = 0; i < out.length; i++) {
             out[i] = mean + std * gaussian();
         }

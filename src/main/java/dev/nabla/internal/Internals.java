@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.function.Function;
 
 /**
  * Not API: the one accessor through which Nabla's own packages reach the tensor layer's internals, the
@@ -23,6 +24,7 @@ import java.lang.invoke.MethodType;
  *   <li>{@link #backend}: a device's kernels, for tests and benchmarks of the backends themselves.</li>
  *   <li>{@link #pinData} and {@link #markModified}: a contiguous tensor's memory handed to a native library that
  *       reads or writes it directly (MPI collectives in {@code dev.nabla.distributed}), pinned for the call.</li>
+ *   <li>{@link #checkpoint}: activation checkpointing's op, for {@code dev.nabla.nn.ActivationCheckpoint}.</li>
  * </ul>
  * The package is not exported by the module descriptor and is left out of the published javadoc. {@link #moveTo},
  * which changes a tensor under its other users, also checks that its caller is a class of Nabla itself; the others
@@ -37,6 +39,7 @@ public final class Internals {
     private static final MethodHandle BACKEND;
     private static final MethodHandle PIN;
     private static final MethodHandle BUMP;
+    private static final MethodHandle CHECKPOINT;
 
     static {
         try {
@@ -51,6 +54,9 @@ public final class Internals {
                     .findStatic(Class.forName("dev.nabla.InFlight"), "pinStorage",
                             MethodType.methodType(Storage.class, String.class, Tensor.class));
             BUMP = tensor.findVirtual(Tensor.class, "bump", MethodType.methodType(void.class));
+            Class<?> checkpointOp = Class.forName("dev.nabla.CheckpointOp");
+            CHECKPOINT = MethodHandles.privateLookupIn(checkpointOp, MethodHandles.lookup()).findStatic(checkpointOp,
+                    "run", MethodType.methodType(Tensor[].class, Function.class, Tensor[].class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -163,5 +169,17 @@ public final class Internals {
             throw e;
         }
         return new IllegalStateException(t);
+    }
+
+    /**
+     * Runs {@code fn} on {@code inputs} as an activation checkpoint: no intermediates kept, recomputed during
+     * backward with the same random draws. Returns its outputs (views of one packed tensor when several).
+     */
+    public static Tensor[] checkpoint(Function<Tensor[], Object[]> fn, Tensor[] inputs) {
+        try {
+            return (Tensor[]) CHECKPOINT.invokeExact(fn, inputs);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 }

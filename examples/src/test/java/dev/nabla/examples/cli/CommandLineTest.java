@@ -8,6 +8,7 @@ import dev.nabla.examples.demo.FashionMnistDemo;
 import dev.nabla.examples.fashion.FashionMnistTrain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import dev.nabla.examples.maml.SineMaml;
 import dev.nabla.examples.residual.ResidualMlp;
 import dev.nabla.examples.tutorial.TutorialNetwork;
 import dev.nabla.examples.sequence.LstmSequence;
@@ -69,6 +70,7 @@ class CommandLineTest {
                 Arguments.of((Supplier<Object>) TutorialNetwork.Program::new, "--epochs"),
                 Arguments.of((Supplier<Object>) ResidualMlp.Program::new, "--epochs"),
                 Arguments.of((Supplier<Object>) LstmSequence.Program::new, "--epochs"),
+                Arguments.of((Supplier<Object>) SineMaml.Program::new, "--iterations"),
                 Arguments.of((Supplier<Object>) FashionMnistDemo::new, "--epochs"));
     }
 
