@@ -231,7 +231,7 @@ bench-allreduce: benchmarks-build $(ALLREDUCE_C)
 
 # Epochs of the Fashion-MNIST MLP (make run-ddp's model and optimizer; the first epoch is warm-up, the best later one
 # counts): Nabla on 2 ranks at DDP_BATCH per rank, Nabla as one process at the same global batch on 1 and 2 threads,
-# then PyTorch (python3-torch, DDP on gloo through torch.distributed.run) the same three ways. Every rank 1 thread.
+# then PyTorch (python3-torch, DDP on gloo; the script starts its ranks) the same three ways. A rank has 1 thread.
 # Lines and table in benchmarks/target/ddp-steps.{txt,md}.
 DDP_BATCH ?= 128
 DDP_EPOCHS ?= 3
@@ -250,11 +250,11 @@ bench-ddp: setup benchmarks-build
 	    $$global $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
 	run $(BENCH_ENV) "$(JAVA)" $(JAVA_OPTS) -XX:ActiveProcessorCount=2 -cp "$(BENCH_JAR)" \
 	    dev.nabla.benchmarks.DdpStepBench $$global $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
-	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -m torch.distributed.run --standalone \
-	    --nproc_per_node 2 $(TORCH_DDP) $(DDP_BATCH) $(DDP_EPOCHS) 1 $(FASHION_MNIST_DIR); \
-	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(TORCH_DDP) \
+	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(TORCH_DDP) 2 \
+	    $(DDP_BATCH) $(DDP_EPOCHS) 1 $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(TORCH_DDP) 1 \
 	    $$global $(DDP_EPOCHS) 1 $(FASHION_MNIST_DIR); \
-	run $(BENCH_ENV) OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 $(TORCH_DDP) \
+	run $(BENCH_ENV) OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 $(TORCH_DDP) 1 \
 	    $$global $(DDP_EPOCHS) 2 $(FASHION_MNIST_DIR); \
 	"$(JAVA)" -cp "$(BENCH_JAR)" dev.nabla.benchmarks.DdpStepTable $$f | tee $(ROOT)/benchmarks/target/ddp-steps.md
 

@@ -7,17 +7,21 @@ Nesterov momentum 0.9, weight decay 5e-4), cross-entropy, every step of the rank
 warm-up, the result the best later epoch, the slowest rank's time. Batches are gathered by indexing the dataset
 tensors (no per-image DataLoader workers, as Nabla's loader gathers a batch in one copy).
 
-    python3 -m torch.distributed.run --standalone --nproc_per_node 2 torch_ddp_step.py BATCH EPOCHS THREADS DATA_DIR
-    python3 torch_ddp_step.py BATCH EPOCHS THREADS DATA_DIR      (one process, no DDP)
+    python3 torch_ddp_step.py RANKS BATCH EPOCHS THREADS DATA_DIR
 
-THREADS: torch.set_num_threads. Rank 0 prints one line:
+RANKS 1: one process, no DDP. RANKS > 1: the script starts RANKS processes of itself (RANK and WORLD_SIZE in their
+environment) that meet through init_method file:// in a temporary directory, as torch's launcher would start them
+(Debian's torch 1.13 launcher, python3 -m torch.distributed.run, fails on Python 3.11+). THREADS:
+torch.set_num_threads in every process. Rank 0 prints one line:
     ddp impl=pytorch ranks=2 batch=128 threads=1 steps=235 epoch_s=2.50 step_ms=10.6 epochs_s=3.1,2.5,2.6
 """
 
 import gzip
 import os
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 
 import torch
@@ -33,18 +37,35 @@ def read_idx(path):
     return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
 
 
+def launch(world):
+    """Runs this script on `world` ranks, one process each, and fails when any of them does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        children = []
+        for rank in range(world):
+            env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(world),
+                       TORCH_DDP_STEP_INIT="file://" + os.path.join(tmp, "rendezvous"))
+            children.append(subprocess.Popen([sys.executable] + sys.argv, env=env))
+        codes = [child.wait() for child in children]
+    if any(codes):
+        sys.exit("torch_ddp_step: a rank failed (exit statuses %s)" % codes)
+
+
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) != 6:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    batch, epochs, threads = (int(a) for a in sys.argv[1:4])
+    ranks, batch, epochs, threads = (int(a) for a in sys.argv[1:5])
     if epochs < 2:
         sys.exit("EPOCHS must be >= 2 (the first is warm-up)")
-    data_dir = sys.argv[4]
+    data_dir = sys.argv[5]
+    if ranks > 1 and "RANK" not in os.environ:
+        launch(ranks)
+        return
     torch.set_num_threads(threads)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1:
-        dist.init_process_group("gloo")
+        dist.init_process_group("gloo", init_method=os.environ["TORCH_DDP_STEP_INIT"], rank=int(os.environ["RANK"]),
+                                world_size=world)
     rank = dist.get_rank() if world > 1 else 0
 
     x = read_idx(os.path.join(data_dir, "train-images-idx3-ubyte.gz")).float().div_(255).unsqueeze(1)

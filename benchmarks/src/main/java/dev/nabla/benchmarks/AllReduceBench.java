@@ -19,10 +19,15 @@ import java.util.Locale;
  * <pre>
  *   mpirun -np 2 java ... dev.nabla.benchmarks.AllReduceBench WARMUP ITERATIONS MIN_BYTES MAX_BYTES
  * </pre>
- * Rank 0 prints one line per size in the C program's format, {@code allreduce impl=nabla bytes=4096 iterations=1000
+ * Before the schedule, {@value #JIT_WARMUP_CALLS} untimed calls of the smallest size let the JIT compile the call
+ * path (C has nothing to compile; without them the first sizes measure the interpreter, 15 us instead of 5 us at
+ * 4 KB). Rank 0 prints one line per size in the C program's format, {@code allreduce impl=nabla bytes=4096 iterations=1000
  * us=12.3 mean_us=15.1}, which {@link AllReduceTable} turns into the comparison table. Not JMH: JMH cannot run under mpirun.
  */
 public final class AllReduceBench {
+    /** Calls that bring the call path to its compiled steady state (measured: about 10,000 are needed). */
+    static final int JIT_WARMUP_CALLS = 20_000;
+
     private AllReduceBench() {
     }
 
@@ -45,6 +50,7 @@ public final class AllReduceBench {
             throw new IllegalArgumentException("sizes must be multiples of 4 bytes, got " + minBytes + " and " + maxBytes);
         }
         try (ProcessGroup group = ProcessGroup.initMpi(ProcessGroup.DEFAULT_TIMEOUT)) {
+            medianAndMeanMicros(group, minBytes / 4, JIT_WARMUP_CALLS, 1);
             for (long bytes = minBytes; bytes <= maxBytes; bytes *= 4) {
                 long timed = iterationsFor(bytes, iterations);
                 double[] us = maxOverRanks(group, medianAndMeanMicros(group, bytes / 4, warmup, timed));
