@@ -12,10 +12,10 @@ import java.util.function.Supplier;
  * each blocking wait arms it and disarms it when the wait returns.
  *
  * <p>Arming only adds the wait to a concurrent set, without waking the thread: a timer queue
- * ({@code ScheduledThreadPoolExecutor}) wakes its thread on every schedule, which cost a small all-reduce about
- * 15 us, ten times MPI's own latency (make bench-allreduce). Every wait has the same timeout, so a wait armed later
- * expires later: the thread sleeps until the oldest armed wait expires, or one timeout when none is armed, and looks
- * again.
+ * ({@code ScheduledThreadPoolExecutor}) signals its thread whenever a new task becomes its head, i.e. on every
+ * collective, and a schedule plus cancel cost about 1 us against 0.1-0.4 us for the set on the loaded 2-core
+ * machine, where a 4 KB all-reduce takes 1-5 us. Every wait has the same timeout, so a wait armed later expires
+ * later: the thread sleeps until the oldest armed wait expires, or one timeout when none is armed, and looks again.
  */
 final class Watchdog {
     private final Set<Armed> armed = ConcurrentHashMap.newKeySet();
