@@ -60,6 +60,7 @@ BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 EXAMPLES_CP = $(ROOT)/examples/target/classes:$$(cat $(ROOT)/examples/target/classpath.txt)
 BENCH_JAR := $(ROOT)/benchmarks/target/benchmarks.jar
 GEMM_C := $(ROOT)/benchmarks/target/gemm_bench
+ALLREDUCE_C := $(ROOT)/benchmarks/target/allreduce_bench
 # The DJL harness: the benchmarks' `djl` Maven profile, built into its own directory (DjlBench's javadoc).
 DJL_DIR := $(ROOT)/benchmarks/target-djl
 DJL_BUILT := $(DJL_DIR)/classes/dev/nabla/benchmarks/djl/DjlBench.class
@@ -70,7 +71,8 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml demo fixtures bench bench-gemm-c bench-compare \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml demo fixtures bench bench-gemm-c \
+        bench-compare bench-allreduce bench-ddp \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -96,6 +98,8 @@ help:
 	@echo "                     into ~/.m2, for projects that depend on it"
 	@echo "  make bench         JMH suite: GEMM (cpu/java/EJML), kernel GB/s vs copy, training steps, call overhead"
 	@echo "  make bench-gemm-c  Nabla vs a C program calling the same OpenBLAS, 1 and 2 threads (GEMM_ARGS=...)"
+	@echo "  make bench-allreduce  all-reduce latency and bus bandwidth, 4 KB..64 MB on 2 MPI ranks: Nabla vs C"
+	@echo "  make bench-ddp     Fashion-MNIST MLP step time: 2 MPI ranks vs one process vs PyTorch DDP (gloo)"
 	@echo "  make bench-compare Nabla vs C (same OpenBLAS) vs DJL vs PyTorch, ratio table into benchmarks/results/"
 	@echo "                     (COMPARE_ARGS=\"--rounds 5 --workloads gemm_f32_1024,step_mlp --skip djl\"; --quick: 1 short round)"
 	@echo "  make bindings      regenerate bindings/ with jextract (on PATH, else built from source: scripts/build-jextract.sh)"
@@ -216,6 +220,54 @@ test-mpi:
 # run the same java command under `mpirun --hostfile hosts -np N` (README, "Distributed training").
 run-ddp: setup examples-build
 	$(MPIRUN) -np $(NP) $(MPI_JAVA) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistDdp $(ARGS)
+
+# MPI_Allreduce (SUM, float32) from C against ProcessGroup.allReduce at 4 KB..64 MB on 2 ranks, osu_allreduce's
+# schedule (ALLREDUCE_ARGS: WARMUP ITERATIONS MIN_BYTES MAX_BYTES); ALLREDUCE_ROUNDS rounds of C then Nabla, the table
+# takes each one's best round per size. Raw lines and the table in benchmarks/target/allreduce-*.
+ALLREDUCE_ARGS ?= 20 200 4096 67108864
+ALLREDUCE_ROUNDS ?= 3
+bench-allreduce: benchmarks-build $(ALLREDUCE_C)
+	@set -e; files=; for round in $$(seq $(ALLREDUCE_ROUNDS)); do \
+	    f=$(ROOT)/benchmarks/target/allreduce-round$$round.txt; files="$$files $$f"; \
+	    echo "bench-allreduce: round $$round of $(ALLREDUCE_ROUNDS) (load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+	    $(MPIRUN) -np 2 $(ALLREDUCE_C) $(ALLREDUCE_ARGS) > $$f; \
+	    $(MPIRUN) -np 2 $(MPI_JAVA) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AllReduceBench $(ALLREDUCE_ARGS) >> $$f; \
+	done; \
+	"$(JAVA)" -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AllReduceTable 2 $$files | tee $(ROOT)/benchmarks/target/allreduce.md
+
+# Epochs of the Fashion-MNIST MLP (make run-ddp's model and optimizer; the first epoch is warm-up, the best later one
+# counts): Nabla on 2 ranks at DDP_BATCH per rank, Nabla as one process at the same global batch on 1 and 2 threads,
+# then PyTorch (python3-torch, DDP on gloo; the script starts its ranks) the same three ways. A rank has 1 thread.
+# Lines and table in benchmarks/target/ddp-steps.{txt,md}.
+DDP_BATCH ?= 128
+DDP_EPOCHS ?= 3
+FASHION_MNIST_DIR ?= /usr/share/datasets/fashion-mnist
+TORCH_DDP := $(ROOT)/benchmarks/python/torch_ddp_step.py
+bench-ddp: setup benchmarks-build
+	@[ -f $(FASHION_MNIST_DIR)/train-images-idx3-ubyte.gz ] || { echo "bench-ddp: no Fashion-MNIST in \
+	    $(FASHION_MNIST_DIR) (make setup installs dataset-fashion-mnist, or set FASHION_MNIST_DIR)" >&2; exit 1; }
+	@$(ROOT)/scripts/ensure-torch.sh
+	@set -eo pipefail; f=$(ROOT)/benchmarks/target/ddp-steps.txt; : > $$f; global=$$(( 2 * $(DDP_BATCH) )); \
+	echo "bench-ddp: load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	run() { echo "bench-ddp: $$*" >&2; "$$@" | tee -a $$f; }; \
+	run $(BENCH_ENV) $(MPIRUN) -np 2 $(MPI_JAVA) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.DdpStepBench \
+	    $(DDP_BATCH) $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OPENBLAS_NUM_THREADS=1 $(MPI_JAVA) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.DdpStepBench \
+	    $$global $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) "$(JAVA)" $(JAVA_OPTS) -XX:ActiveProcessorCount=2 -cp "$(BENCH_JAR)" \
+	    dev.nabla.benchmarks.DdpStepBench $$global $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(TORCH_DDP) 2 \
+	    $(DDP_BATCH) $(DDP_EPOCHS) 1 $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(TORCH_DDP) 1 \
+	    $$global $(DDP_EPOCHS) 1 $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 $(TORCH_DDP) 1 \
+	    $$global $(DDP_EPOCHS) 2 $(FASHION_MNIST_DIR); \
+	"$(JAVA)" -cp "$(BENCH_JAR)" dev.nabla.benchmarks.DdpStepTable $$f | tee $(ROOT)/benchmarks/target/ddp-steps.md
+
+$(ALLREDUCE_C): $(ROOT)/benchmarks/c/allreduce_bench.c
+	@command -v mpicc >/dev/null 2>&1 || { echo "bench-allreduce needs mpicc: apt-get install libopenmpi-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	mpicc -O2 -Wall -Wextra -o $@ $<
 
 # ---------------------------------------------------------------- the front-door commands
 
