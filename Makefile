@@ -8,7 +8,8 @@
 #   GEMM_ARGS="--sizes 256,1024" options for the GEMM runner of `make bench-gemm-c`
 #   COMPARE_ARGS="--rounds 5 --skip djl"  options for CompareRunner, the runner of `make bench-compare`
 #   CUDA_HOME=/usr/local/cuda    CUDA toolkit for `make bindings` (cuda.h; cuBLAS/cuDNN headers from
-#                                CUBLAS_INCLUDE / CUDNN_INCLUDE, default $(CUDA_HOME)/include)
+#                                CUBLAS_INCLUDE / CUDNN_INCLUDE, default $(CUDA_HOME)/include; nccl.h made from
+#                                NCCL_SOURCE, a clone or URL of NVIDIA/nccl, by scripts/nccl-header.sh)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -364,6 +365,10 @@ JEXTRACT_SOURCE ?= https://github.com/openjdk/jextract.git
 JEXTRACT ?= $(or $(shell command -v jextract 2>/dev/null),$(ROOT)/build/jextract/bin/jextract)
 DNNL_INCLUDE ?= /usr/include
 MPI_INCLUDE ?= /usr/lib/x86_64-linux-gnu/openmpi/include
+# nccl.h is instantiated from the NCCL sources' nccl.h.in (scripts/nccl-header.sh, pinned release) into NCCL_INCLUDE;
+# NCCL_SOURCE: a clone, bare git directory or URL of NVIDIA/nccl holding that commit (the default URL needs network).
+NCCL_SOURCE ?= https://github.com/NVIDIA/nccl.git
+NCCL_INCLUDE ?= $(ROOT)/build/nccl/include
 bindings:
 	@[ -x "$(JEXTRACT)" ] || JEXTRACT_BUILD_DIR="$(ROOT)/build/jextract" "$(ROOT)/scripts/build-jextract.sh" "$(JEXTRACT_SOURCE)"
 	@echo "bindings: $$("$(JEXTRACT)" --version 2>&1 | head -n 1) ($(JEXTRACT))"
@@ -403,8 +408,12 @@ bindings:
 	    "$(JEXTRACT)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cuda.jextract; \
 	    "$(JEXTRACT)" -I "$(CUBLAS_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cublas.jextract; \
 	    "$(JEXTRACT)" -I "$(CUDNN_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cudnn.jextract; \
+	    "$(ROOT)/scripts/nccl-header.sh" "$(NCCL_SOURCE)" "$(NCCL_INCLUDE)"; \
+	    echo "bindings: NCCL from $(NCCL_INCLUDE)"; \
+	    rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/nccl"; \
+	    "$(JEXTRACT)" -I "$(NCCL_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/nccl.jextract; \
 	else \
-	    echo "bindings: CUDA_HOME unset or without include/cuda.h: kept the CUDA, cuBLAS and cuDNN bindings as they are"; \
+	    echo "bindings: CUDA_HOME unset or without include/cuda.h: kept the CUDA, cuBLAS, cuDNN and NCCL bindings as they are"; \
 	fi; \
 	echo "bindings: regenerated under $(BINDINGS_OUT); review with git diff"
 
