@@ -8,7 +8,8 @@
 #   GEMM_ARGS="--sizes 256,1024" options for the GEMM runner of `make bench-gemm-c`
 #   COMPARE_ARGS="--rounds 5 --skip djl"  options for CompareRunner, the runner of `make bench-compare`
 #   CUDA_HOME=/usr/local/cuda    CUDA toolkit for `make bindings` (cuda.h; cuBLAS/cuDNN headers from
-#                                CUBLAS_INCLUDE / CUDNN_INCLUDE, default $(CUDA_HOME)/include)
+#                                CUBLAS_INCLUDE / CUDNN_INCLUDE, default $(CUDA_HOME)/include; nccl.h made from
+#                                NCCL_SOURCE, a clone or URL of NVIDIA/nccl, by scripts/nccl-header.sh)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -60,6 +61,7 @@ BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 EXAMPLES_CP = $(ROOT)/examples/target/classes:$$(cat $(ROOT)/examples/target/classpath.txt)
 BENCH_JAR := $(ROOT)/benchmarks/target/benchmarks.jar
 GEMM_C := $(ROOT)/benchmarks/target/gemm_bench
+ALLREDUCE_C := $(ROOT)/benchmarks/target/allreduce_bench
 # The DJL harness: the benchmarks' `djl` Maven profile, built into its own directory (DjlBench's javadoc).
 DJL_DIR := $(ROOT)/benchmarks/target-djl
 DJL_BUILT := $(DJL_DIR)/classes/dev/nabla/benchmarks/djl/DjlBench.class
@@ -70,7 +72,8 @@ JMH_ARGS ?=
 GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
-.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml run-lm bench-lm fixtures bench bench-gemm-c bench-compare \
+.PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml run-lm demo fixtures bench \
+        bench-gemm-c bench-compare bench-allreduce bench-ddp bench-lm \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -81,6 +84,8 @@ help:
 	@echo "  make run-gemm      the GEMM demo: cpu (OpenBLAS) vs java devices (ARGS=\"--size N --iterations K\")"
 	@echo "  make run-quantize  compress the Fashion-MNIST MLP and CNN: int8 dynamic/static quantization, 50%/80% pruning;"
 	@echo "                     accuracy, file size and images/s of each (ARGS=\"--models mlp --epochs 3 ...\")"
+	@echo "  make demo          a local web page (127.0.0.1:8080) to draw or pick a Fashion-MNIST image and see the trained"
+	@echo "                     model's top 3 and the training curves; trains the MLP first if needed (ARGS=\"--port 0 --epochs 5\")"
 	@echo "  make run-maml      MAML on few-shot sine regression (second-order meta-gradient): pre/post-adaptation MSE vs a"
 	@echo "                     jointly pretrained baseline (ARGS=\"--iterations 2000 --inner-steps 5 ...\")"
 	@echo "  make run-lm        a character-level transformer language model trained on Debian's fortunes: validation loss,"
@@ -98,6 +103,8 @@ help:
 	@echo "                     into ~/.m2, for projects that depend on it"
 	@echo "  make bench         JMH suite: GEMM (cpu/java/EJML), kernel GB/s vs copy, training steps, call overhead"
 	@echo "  make bench-gemm-c  Nabla vs a C program calling the same OpenBLAS, 1 and 2 threads (GEMM_ARGS=...)"
+	@echo "  make bench-allreduce  all-reduce latency and bus bandwidth, 4 KB..64 MB on 2 MPI ranks: Nabla vs C"
+	@echo "  make bench-ddp     Fashion-MNIST MLP step time: 2 MPI ranks vs one process vs PyTorch DDP (gloo)"
 	@echo "  make bench-compare Nabla vs C (same OpenBLAS) vs DJL vs PyTorch, ratio table into benchmarks/results/"
 	@echo "                     (COMPARE_ARGS=\"--rounds 5 --workloads gemm_f32_1024,step_mlp --skip djl\"; --quick: 1 short round)"
 	@echo "  make bindings      regenerate bindings/ with jextract (on PATH, else built from source: scripts/build-jextract.sh)"
@@ -224,6 +231,54 @@ test-mpi:
 run-ddp: setup examples-build
 	$(MPIRUN) -np $(NP) $(MPI_JAVA) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistDdp $(ARGS)
 
+# MPI_Allreduce (SUM, float32) from C against ProcessGroup.allReduce at 4 KB..64 MB on 2 ranks, osu_allreduce's
+# schedule (ALLREDUCE_ARGS: WARMUP ITERATIONS MIN_BYTES MAX_BYTES); ALLREDUCE_ROUNDS rounds of C then Nabla, the table
+# takes each one's best round per size. Raw lines and the table in benchmarks/target/allreduce-*.
+ALLREDUCE_ARGS ?= 20 200 4096 67108864
+ALLREDUCE_ROUNDS ?= 3
+bench-allreduce: benchmarks-build $(ALLREDUCE_C)
+	@set -e; files=; for round in $$(seq $(ALLREDUCE_ROUNDS)); do \
+	    f=$(ROOT)/benchmarks/target/allreduce-round$$round.txt; files="$$files $$f"; \
+	    echo "bench-allreduce: round $$round of $(ALLREDUCE_ROUNDS) (load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+	    $(MPIRUN) -np 2 $(ALLREDUCE_C) $(ALLREDUCE_ARGS) > $$f; \
+	    $(MPIRUN) -np 2 $(MPI_JAVA) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AllReduceBench $(ALLREDUCE_ARGS) >> $$f; \
+	done; \
+	"$(JAVA)" -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AllReduceTable 2 $$files | tee $(ROOT)/benchmarks/target/allreduce.md
+
+# Epochs of the Fashion-MNIST MLP (make run-ddp's model and optimizer; the first epoch is warm-up, the best later one
+# counts): Nabla on 2 ranks at DDP_BATCH per rank, Nabla as one process at the same global batch on 1 and 2 threads,
+# then PyTorch (python3-torch, DDP on gloo; the script starts its ranks) the same three ways. A rank has 1 thread.
+# Lines and table in benchmarks/target/ddp-steps.{txt,md}.
+DDP_BATCH ?= 128
+DDP_EPOCHS ?= 3
+FASHION_MNIST_DIR ?= /usr/share/datasets/fashion-mnist
+TORCH_DDP := $(ROOT)/benchmarks/python/torch_ddp_step.py
+bench-ddp: setup benchmarks-build
+	@[ -f $(FASHION_MNIST_DIR)/train-images-idx3-ubyte.gz ] || { echo "bench-ddp: no Fashion-MNIST in \
+	    $(FASHION_MNIST_DIR) (make setup installs dataset-fashion-mnist, or set FASHION_MNIST_DIR)" >&2; exit 1; }
+	@$(ROOT)/scripts/ensure-torch.sh
+	@set -eo pipefail; f=$(ROOT)/benchmarks/target/ddp-steps.txt; : > $$f; global=$$(( 2 * $(DDP_BATCH) )); \
+	echo "bench-ddp: load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	run() { echo "bench-ddp: $$*" >&2; "$$@" | tee -a $$f; }; \
+	run $(BENCH_ENV) $(MPIRUN) -np 2 $(MPI_JAVA) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.DdpStepBench \
+	    $(DDP_BATCH) $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OPENBLAS_NUM_THREADS=1 $(MPI_JAVA) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.DdpStepBench \
+	    $$global $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) "$(JAVA)" $(JAVA_OPTS) -XX:ActiveProcessorCount=2 -cp "$(BENCH_JAR)" \
+	    dev.nabla.benchmarks.DdpStepBench $$global $(DDP_EPOCHS) $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(TORCH_DDP) 2 \
+	    $(DDP_BATCH) $(DDP_EPOCHS) 1 $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(TORCH_DDP) 1 \
+	    $$global $(DDP_EPOCHS) 1 $(FASHION_MNIST_DIR); \
+	run $(BENCH_ENV) OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 $(TORCH_DDP) 1 \
+	    $$global $(DDP_EPOCHS) 2 $(FASHION_MNIST_DIR); \
+	"$(JAVA)" -cp "$(BENCH_JAR)" dev.nabla.benchmarks.DdpStepTable $$f | tee $(ROOT)/benchmarks/target/ddp-steps.md
+
+$(ALLREDUCE_C): $(ROOT)/benchmarks/c/allreduce_bench.c
+	@command -v mpicc >/dev/null 2>&1 || { echo "bench-allreduce needs mpicc: apt-get install libopenmpi-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	mpicc -O2 -Wall -Wextra -o $@ $<
+
 # ---------------------------------------------------------------- the front-door commands
 
 test: setup verify test-mpi smoke-examples smoke-benchmarks
@@ -231,6 +286,10 @@ test: setup verify test-mpi smoke-examples smoke-benchmarks
 
 run: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistTrain $(ARGS)
+
+# Serves the demo page until Ctrl-C; uses runs/fashion-mnist/checkpoint.safetensors from make run, or trains it first.
+demo: setup examples-build
+	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.demo.FashionMnistDemo $(ARGS)
 
 run-gemm: setup examples-build
 	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.GemmDemo $(ARGS)
@@ -339,6 +398,10 @@ JEXTRACT_SOURCE ?= https://github.com/openjdk/jextract.git
 JEXTRACT ?= $(or $(shell command -v jextract 2>/dev/null),$(ROOT)/build/jextract/bin/jextract)
 DNNL_INCLUDE ?= /usr/include
 MPI_INCLUDE ?= /usr/lib/x86_64-linux-gnu/openmpi/include
+# nccl.h is instantiated from the NCCL sources' nccl.h.in (scripts/nccl-header.sh, pinned release) into NCCL_INCLUDE;
+# NCCL_SOURCE: a clone, bare git directory or URL of NVIDIA/nccl holding that commit (the default URL needs network).
+NCCL_SOURCE ?= https://github.com/NVIDIA/nccl.git
+NCCL_INCLUDE ?= $(ROOT)/build/nccl/include
 bindings:
 	@[ -x "$(JEXTRACT)" ] || JEXTRACT_BUILD_DIR="$(ROOT)/build/jextract" "$(ROOT)/scripts/build-jextract.sh" "$(JEXTRACT_SOURCE)"
 	@echo "bindings: $$("$(JEXTRACT)" --version 2>&1 | head -n 1) ($(JEXTRACT))"
@@ -378,8 +441,12 @@ bindings:
 	    "$(JEXTRACT)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cuda.jextract; \
 	    "$(JEXTRACT)" -I "$(CUBLAS_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cublas.jextract; \
 	    "$(JEXTRACT)" -I "$(CUDNN_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/cudnn.jextract; \
+	    "$(ROOT)/scripts/nccl-header.sh" "$(NCCL_SOURCE)" "$(NCCL_INCLUDE)"; \
+	    echo "bindings: NCCL from $(NCCL_INCLUDE)"; \
+	    rm -rf "$(BINDINGS_OUT)/dev/nabla/bindings/nccl"; \
+	    "$(JEXTRACT)" -I "$(NCCL_INCLUDE)" -I "$(CUDA_HOME)/include" --output "$(BINDINGS_OUT)" @jextract/nccl.jextract; \
 	else \
-	    echo "bindings: CUDA_HOME unset or without include/cuda.h: kept the CUDA, cuBLAS and cuDNN bindings as they are"; \
+	    echo "bindings: CUDA_HOME unset or without include/cuda.h: kept the CUDA, cuBLAS, cuDNN and NCCL bindings as they are"; \
 	fi; \
 	echo "bindings: regenerated under $(BINDINGS_OUT); review with git diff"
 

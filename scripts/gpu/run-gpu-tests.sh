@@ -91,6 +91,9 @@ PYEOF
 say "== 3. CUDA tests (dev.nabla.cuda)"
 junit cuda 120 --select-package dev.nabla.cuda
 
+say "== 3b. NCCL: a single-rank communicator runs every collective on device memory (skips without libnccl.so.2)"
+junit nccl 90 --select-class dev.nabla.distributed.NcclProcessGroupTest --select-class dev.nabla.nativelib.NcclLocatorTest
+
 say "== 4. GPU benchmark: Nabla (cuBLAS through Panama) vs torch.matmul, same GPU"
 timeout 90 "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.nabla.cuda.CudaBench $QUICK 2>&1 | tee "$O/bench.log" \
     | grep -E "RESULT|Exception|Error|at dev" | head -30 | tee -a "$LOG"

@@ -57,7 +57,7 @@ public final class DistributedDataParallel extends Module {
     /**
      * Wraps {@code module} with {@link #DEFAULT_BUCKET_BYTES} buckets.
      *
-     * @param module the model, on a host device, already in its final dtype
+     * @param module the model, on a host device (MPI group) or on the NCCL group's GPU, already in its final dtype
      * @param group  the ranks to train on
      */
     public DistributedDataParallel(Module module, ProcessGroup group) {
@@ -68,7 +68,7 @@ public final class DistributedDataParallel extends Module {
      * Wraps {@code module}, broadcasting rank 0's parameters and buffers to every rank (a collective: every rank
      * constructs its wrapper at the same point).
      *
-     * @param module      the model, on a host device, already in its final dtype
+     * @param module      the model, on a host device (MPI group) or on the NCCL group's GPU, already in its final dtype
      * @param group       the ranks to train on
      * @param bucketBytes a bucket is closed once its gradients reach this many bytes
      */

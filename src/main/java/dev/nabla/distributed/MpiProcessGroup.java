@@ -13,7 +13,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
@@ -298,12 +297,12 @@ final class MpiProcessGroup implements ProcessGroup {
             start(call).waitFor();
             return;
         }
-        Future<?> watch = watchdog.arm(call.op() + " on rank " + rank + " of " + size);
+        Watchdog.Armed watch = watchdog.arm(() -> call.op() + " on rank " + rank + " of " + size);
         int rc;
         try {
             rc = call.blocking().getAsInt();
         } finally {
-            watch.cancel(false);
+            watch.disarm();
             call.release();
         }
         check(call.op(), rc, rank);
@@ -343,7 +342,7 @@ final class MpiProcessGroup implements ProcessGroup {
             if (done) {
                 return;
             }
-            Future<?> watch = watchdog.arm(call.op() + " (async) on rank " + rank + " of " + size);
+            Watchdog.Armed watch = watchdog.arm(() -> call.op() + " (async) on rank " + rank + " of " + size);
             try {
                 if (lock == null) {
                     finish(mpi_h.MPI_Wait(request, MemorySegment.NULL));
@@ -353,7 +352,7 @@ final class MpiProcessGroup implements ProcessGroup {
                     }
                 }
             } finally {
-                watch.cancel(false);
+                watch.disarm();
             }
         }
 

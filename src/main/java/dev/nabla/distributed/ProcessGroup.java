@@ -1,5 +1,6 @@
 package dev.nabla.distributed;
 
+import dev.nabla.Device;
 import dev.nabla.Tensor;
 import java.time.Duration;
 
@@ -28,7 +29,7 @@ import java.time.Duration;
  * {@link #close()} finalises MPI; every rank must close it (a rank that exits without {@code MPI_Finalize} makes
  * {@code mpirun} report the job as failed).
  */
-public sealed interface ProcessGroup extends AutoCloseable permits MpiProcessGroup, SingleProcessGroup {
+public sealed interface ProcessGroup extends AutoCloseable permits MpiProcessGroup, NcclProcessGroup, SingleProcessGroup {
 
     /** The default limit on one wait for a collective: five minutes. */
     Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
@@ -66,6 +67,23 @@ public sealed interface ProcessGroup extends AutoCloseable permits MpiProcessGro
      */
     static ProcessGroup initMpi(Duration timeout) {
         return MpiProcessGroup.world(timeout);
+    }
+
+    /**
+     * An NCCL communicator over {@code bootstrap}'s ranks for CUDA tensors, this rank on {@code device} (one GPU per
+     * rank, usually {@code Device.cuda(localRank)}). Rank 0 makes NCCL's unique id and {@code bootstrap} broadcasts it;
+     * every rank must call this together. Collectives run on the device's stream, so they follow the ops before them
+     * on that GPU; the timeout is {@code bootstrap}'s. Pass the result to {@link DistributedDataParallel} for a model
+     * on that GPU. Closing it destroys the communicator only; close {@code bootstrap} after it.
+     *
+     * @param bootstrap the group whose ranks take part: {@link #init()} (MPI under {@code mpirun}, else one process)
+     * @param device    this rank's CUDA device
+     * @return the NCCL group
+     * @throws DistributedException naming what is missing: CUDA, or the NCCL library (with every place searched), or
+     *     NCCL's error text when the communicator cannot be made
+     */
+    static ProcessGroup initNccl(ProcessGroup bootstrap, Device device) {
+        return NcclProcessGroup.create(bootstrap, device);
     }
 
     /**

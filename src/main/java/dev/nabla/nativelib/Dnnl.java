@@ -36,6 +36,10 @@ public final class Dnnl {
             "dnnl_primitive_desc_query_md", "dnnl_primitive_desc_destroy", "dnnl_primitive_create",
             "dnnl_primitive_execute", "dnnl_primitive_destroy");
 
+    /** Where oneDNN is looked for: {@code nabla.dnnl.path}, {@code NABLA_DNNL_PATH}, then the 2.x soname. */
+    static final SystemLibrary LIBRARY = new SystemLibrary("oneDNN (libdnnl)", "nabla.dnnl.path", "NABLA_DNNL_PATH",
+            List.of("libdnnl.so.2", "libdnnl.so"), "apt-get install libdnnl2", REQUIRED_SYMBOLS);
+
     private static final System.Logger LOG = System.getLogger(Dnnl.class.getName());
 
     private final Path path;
@@ -136,7 +140,7 @@ public final class Dnnl {
         private static Outcome search() {
             try {
                 passiveOpenMpThreads();
-                DnnlLocator.Located found = DnnlLocator.fromSystem().locate();
+                SystemLibraryLocator.Located found = SystemLibraryLocator.fromSystem(LIBRARY).locate();
                 var library = new Dnnl(found.path());
                 LOG.log(Level.DEBUG, "Loaded {0}", library); // Nabla.info() reports it
                 return new Outcome(library, found.attempts());

@@ -44,6 +44,11 @@ public final class Mpi {
     public static final List<String> REQUIRED_SYMBOLS =
             java.util.stream.Stream.concat(FUNCTIONS.stream(), HANDLES.stream()).toList();
 
+    /** Where Open MPI is looked for: {@code nabla.mpi.path}, {@code NABLA_MPI_PATH}, then Open MPI 4.x's soname. */
+    static final SystemLibrary LIBRARY = new SystemLibrary("MPI (libmpi)", "nabla.mpi.path", "NABLA_MPI_PATH",
+            List.of("libmpi.so.40", "libmpi.so"), "apt-get install libopenmpi-dev openmpi-bin, or set NABLA_MPI_PATH",
+            REQUIRED_SYMBOLS);
+
     /** {@code MPI_IN_PLACE}: {@code ((void *) 1)} in Open MPI's {@code mpi.h}. */
     public static final MemorySegment IN_PLACE = MemorySegment.ofAddress(1);
 
@@ -127,7 +132,7 @@ public final class Mpi {
 
         private static Outcome search() {
             try {
-                MpiLocator.Located found = MpiLocator.fromSystem().locate();
+                SystemLibraryLocator.Located found = SystemLibraryLocator.fromSystem(LIBRARY).locate();
                 LOG.log(Level.DEBUG, "Loaded MPI from {0}", found.path());
                 return new Outcome(new Mpi(found.path()), found.attempts());
             } catch (NativeLibraryException e) {

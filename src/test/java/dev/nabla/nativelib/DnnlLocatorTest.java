@@ -23,8 +23,8 @@ class DnnlLocatorTest {
         Path emptyDir = Files.createDirectory(tmp.resolve("empty"));
         Path notALibrary = Files.writeString(tmp.resolve("libdnnl.so.2"), "not an ELF file");
         String missing = tmp.resolve("no/such/libdnnl.so.2").toString();
-        var e = assertThrows(NativeLibraryException.class, () -> new DnnlLocator(missing,
-                Map.of(DnnlLocator.PATH_VARIABLE, notALibrary.toString()), List.of(emptyDir), Dnnl.REQUIRED_SYMBOLS)
+        var e = assertThrows(NativeLibraryException.class, () -> new SystemLibraryLocator(Dnnl.LIBRARY, missing,
+                Map.of(Dnnl.LIBRARY.pathVariable(), notALibrary.toString()), List.of(emptyDir))
                 .locate());
 
         List<String> attempts = e.attempts();
@@ -40,7 +40,7 @@ class DnnlLocatorTest {
     @Test
     void unsetVariablesAreReportedAsSuch() {
         var e = assertThrows(NativeLibraryException.class,
-                () -> new DnnlLocator(null, Map.of(), List.of(), Dnnl.REQUIRED_SYMBOLS).locate());
+                () -> new SystemLibraryLocator(Dnnl.LIBRARY, null, Map.of(), List.of()).locate());
         assertEquals("system property nabla.dnnl.path: not set", e.attempts().get(0));
         assertEquals("environment variable NABLA_DNNL_PATH: not set", e.attempts().get(1));
     }
@@ -49,8 +49,8 @@ class DnnlLocatorTest {
     void loadsTheSystemLibraryWhenInstalled() {
         Path debian = Path.of("/usr/lib/x86_64-linux-gnu/libdnnl.so.2");
         Assumptions.assumeTrue(Files.isRegularFile(debian), "libdnnl2 is not installed");
-        DnnlLocator.Located found = new DnnlLocator(null, Map.of(), List.of(debian.getParent()), Dnnl.REQUIRED_SYMBOLS)
-                .locate();
+        SystemLibraryLocator.Located found =
+                new SystemLibraryLocator(Dnnl.LIBRARY, null, Map.of(), List.of(debian.getParent())).locate();
         assertEquals(debian, found.path());
         Dnnl dnnl = Dnnl.load().orElseThrow(() -> new AssertionError(Dnnl.attempts()));
         assertTrue(dnnl.version().startsWith("2."), dnnl.toString());

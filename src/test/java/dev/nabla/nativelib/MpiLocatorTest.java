@@ -23,8 +23,8 @@ class MpiLocatorTest {
         Path emptyDir = Files.createDirectory(tmp.resolve("empty"));
         Path notALibrary = Files.writeString(tmp.resolve("libmpi.so.40"), "not an ELF file");
         String missing = tmp.resolve("no/such/libmpi.so.40").toString();
-        var e = assertThrows(NativeLibraryException.class, () -> new MpiLocator(missing,
-                Map.of(MpiLocator.PATH_VARIABLE, notALibrary.toString()), List.of(emptyDir), Mpi.REQUIRED_SYMBOLS)
+        var e = assertThrows(NativeLibraryException.class, () -> new SystemLibraryLocator(Mpi.LIBRARY, missing,
+                Map.of(Mpi.LIBRARY.pathVariable(), notALibrary.toString()), List.of(emptyDir))
                 .locate());
 
         List<String> attempts = e.attempts();
@@ -41,8 +41,8 @@ class MpiLocatorTest {
     void aLibraryWithoutTheMpiSymbolsIsRejected() {
         Path libc = Path.of("/lib/x86_64-linux-gnu/libc.so.6");
         Assumptions.assumeTrue(Files.isRegularFile(libc), "no glibc at " + libc);
-        var e = assertThrows(NativeLibraryException.class, () -> new MpiLocator(libc.toString(), Map.of(), List.of(),
-                Mpi.REQUIRED_SYMBOLS).locate());
+        var e = assertThrows(NativeLibraryException.class,
+                () -> new SystemLibraryLocator(Mpi.LIBRARY, libc.toString(), Map.of(), List.of()).locate());
         assertTrue(e.attempts().get(0).contains("lacks " + Mpi.REQUIRED_SYMBOLS.size() + " required symbol(s): MPI_Init_thread"),
                 e.attempts().get(0));
     }
@@ -51,8 +51,8 @@ class MpiLocatorTest {
     void loadsTheSystemLibraryAndItsHandlesWhenInstalled() {
         Path debian = Path.of("/usr/lib/x86_64-linux-gnu/libmpi.so.40");
         Assumptions.assumeTrue(Files.isRegularFile(debian), "Open MPI (libopenmpi3) is not installed");
-        MpiLocator.Located found = new MpiLocator(null, Map.of(), List.of(debian.getParent()), Mpi.REQUIRED_SYMBOLS)
-                .locate();
+        SystemLibraryLocator.Located found =
+                new SystemLibraryLocator(Mpi.LIBRARY, null, Map.of(), List.of(debian.getParent())).locate();
         assertEquals(debian, found.path());
         Mpi mpi = Mpi.load().orElseThrow(() -> new AssertionError(Mpi.attempts()));
         assertTrue(mpi.version().startsWith("Open MPI v4."), mpi.toString());

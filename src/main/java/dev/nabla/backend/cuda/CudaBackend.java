@@ -54,6 +54,11 @@ public final class CudaBackend implements Backend {
     private final MemoryPool pool;
 
     /** Sets up device {@code index}; use {@link CudaRuntime#backend(int)} (or {@code Device.cuda(i)}) instead. */
+    /** The device whose context and stream this backend uses (for {@link CudaStreamAccess}). */
+    CudaDevice device() {
+        return device;
+    }
+
     CudaBackend(int index) {
         device = new CudaDevice(index);
         CudaModule module = new CudaModule(device);

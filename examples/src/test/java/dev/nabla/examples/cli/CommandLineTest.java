@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.examples.GemmDemo;
+import dev.nabla.examples.demo.FashionMnistDemo;
 import dev.nabla.examples.fashion.FashionMnistTrain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -69,7 +70,8 @@ class CommandLineTest {
                 Arguments.of((Supplier<Object>) TutorialNetwork.Program::new, "--epochs"),
                 Arguments.of((Supplier<Object>) ResidualMlp.Program::new, "--epochs"),
                 Arguments.of((Supplier<Object>) LstmSequence.Program::new, "--epochs"),
-                Arguments.of((Supplier<Object>) SineMaml.Program::new, "--iterations"));
+                Arguments.of((Supplier<Object>) SineMaml.Program::new, "--iterations"),
+                Arguments.of((Supplier<Object>) FashionMnistDemo::new, "--epochs"));
     }
 
     @ParameterizedTest
