@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Grad;
@@ -14,8 +13,6 @@ import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.io.SafeTensors;
 import dev.nabla.nn.Linear;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,16 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * agree within float rounding (see {@link #assertMatchesPyTorch}).
  */
 class DynamicQuantizedLinearTest {
-    private static final JsonNode FIXTURE = json("/fixtures/quant/quant_dynamic_linear.json");
+    private static final JsonNode FIXTURE = QuantFixtures.json("/fixtures/quant/quant_dynamic_linear.json");
     private static final Device[] DEVICES = {Device.CPU, Device.JAVA};
-
-    static JsonNode json(String resource) {
-        try (InputStream in = DynamicQuantizedLinearTest.class.getResourceAsStream(resource)) {
-            return new ObjectMapper().readTree(in);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static final dev.nabla.Generator GEN = new dev.nabla.Generator(41);
 
@@ -72,12 +61,12 @@ class DynamicQuantizedLinearTest {
     }
 
     private static Tensor input(JsonNode c, Device d) {
-        return Tensor.of(QuantCoreTest.doubles(c.get("input")), DType.FLOAT32, d,
-                QuantCoreTest.longs(c.get("inputShape")));
+        return Tensor.of(QuantFixtures.doubles(c.get("input")), DType.FLOAT32, d,
+                QuantFixtures.longs(c.get("inputShape")));
     }
 
     private static Tensor bias(JsonNode c, Device d) {
-        return c.get("bias").isNull() ? null : Tensor.of(QuantCoreTest.doubles(c.get("bias")), DType.FLOAT32, d);
+        return c.get("bias").isNull() ? null : Tensor.of(QuantFixtures.doubles(c.get("bias")), DType.FLOAT32, d);
     }
 
     /**
@@ -105,7 +94,7 @@ class DynamicQuantizedLinearTest {
     }
 
     private static double[] steps(JsonNode c) {
-        double[] w = QuantCoreTest.doubles(c.get("wScales"));
+        double[] w = QuantFixtures.doubles(c.get("wScales"));
         int out = c.get("outFeatures").asInt();
         double[] steps = new double[out];
         for (int j = 0; j < out; j++) {
@@ -127,15 +116,15 @@ class DynamicQuantizedLinearTest {
         int out = c.get("outFeatures").asInt();
         boolean perChannel = c.get("qscheme").asText().equals("per_channel");
         try (Scope s = Scope.open();
-             QuantizedTensor w = QuantizedTensor.fromInts(Tensor.of(QuantCoreTest.longs(c.get("qweight")), DType.INT8,
-                     d, out, in), QuantCoreTest.doubles(c.get("wScales")), QuantCoreTest.longs(c.get("wZeroPoints")),
+             QuantizedTensor w = QuantizedTensor.fromInts(Tensor.of(QuantFixtures.longs(c.get("qweight")), DType.INT8,
+                     d, out, in), QuantFixtures.doubles(c.get("wScales")), QuantFixtures.longs(c.get("wZeroPoints")),
                      perChannel ? 0 : -1);
              DynamicQuantizedLinear layer = new DynamicQuantizedLinear(w, bias(c, d))) {
             Tensor y = layer.forward(input(c, d));
-            long[] shape = QuantCoreTest.longs(c.get("inputShape"));
+            long[] shape = QuantFixtures.longs(c.get("inputShape"));
             shape[shape.length - 1] = out;
             assertArrayEquals(shape, y.shape());
-            return assertMatchesPyTorch(QuantCoreTest.floats(c.get("output")), y.toFloatArray(), steps(c),
+            return assertMatchesPyTorch(QuantFixtures.floats(c.get("output")), y.toFloatArray(), steps(c),
                     name + " on " + d);
         }
     }
@@ -161,7 +150,7 @@ class DynamicQuantizedLinearTest {
         boolean perChannel = c.get("qscheme").asText().equals("per_channel");
         try (Scope s = Scope.open(); Linear linear = new Linear(in, out, !c.get("bias").isNull(), DType.FLOAT32, d)) {
             Map<String, Tensor> state = new java.util.LinkedHashMap<>();
-            state.put("weight", Tensor.of(QuantCoreTest.doubles(c.get("weight")), DType.FLOAT32, d, out, in));
+            state.put("weight", Tensor.of(QuantFixtures.doubles(c.get("weight")), DType.FLOAT32, d, out, in));
             if (!c.get("bias").isNull()) {
                 state.put("bias", bias(c, d));
             }
@@ -169,11 +158,11 @@ class DynamicQuantizedLinearTest {
             try (DynamicQuantizedLinear layer = DynamicQuantizedLinear.from(linear, perChannel);
                  QuantizedTensor w = layer.weight()) {
                 assertEquals(perChannel, w.isPerChannel());
-                assertArrayEquals(QuantCoreTest.longs(c.get("qweight")), w.intRepr().toLongArray(), name);
-                assertArrayEquals(QuantCoreTest.doubles(c.get("wScales")), w.scales(), name);
-                assertArrayEquals(QuantCoreTest.longs(c.get("wZeroPoints")), w.zeroPoints(), name);
+                assertArrayEquals(QuantFixtures.longs(c.get("qweight")), w.intRepr().toLongArray(), name);
+                assertArrayEquals(QuantFixtures.doubles(c.get("wScales")), w.scales(), name);
+                assertArrayEquals(QuantFixtures.longs(c.get("wZeroPoints")), w.zeroPoints(), name);
                 Tensor y = layer.forward(input(c, d));
-                assertMatchesPyTorch(QuantCoreTest.floats(c.get("output")), y.toFloatArray(), steps(c), name);
+                assertMatchesPyTorch(QuantFixtures.floats(c.get("output")), y.toFloatArray(), steps(c), name);
             }
         }
     }
@@ -181,14 +170,14 @@ class DynamicQuantizedLinearTest {
     @ParameterizedTest
     @MethodSource("devices")
     void pyTorchsStateDictLoadsFromSafetensorsAndReproducesItsOutputs(Device d) throws Exception {
-        JsonNode io = json("/fixtures/quant/quant_dynamic_linear_state.json");
+        JsonNode io = QuantFixtures.json("/fixtures/quant/quant_dynamic_linear_state.json");
         Path file = Path.of(DynamicQuantizedLinearTest.class.getResource(
                 "/fixtures/quant/quant_dynamic_linear.safetensors").toURI());
         try (Scope s = Scope.open(); Linear fresh = new Linear(12, 5, true, DType.FLOAT32, d);
              DynamicQuantizedLinear layer = DynamicQuantizedLinear.from(fresh)) {
             Map<String, Tensor> state = SafeTensors.load(file).tensors();
             assertEquals(DType.INT8, state.get("weight").dtype());
-            Tensor x = Tensor.of(QuantCoreTest.doubles(io.get("input").get("data")), DType.FLOAT32, d, 7, 12);
+            Tensor x = Tensor.of(QuantFixtures.doubles(io.get("input").get("data")), DType.FLOAT32, d, 7, 12);
             layer.forward(x); // with the fresh layer's scales: loading must replace what a forward read
             layer.loadStateDict(state);
             Tensor y = layer.forward(x);
@@ -198,7 +187,7 @@ class DynamicQuantizedLinearTest {
             for (int j = 0; j < w.length; j++) {
                 steps[j] = xScale * w[j];
             }
-            assertMatchesPyTorch(QuantCoreTest.floats(io.get("output").get("data")), y.toFloatArray(), steps,
+            assertMatchesPyTorch(QuantFixtures.floats(io.get("output").get("data")), y.toFloatArray(), steps,
                     "state dict on " + d);
         }
     }

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and outputs and final states equal up to float rounding (see {@link #TOLERANCE}).
  */
 class DynamicQuantizedRNNTest {
-    private static final JsonNode FIXTURE = DynamicQuantizedLinearTest.json("/fixtures/quant/quant_dynamic_rnn.json");
+    private static final JsonNode FIXTURE = QuantFixtures.json("/fixtures/quant/quant_dynamic_rnn.json");
     /**
      * The int8 products agree with PyTorch's to float rounding (DynamicQuantizedLinearTest), and so do the gates up to
      * their sigmoid and tanh (Java's against Sleef's, a few ulps). A hidden state that landed on the other side of a
@@ -73,7 +73,7 @@ class DynamicQuantizedRNNTest {
                 ? new LSTM(in, hidden, layers, true, batchFirst, 0.0, g, DType.FLOAT32, d)
                 : new GRU(in, hidden, layers, true, batchFirst, 0.0, g, DType.FLOAT32, d);
         Map<String, Tensor> state = new LinkedHashMap<>();
-        c.get("params").properties().forEach(e -> state.put(e.getKey(), Tensor.of(QuantCoreTest.doubles(e.getValue()),
+        c.get("params").properties().forEach(e -> state.put(e.getKey(), Tensor.of(QuantFixtures.doubles(e.getValue()),
                 DType.FLOAT32, d, layer.stateDict().get(e.getKey()).shape())));
         layer.loadStateDict(state);
         return layer;
@@ -90,7 +90,7 @@ class DynamicQuantizedRNNTest {
     }
 
     private static void assertClose(JsonNode expected, Tensor actual, String what) {
-        float[] e = QuantCoreTest.floats(expected);
+        float[] e = QuantFixtures.floats(expected);
         float[] a = actual.toFloatArray();
         assertEquals(e.length, a.length, what);
         for (int i = 0; i < e.length; i++) {
@@ -100,8 +100,8 @@ class DynamicQuantizedRNNTest {
 
     private static void assertMatchesPyTorch(JsonNode c, DynamicQuantizedRNN q, Device d) {
         String name = c.get("name").asText() + " on " + d;
-        Tensor x = Tensor.of(QuantCoreTest.doubles(c.get("input")), DType.FLOAT32, d,
-                QuantCoreTest.longs(c.get("inputShape")));
+        Tensor x = Tensor.of(QuantFixtures.doubles(c.get("input")), DType.FLOAT32, d,
+                QuantFixtures.longs(c.get("inputShape")));
         RnnOutput r = run(q, x);
         assertClose(c.get("output"), r.output(), name + " output");
         assertClose(c.get("hn"), r.h(), name + " h_n");
@@ -122,9 +122,9 @@ class DynamicQuantizedRNNTest {
                 var linear = (DynamicQuantizedLinear) q.getSubmodule(parts[1] + "_" + parts[2]);
                 try (QuantizedTensor w = linear.weight()) {
                     JsonNode expected = e.getValue();
-                    assertArrayEquals(QuantCoreTest.longs(expected.get("q")), w.intRepr().toLongArray(), e.getKey());
-                    assertArrayEquals(QuantCoreTest.doubles(expected.get("scales")), w.scales(), e.getKey());
-                    assertArrayEquals(QuantCoreTest.longs(expected.get("zeroPoints")), w.zeroPoints(), e.getKey());
+                    assertArrayEquals(QuantFixtures.longs(expected.get("q")), w.intRepr().toLongArray(), e.getKey());
+                    assertArrayEquals(QuantFixtures.doubles(expected.get("scales")), w.scales(), e.getKey());
+                    assertArrayEquals(QuantFixtures.longs(expected.get("zeroPoints")), w.zeroPoints(), e.getKey());
                 }
             });
             assertMatchesPyTorch(c, q, d);
@@ -147,13 +147,13 @@ class DynamicQuantizedRNNTest {
                     String prefix = parts[1] + "_" + parts[2] + ".";
                     JsonNode w = e.getValue();
                     long[] shape = q.stateDict().get(prefix + "weight").shape();
-                    state.put(prefix + "weight", Tensor.of(QuantCoreTest.longs(w.get("q")), DType.INT8, d, shape));
-                    state.put(prefix + "weight_scale", Tensor.of(QuantCoreTest.doubles(w.get("scales")),
+                    state.put(prefix + "weight", Tensor.of(QuantFixtures.longs(w.get("q")), DType.INT8, d, shape));
+                    state.put(prefix + "weight_scale", Tensor.of(QuantFixtures.doubles(w.get("scales")),
                             DType.FLOAT64, d));
-                    state.put(prefix + "weight_zero_point", Tensor.of(QuantCoreTest.longs(w.get("zeroPoints")),
+                    state.put(prefix + "weight_zero_point", Tensor.of(QuantFixtures.longs(w.get("zeroPoints")),
                             DType.INT64, d, w.get("zeroPoints").size()));
                     String bias = "bias_" + parts[1] + "_" + parts[2];
-                    state.put(prefix + "bias", Tensor.of(QuantCoreTest.doubles(c.get("params").get(bias)),
+                    state.put(prefix + "bias", Tensor.of(QuantFixtures.doubles(c.get("params").get(bias)),
                             DType.FLOAT32, d));
                 });
                 q.loadStateDict(state);

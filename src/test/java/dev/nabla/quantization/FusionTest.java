@@ -41,7 +41,7 @@ class FusionTest {
 
     @Test
     void foldingMatchesPyTorch() {
-        for (JsonNode c : StaticFixture.ROOT.get("fuse")) {
+        for (JsonNode c : QuantFixtures.STATIC.get("fuse")) {
             boolean conv = c.get("kind").asText().equals("conv");
             boolean bias = !c.get("bias").isNull();
             int in = c.get("in").asInt();
@@ -53,23 +53,23 @@ class FusionTest {
             try (Scope s = Scope.open()) {
                 Map<String, Tensor> w = new HashMap<>();
                 long[] wShape = conv ? new long[] {out, in, 3, 3} : new long[] {out, in};
-                w.put("weight", Tensor.of(StaticFixture.floats(c.get("weight")), wShape));
+                w.put("weight", Tensor.of(QuantFixtures.floats(c.get("weight")), wShape));
                 if (bias) {
-                    w.put("bias", Tensor.of(StaticFixture.floats(c.get("bias")), out));
+                    w.put("bias", Tensor.of(QuantFixtures.floats(c.get("bias")), out));
                 }
                 layer.loadStateDict(w);
-                bn.loadStateDict(Map.of("weight", Tensor.of(StaticFixture.floats(c.get("bnWeight")), out),
-                        "bias", Tensor.of(StaticFixture.floats(c.get("bnBias")), out),
-                        "running_mean", Tensor.of(StaticFixture.floats(c.get("mean")), out),
-                        "running_var", Tensor.of(StaticFixture.floats(c.get("var")), out)), false);
+                bn.loadStateDict(Map.of("weight", Tensor.of(QuantFixtures.floats(c.get("bnWeight")), out),
+                        "bias", Tensor.of(QuantFixtures.floats(c.get("bnBias")), out),
+                        "running_mean", Tensor.of(QuantFixtures.floats(c.get("mean")), out),
+                        "running_var", Tensor.of(QuantFixtures.floats(c.get("var")), out)), false);
                 Sequential model = new Sequential(layer, bn);
                 model.eval();
                 StaticQuantization.fuseModules(model, List.of(List.of("0", "1")));
                 assertInstanceOf(Identity.class, model.get(1));
                 Map<String, Tensor> fused = model.get(0).stateDict();
                 String what = c.get("kind").asText() + " bias=" + bias;
-                assertArrayEquals(StaticFixture.floats(c.get("fusedWeight")), fused.get("weight").toFloatArray(), what);
-                assertArrayEquals(StaticFixture.floats(c.get("fusedBias")), fused.get("bias").toFloatArray(), what);
+                assertArrayEquals(QuantFixtures.floats(c.get("fusedWeight")), fused.get("weight").toFloatArray(), what);
+                assertArrayEquals(QuantFixtures.floats(c.get("fusedBias")), fused.get("bias").toFloatArray(), what);
             }
         }
     }

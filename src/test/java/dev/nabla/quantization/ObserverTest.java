@@ -28,14 +28,14 @@ class ObserverTest {
 
     @Test
     void observersMatchPyTorch() {
-        JsonNode data = StaticFixture.ROOT.get("observerData");
+        JsonNode data = QuantFixtures.STATIC.get("observerData");
         int checked = 0;
-        for (JsonNode c : StaticFixture.ROOT.get("observers")) {
+        for (JsonNode c : QuantFixtures.STATIC.get("observers")) {
             DType dtype = c.get("dtype").asText().equals("uint8") ? DType.UINT8 : DType.INT8;
             Observer obs = make(c.get("kind").asText(), dtype, c.get("reduceRange").asBoolean());
             try (Scope s = Scope.open()) {
                 for (JsonNode batch : data.get(c.get("data").asText())) {
-                    obs.observe(Tensor.of(StaticFixture.floats(batch), batch.size()));
+                    obs.observe(Tensor.of(QuantFixtures.floats(batch), batch.size()));
                 }
             }
             QParams p = obs.qparams();
@@ -50,11 +50,11 @@ class ObserverTest {
 
     @Test
     void perChannelWeightsMatchPyTorch() {
-        for (JsonNode c : StaticFixture.ROOT.get("perChannel")) {
-            long[] shape = StaticFixture.longs(c.get("shape"));
+        for (JsonNode c : QuantFixtures.STATIC.get("perChannel")) {
+            long[] shape = QuantFixtures.longs(c.get("shape"));
             PerChannelMinMaxObserver obs = new PerChannelMinMaxObserver();
             try (Scope s = Scope.open()) {
-                obs.observe(Tensor.of(StaticFixture.floats(c.get("w")), shape));
+                obs.observe(Tensor.of(QuantFixtures.floats(c.get("w")), shape));
             }
             QParams[] p = obs.qparams();
             float[] scales = new float[p.length];
@@ -63,8 +63,8 @@ class ObserverTest {
                 scales[i] = (float) p[i].scale();
                 zeroPoints[i] = p[i].zeroPoint();
             }
-            assertArrayEquals(StaticFixture.floats(c.get("scales")), scales);
-            assertArrayEquals(StaticFixture.longs(c.get("zeroPoints")), zeroPoints);
+            assertArrayEquals(QuantFixtures.floats(c.get("scales")), scales);
+            assertArrayEquals(QuantFixtures.longs(c.get("zeroPoints")), zeroPoints);
         }
     }
 

@@ -1,18 +1,18 @@
 package dev.nabla.quantization;
 
+import static dev.nabla.quantization.QuantFixtures.doubles;
+import static dev.nabla.quantization.QuantFixtures.floats;
+import static dev.nabla.quantization.QuantFixtures.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -26,39 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (fixtures/quant/quant_core.json from scripts/make_quant_fixtures.py), bit for bit, on the cpu and java devices.
  */
 class QuantCoreTest {
-    private static final JsonNode FIXTURE = load();
-
-    private static JsonNode load() {
-        try (InputStream in = QuantCoreTest.class.getResourceAsStream("/fixtures/quant/quant_core.json")) {
-            return new ObjectMapper().readTree(in);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static double[] doubles(JsonNode n) {
-        double[] out = new double[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = n.get(i).asDouble();
-        }
-        return out;
-    }
-
-    static long[] longs(JsonNode n) {
-        long[] out = new long[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = n.get(i).asLong();
-        }
-        return out;
-    }
-
-    static float[] floats(JsonNode n) {
-        float[] out = new float[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) n.get(i).asDouble();
-        }
-        return out;
-    }
+    private static final JsonNode FIXTURE = QuantFixtures.json("/fixtures/quant/quant_core.json");
 
     private static Stream<Arguments> cases(String list) {
         List<Arguments> out = new ArrayList<>();

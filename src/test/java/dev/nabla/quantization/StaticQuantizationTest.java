@@ -69,8 +69,8 @@ class StaticQuantizationTest {
         try (Scope s = Scope.open()) {
             Map<String, Tensor> state = new HashMap<>();
             e2e.get("state").fields().forEachRemaining(f -> state.put(f.getKey(),
-                    Tensor.of(StaticFixture.floats(f.getValue().get("values")), f.getValue().get("values").size())
-                            .reshape(StaticFixture.longs(f.getValue().get("shape")))));
+                    Tensor.of(QuantFixtures.floats(f.getValue().get("values")), f.getValue().get("values").size())
+                            .reshape(QuantFixtures.longs(f.getValue().get("shape")))));
             net.loadStateDict(state);
         }
         net.eval();
@@ -78,7 +78,7 @@ class StaticQuantizationTest {
     }
 
     private static Tensor batch(JsonNode values, JsonNode shape, Device d) {
-        return StaticFixture.floatTensor(values, d, StaticFixture.longs(shape));
+        return QuantFixtures.floatTensor(values, d, QuantFixtures.longs(shape));
     }
 
     private static QuantWrapper quantize(JsonNode e2e, Device d) {
@@ -98,7 +98,7 @@ class StaticQuantizationTest {
     @ParameterizedTest
     @MethodSource("devices")
     void smallCnnMatchesPyTorchEagerMode(Device d) {
-        for (JsonNode e2e : StaticFixture.ROOT.get("e2e")) {
+        for (JsonNode e2e : QuantFixtures.STATIC.get("e2e")) {
             String what = e2e.get("qconfig").asText() + " on " + d;
             try (Scope s = Scope.open(); QuantWrapper q = quantize(e2e, d)) {
                 Quantize quant = assertInstanceOf(Quantize.class, q.getSubmodule("quant"));
@@ -115,7 +115,7 @@ class StaticQuantizationTest {
                 });
                 Tensor x = batch(e2e.get("x"), e2e.get("xShape"), d);
                 long[] ints = q.module().forward(quant.forward(x)).toLongArray();
-                long[] expected = StaticFixture.longs(e2e.get("y"));
+                long[] expected = QuantFixtures.longs(e2e.get("y"));
                 int exact = 0;
                 for (int i = 0; i < ints.length; i++) {
                     assertTrue(Math.abs(ints[i] - expected[i]) <= 1, what + " output " + i + ": " + ints[i] + " vs "
@@ -124,7 +124,7 @@ class StaticQuantizationTest {
                 }
                 assertTrue(exact >= 0.9 * ints.length, what + ": " + exact + " of " + ints.length + " exact");
                 float[] out = q.forward(x).toFloatArray();
-                float[] expectedOut = StaticFixture.floats(e2e.get("out"));
+                float[] expectedOut = QuantFixtures.floats(e2e.get("out"));
                 double step = e2e.get("yScale").asDouble();
                 for (int i = 0; i < out.length; i++) {
                     assertEquals(expectedOut[i], out[i], step * 1.001, what);
@@ -135,10 +135,10 @@ class StaticQuantizationTest {
 
     @Test
     void convertedModelKeepsItsFloatAccuracyRoughly() {
-        JsonNode e2e = StaticFixture.ROOT.get("e2e").get(1);
+        JsonNode e2e = QuantFixtures.STATIC.get("e2e").get(1);
         try (Scope s = Scope.open(); QuantWrapper q = quantize(e2e, Device.CPU)) {
             float[] out = q.forward(batch(e2e.get("x"), e2e.get("xShape"), Device.CPU)).toFloatArray();
-            float[] ref = StaticFixture.floats(e2e.get("floatOut"));
+            float[] ref = QuantFixtures.floats(e2e.get("floatOut"));
             for (int i = 0; i < out.length; i++) {
                 assertEquals(ref[i], out[i], 0.1, "quantized vs float output " + i);
             }
@@ -182,7 +182,7 @@ class StaticQuantizationTest {
 
     @Test
     void stateDictAndSafetensorsRoundTrip(@TempDir Path dir) throws IOException {
-        JsonNode e2e = StaticFixture.ROOT.get("e2e").get(0);
+        JsonNode e2e = QuantFixtures.STATIC.get("e2e").get(0);
         Path file = dir.resolve("q.safetensors");
         try (Scope s = Scope.open(); QuantWrapper q = quantize(e2e, Device.CPU)) {
             Map<String, Tensor> state = q.stateDict();

@@ -24,19 +24,19 @@ class StaticQuantizedOpsTest {
     }
 
     private static QuantizedTensor weight(JsonNode c, Device d, long... shape) {
-        float[] s = StaticFixture.floats(c.get("wScales"));
+        float[] s = QuantFixtures.floats(c.get("wScales"));
         double[] scales = new double[s.length];
         for (int i = 0; i < s.length; i++) {
             scales[i] = s[i];
         }
         try (Scope scope = Scope.open()) {
-            return QuantizedTensor.fromInts(StaticFixture.intTensor(c.get("w"), DType.INT8, d, shape), scales,
+            return QuantizedTensor.fromInts(QuantFixtures.intTensor(c.get("w"), DType.INT8, d, shape), scales,
                     new long[s.length], 0);
         }
     }
 
     private static Tensor bias(JsonNode c, Device d) {
-        return c.get("bias").isNull() ? null : StaticFixture.floatTensor(c.get("bias"), d, c.get("bias").size());
+        return c.get("bias").isNull() ? null : QuantFixtures.floatTensor(c.get("bias"), d, c.get("bias").size());
     }
 
     private static QParams in(JsonNode c) {
@@ -50,15 +50,15 @@ class StaticQuantizedOpsTest {
     @ParameterizedTest
     @MethodSource("devices")
     void linearMatchesPyTorch(Device d) {
-        for (JsonNode c : StaticFixture.ROOT.get("linear")) {
-            long[] xShape = StaticFixture.longs(c.get("xShape"));
+        for (JsonNode c : QuantFixtures.STATIC.get("linear")) {
+            long[] xShape = QuantFixtures.longs(c.get("xShape"));
             long outFeatures = c.get("wScales").size();
             try (Scope s = Scope.open(); QuantizedTensor w = weight(c, d, outFeatures, xShape[1]);
                  QuantizedLinear layer = new QuantizedLinear(w, bias(c, d), in(c), out(c),
                          c.get("relu").asBoolean())) {
                 layer.to(d);
-                Tensor y = layer.forward(StaticFixture.intTensor(c.get("x"), DType.UINT8, d, xShape));
-                assertArrayEquals(StaticFixture.longs(c.get("y")), y.toLongArray(), "linear relu="
+                Tensor y = layer.forward(QuantFixtures.intTensor(c.get("x"), DType.UINT8, d, xShape));
+                assertArrayEquals(QuantFixtures.longs(c.get("y")), y.toLongArray(), "linear relu="
                         + c.get("relu").asBoolean() + " on " + d);
             }
         }
@@ -67,8 +67,8 @@ class StaticQuantizedOpsTest {
     @ParameterizedTest
     @MethodSource("devices")
     void convMatchesPyTorch(Device d) {
-        for (JsonNode c : StaticFixture.ROOT.get("conv")) {
-            long[] xShape = StaticFixture.longs(c.get("xShape"));
+        for (JsonNode c : QuantFixtures.STATIC.get("conv")) {
+            long[] xShape = QuantFixtures.longs(c.get("xShape"));
             int k = c.get("kernel").asInt();
             int stride = c.get("stride").asInt();
             int pad = c.get("padding").asInt();
@@ -77,9 +77,9 @@ class StaticQuantizedOpsTest {
                  QuantizedConv2d layer = new QuantizedConv2d(w, bias(c, d), new int[] {stride, stride},
                          new int[] {pad, pad}, new int[] {dil, dil}, in(c), out(c), c.get("relu").asBoolean())) {
                 layer.to(d);
-                Tensor y = layer.forward(StaticFixture.intTensor(c.get("x"), DType.UINT8, d, xShape));
-                assertArrayEquals(StaticFixture.longs(c.get("yShape")), y.shape());
-                assertArrayEquals(StaticFixture.longs(c.get("y")), y.toLongArray(), "conv k=" + k + " stride="
+                Tensor y = layer.forward(QuantFixtures.intTensor(c.get("x"), DType.UINT8, d, xShape));
+                assertArrayEquals(QuantFixtures.longs(c.get("yShape")), y.shape());
+                assertArrayEquals(QuantFixtures.longs(c.get("y")), y.toLongArray(), "conv k=" + k + " stride="
                         + stride + " padding=" + pad + " dilation=" + dil + " on " + d);
             }
         }
@@ -88,21 +88,21 @@ class StaticQuantizedOpsTest {
     @ParameterizedTest
     @MethodSource("devices")
     void reluAndMaxPoolMatchPyTorch(Device d) {
-        JsonNode r = StaticFixture.ROOT.get("relu");
+        JsonNode r = QuantFixtures.STATIC.get("relu");
         try (Scope s = Scope.open(); QuantizedReLU relu = new QuantizedReLU(new QParams(r.get("scale").asDouble(),
                 r.get("zeroPoint").asLong()))) {
-            Tensor x = StaticFixture.intTensor(r.get("x"), DType.UINT8, d, StaticFixture.longs(r.get("shape")));
-            assertArrayEquals(StaticFixture.longs(r.get("y")), relu.forward(x).toLongArray());
+            Tensor x = QuantFixtures.intTensor(r.get("x"), DType.UINT8, d, QuantFixtures.longs(r.get("shape")));
+            assertArrayEquals(QuantFixtures.longs(r.get("y")), relu.forward(x).toLongArray());
             assertEquals(r.get("yZeroPoint").asLong(), r.get("zeroPoint").asLong()); // parameters pass through
-            for (JsonNode c : StaticFixture.ROOT.get("maxpool")) {
+            for (JsonNode c : QuantFixtures.STATIC.get("maxpool")) {
                 int k = c.get("kernel").asInt();
                 int st = c.get("stride").asInt();
                 QuantizedMaxPool2d pool = new QuantizedMaxPool2d(new MaxPool2d(k, st, c.get("padding").asInt()));
-                Tensor y = pool.forward(StaticFixture.intTensor(c.get("x"), DType.UINT8, d,
-                        StaticFixture.longs(c.get("shape"))));
+                Tensor y = pool.forward(QuantFixtures.intTensor(c.get("x"), DType.UINT8, d,
+                        QuantFixtures.longs(c.get("shape"))));
                 assertEquals(DType.UINT8, y.dtype());
-                assertArrayEquals(StaticFixture.longs(c.get("yShape")), y.shape());
-                assertArrayEquals(StaticFixture.longs(c.get("y")), y.toLongArray(), "maxpool " + k + "/" + st);
+                assertArrayEquals(QuantFixtures.longs(c.get("yShape")), y.shape());
+                assertArrayEquals(QuantFixtures.longs(c.get("y")), y.toLongArray(), "maxpool " + k + "/" + st);
             }
         }
     }

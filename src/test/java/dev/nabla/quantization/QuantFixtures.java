@@ -8,19 +8,32 @@ import dev.nabla.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** fixtures/quant/quant_static.json (scripts/make_quant_static_fixtures.py, PyTorch 1.13 on onednn) and its arrays. */
-final class StaticFixture {
-    static final JsonNode ROOT = load();
+/**
+ * The quantization tests' PyTorch fixtures (fixtures/quant/, from scripts/make_quant*_fixtures.py, PyTorch 1.13 on
+ * onednn) and the readers of their arrays.
+ */
+final class QuantFixtures {
+    /** quant_static.json: observers, fusion, static quantized ops and the end-to-end CNN. */
+    static final JsonNode STATIC = json("/fixtures/quant/quant_static.json");
 
-    private StaticFixture() {
+    private QuantFixtures() {
     }
 
-    private static JsonNode load() {
-        try (InputStream in = StaticFixture.class.getResourceAsStream("/fixtures/quant/quant_static.json")) {
+    /** A fixture file from the test resources. */
+    static JsonNode json(String resource) {
+        try (InputStream in = QuantFixtures.class.getResourceAsStream(resource)) {
             return new ObjectMapper().readTree(in);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static double[] doubles(JsonNode n) {
+        double[] out = new double[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = n.get(i).asDouble();
+        }
+        return out;
     }
 
     static float[] floats(JsonNode n) {
