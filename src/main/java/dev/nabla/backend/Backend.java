@@ -231,6 +231,41 @@ public interface Backend {
         return false;
     }
     /**
+     * 2-D convolution (cross-correlation, as {@code torch.nn.functional.conv2d}) of {@code x} {@code [N, C, H, W]}
+     * with {@code weight} {@code [O, C/groups, kh, kw]} into {@code out} {@code [N, O, outH, outW]}, plus
+     * {@code bias} {@code [O]} when it is not null (all contiguous, one dtype; sizes per {@code geometry}).
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written)
+     */
+    default boolean conv2d(ScalarType dtype, Strided x, Strided weight, Strided bias, ConvGeometry geometry,
+                           int groups, Strided out) {
+        return false;
+    }
+
+    /**
+     * The input gradient of {@link #conv2d}: writes (overwrites) {@code gradIn} {@code [N, C, H, W]} from
+     * {@code gradOut} {@code [N, O, outH, outW]} and {@code weight} (all contiguous).
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written)
+     */
+    default boolean conv2dBackwardData(ScalarType dtype, Strided gradOut, Strided weight, ConvGeometry geometry,
+                                       int groups, Strided gradIn) {
+        return false;
+    }
+
+    /**
+     * The weight and bias gradients of {@link #conv2d}: writes (overwrites) {@code gradWeight}
+     * {@code [O, C/groups, kh, kw]} from {@code x} and {@code gradOut}, and {@code gradBias} {@code [O]} (the sum of
+     * {@code gradOut} over N, outH, outW) when it is not null (all contiguous).
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written)
+     */
+    default boolean conv2dBackwardWeight(ScalarType dtype, Strided x, Strided gradOut, ConvGeometry geometry,
+                                         int groups, Strided gradWeight, Strided gradBias) {
+        return false;
+    }
+
+    /**
      * Fused scaled-dot-product attention, blocked with an online softmax so that no {@code l x s} matrix exists:
      * {@code out = dropout(softmax(q kᵀ * scale + mask)) v} for each of {@code p.batch()} problems, with q
      * {@code [batch, l, e]}, k {@code [batch, s, e]}, v {@code [batch, s, ev]}, out {@code [batch, l, ev]} (all

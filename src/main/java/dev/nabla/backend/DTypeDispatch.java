@@ -316,6 +316,27 @@ public final class DTypeDispatch implements Backend {
     }
 
     @Override
+    public boolean conv2d(ScalarType dtype, Strided x, Strided weight, Strided bias, ConvGeometry geometry, int groups,
+                          Strided out) {
+        // 16-bit floats compose the convolution from unfold and the reduced-precision GEMM
+        return passes(dtype, "conv2d", null) && inner.conv2d(dtype, x, weight, bias, geometry, groups, out);
+    }
+
+    @Override
+    public boolean conv2dBackwardData(ScalarType dtype, Strided gradOut, Strided weight, ConvGeometry geometry,
+                                      int groups, Strided gradIn) {
+        return passes(dtype, "conv2d backward", null)
+                && inner.conv2dBackwardData(dtype, gradOut, weight, geometry, groups, gradIn);
+    }
+
+    @Override
+    public boolean conv2dBackwardWeight(ScalarType dtype, Strided x, Strided gradOut, ConvGeometry geometry,
+                                        int groups, Strided gradWeight, Strided gradBias) {
+        return passes(dtype, "conv2d backward", null)
+                && inner.conv2dBackwardWeight(dtype, x, gradOut, geometry, groups, gradWeight, gradBias);
+    }
+
+    @Override
     public boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
                              Strided mean, Strided var, Strided out) {
         if (passes(dtype, "batchNorm", null)) {
