@@ -92,12 +92,12 @@ help:
 	@echo "                     perplexity and tokens/s, then sampled text (ARGS=\"--steps 3000 --width 192 ...\")"
 	@echo "  make bench-lm      time per training step of run-lm's model: Nabla vs PyTorch (python3-torch), same sizes"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
-	@echo "                     then smoke-run examples and benchmarks"
+	@echo "                     then smoke-run examples and benchmarks, and the CUDA emulator's real-block mode on a subset"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
 	@echo "  make run-ddp       Fashion-MNIST MLP trained data-parallel on NP MPI ranks (NP=2, ARGS=\"--epochs 3\")"
 	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
 	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist,"
-	@echo "                     fortunes"
+	@echo "                     fortunes, g++"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
 	@echo "  make build         mvn install of the library dev.nabla:nabla (jar, sources and javadoc jars) and its parent pom"
 	@echo "                     into ~/.m2, for projects that depend on it"
@@ -282,7 +282,7 @@ $(ALLREDUCE_C): $(ROOT)/benchmarks/c/allreduce_bench.c
 
 # ---------------------------------------------------------------- the front-door commands
 
-test: setup verify test-mpi smoke-examples smoke-benchmarks
+test: setup verify test-mpi smoke-examples smoke-benchmarks cuda-emu-threads-test
 	@echo "make test: all passed"
 
 run: setup examples-build
@@ -456,5 +456,6 @@ bindings:
 clean:
 	rm -rf $(BUILD_PATH) $(ROOT)/examples/target $(ROOT)/benchmarks/target $(ROOT)/benchmarks/target-djl
 
-# CUDA: make ptx (kernels to PTX with nvcc), make gpu-bundle (self-contained GPU test bundle), make cuda-emu-test
+# CUDA: make ptx (kernels to PTX with nvcc), make gpu-bundle (self-contained GPU test bundle), make cuda-emu-test,
+# make cuda-emu-threads-test
 include $(ROOT)/scripts/gpu/Makefile.gpu
