@@ -92,7 +92,8 @@ std::map<std::string, std::function<void(void**)>>& kernels() {
 #define REG_T(S)                                                                                                 \
     REG1(fill_##S) REG1(unary_##S) REG1(binary_##S) REG1(reduce_thread_##S) REG1(reduce_block_##S)              \
     REG1(argreduce_##S) REG1(im2col_##S) REG1(col2im_##S) REG1(sgd_##S) REG1(adam_##S) REG1(rmsprop_##S)        \
-    REG1(adagrad_##S)
+    REG1(adagrad_##S) REG1(softmax_##S) REG1(softmax_backward_##S) REG1(batch_norm_##S)                        \
+    REG1(batch_norm_backward_##S) REG1(max_pool2d_##S) REG1(max_pool2d_backward_##S)
 #define REG_TT(S, D) REG1(copy_##S##_##D) REG1(gather_##S##_##D) REG1(scatter_add_##S##_##D)
         REG_T(f32) REG_T(f64)
         REG_TT(f32, f32) REG_TT(f32, f64) REG_TT(f64, f32) REG_TT(f64, f64)

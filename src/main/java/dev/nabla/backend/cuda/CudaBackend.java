@@ -50,6 +50,8 @@ public final class CudaBackend implements Backend {
     private final ReductionKernels reductions;
     private final ConvKernels conv;
     private final OptimizerKernels optimizers;
+    private final NormalizationKernels normalization;
+    private final PoolingKernels pooling;
     private final DeviceAllocator allocator;
     private final MemoryPool pool;
 
@@ -69,6 +71,8 @@ public final class CudaBackend implements Backend {
         reductions = new ReductionKernels(device, module);
         conv = new ConvKernels(device, module);
         optimizers = new OptimizerKernels(device, module);
+        normalization = new NormalizationKernels(device, module);
+        pooling = new PoolingKernels(device, module);
         allocator = new DeviceAllocator(device);
         pool = new MemoryPool("cuda:" + index, allocator);
         pool.setMaxCachedBytes(Math.max(1L << 30, device.totalMemory() / 2));
@@ -286,6 +290,42 @@ public final class CudaBackend implements Backend {
     @Override
     public void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
         optimizers.fusedUpdate(dtype, rule, param, grad, state);
+    }
+
+    // ------------------------------------------------------------------ fused kernels (one launch each)
+
+    @Override
+    public boolean softmax(ScalarType dtype, Strided x, Strided out, boolean log) {
+        return normalization.softmax(dtype, x, out, log);
+    }
+
+    @Override
+    public boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
+        return normalization.softmaxBackward(dtype, y, gradOut, gradIn, log);
+    }
+
+    @Override
+    public boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+                             Strided mean, Strided var, Strided out) {
+        return normalization.batchNorm(dtype, x, weight, bias, batchStats, eps, mean, var, out);
+    }
+
+    @Override
+    public boolean batchNormBackward(ScalarType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+                                     Strided var, boolean batchStats, double eps, Strided gradIn,
+                                     Strided gradWeight, Strided gradBias) {
+        return normalization.batchNormBackward(dtype, x, gradOut, weight, mean, var, batchStats, eps, gradIn,
+                gradWeight, gradBias);
+    }
+
+    @Override
+    public boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+        return pooling.maxPool2d(dtype, x, geometry, out, indices);
+    }
+
+    @Override
+    public boolean maxPool2dBackward(ScalarType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+        return pooling.maxPool2dBackward(dtype, gradOut, indices, gradIn);
     }
 
     /**
