@@ -5,7 +5,8 @@
 # Environment: OUT = folder for logs and JUnit XML reports (default bundle/out); BUDGET_S = seconds for the whole
 # run (default 400; the last step, the full suite, gets what is left); NABLA_CUDA_PATH = extra library folders.
 # Steps: 1 environment, 2 smoke (CudaBench --quick), 3 CUDA tests (dev.nabla.cuda), 4 GPU benchmark Nabla vs
-# torch.matmul, 5 the whole suite (devices = cpu, java, cuda:0) minus the java-only kernel suites.
+# torch.matmul, 4b launch overhead and training steps (seed, MLP, CNN) Nabla vs PyTorch eager, 5 the whole suite
+# (devices = cpu, java, cuda:0) minus the java-only kernel suites.
 set -u
 B="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 START=$(date +%s)
@@ -101,6 +102,14 @@ if [ -n "$PY" ]; then
     PYTHONUNBUFFERED=1 timeout 60 "$PY" "$B/torch_matmul.py" $QUICK 2>&1 | tee -a "$LOG" | tail -12
 fi
 
+say "== 4b. launch overhead and training steps (seed, MLP, CNN; batch 128 float32, TF32 off/on): Nabla vs PyTorch eager"
+timeout 120 "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.nabla.cuda.CudaStepBench $QUICK 2>&1 | tee "$O/steps.log" \
+    | grep -E "RESULT|Exception|Error|at dev" | head -30 | tee -a "$LOG"
+if [ -n "$PY" ]; then
+    PYTHONUNBUFFERED=1 timeout 90 "$PY" "$B/torch_steps.py" $QUICK 2>&1 | tee "$O/torch-steps.log" | tee -a "$LOG" \
+        | tail -12
+fi
+
 T=$(( $(left) - 10 ))
 if [ "$T" -gt 30 ]; then
     say "== 5. whole suite on cpu, java and cuda:0 (${T}s left; java-only kernel suites excluded)"
@@ -112,4 +121,4 @@ else
 fi
 say "== done in $(( $(date +%s) - START ))s"
 say "== RESULT lines"
-grep -h "^RESULT" "$O/bench.log" "$LOG" 2>/dev/null | sort -u
+grep -h "^RESULT" "$O/bench.log" "$O/steps.log" "$LOG" 2>/dev/null | sort -u
