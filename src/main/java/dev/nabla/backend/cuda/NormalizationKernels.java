@@ -8,10 +8,10 @@ import dev.nabla.base.Strided;
  * four to eight), one block per row or channel with shared-memory reductions ({@code native/cuda/nabla_fused.cuh}).
  * Operands that are not contiguous, or not float32/float64, are left to the composed form ({@code false}).
  *
- * <p>Launch configuration ({@link LaunchShape#perRow}): softmax rows use blocks of up to 256 threads (a row of 10
- * logits takes one warp, so a batch of 128 rows fills 128 SMs with one warp each instead of leaving them idle);
- * batch-norm channels up to {@value #CHANNEL_THREADS}, since a CNN has few channels with many elements each and a
- * larger block keeps more loads in flight per channel.
+ * <p>Launch configuration ({@link LaunchShape#perRow}): softmax rows use blocks of up to 256 threads, so a row of 10
+ * logits takes one warp instead of a mostly idle block and a batch of 128 rows spreads over 128 SMs; batch-norm
+ * channels use up to {@value #CHANNEL_THREADS}, since a CNN has few channels with many elements each and a larger
+ * block keeps more loads in flight per channel.
  */
 final class NormalizationKernels {
     private static final int ROW_THREADS = 256;
