@@ -5,6 +5,8 @@
 # cuda:0 and every device-parameterised test runs on the CUDA backend's Java code. Needs g++ (C++17).
 # Usage: scripts/gpu/emu-test.sh [maven -Dtest pattern, default dev.nabla.cuda.*Test]
 #        EMU_ONLY=1 scripts/gpu/emu-test.sh   builds the emulator into $EMU_DIR and prints its path
+#        NABLA_CUDA_EMU_THREADS=1 scripts/gpu/emu-test.sh ...   runs every launch on its real grid and block (a host
+#            thread per CUDA thread; see native/cuda/emu/emu_threads.h): much slower, for the shared-memory kernels
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-target-cuda-emu}"
