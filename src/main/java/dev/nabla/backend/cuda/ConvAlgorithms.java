@@ -16,8 +16,8 @@ import java.util.Optional;
  * Chooses each convolution pass's algorithm once per shape and setting, and remembers it: cuDNN ranks the
  * algorithms (heuristics, or timing when {@link CudnnSettings#benchmark()}), and {@link AlgoPerf#pick} takes the
  * first that succeeds, is deterministic when {@link CudnnSettings#deterministic()}, and needs at most
- * {@value #MAX_WORKSPACE} bytes of workspace. A shape with no such algorithm is remembered too: its pass stays on
- * Nabla's own kernels. Call under {@link CudnnHandle#lock}.
+ * {@value #MAX_WORKSPACE} bytes of workspace. A shape with no such algorithm (or that cuDNN reports as not supported)
+ * is remembered too: its pass stays on Nabla's own kernels. Call under {@link CudnnHandle#lock}.
  */
 final class ConvAlgorithms {
     private static final System.Logger LOG = System.getLogger(ConvAlgorithms.class.getName());
@@ -70,7 +70,12 @@ final class ConvAlgorithms {
             MemorySegment perf = a.allocate(dir.row(), n);
             MemorySegment returned = a.allocate(JAVA_INT);
             String call = (k.timed() ? "cudnnFind" : "cudnnGet") + " algorithms for the " + what;
-            cudnn.check(dir.rank(cudnn.raw(), d, k.timed(), n, returned, perf), call);
+            int rc = dir.rank(cudnn.raw(), d, k.timed(), n, returned, perf);
+            if (CudnnStatus.isNotSupported(rc)) {
+                LOG.log(Level.DEBUG, "cudnn: {0}: {1}; Nabla''s kernels run it", call, CudnnStatus.name(rc));
+                return null;
+            }
+            cudnn.check(rc, call);
             List<AlgoPerf> rows = new ArrayList<>();
             long size = dir.row().byteSize();
             for (int i = 0; i < returned.get(JAVA_INT, 0); i++) {

@@ -30,14 +30,19 @@ final class Cudnn {
 
     private Cudnn(CudnnHandle handle, MemoryPool pool, CudnnBatchNorm.Filler filler, BooleanSupplier allowTf32) {
         CudnnDescriptors descriptors = new CudnnDescriptors(handle);
+        synchronized (handle.lock) {
+            // cuDNN 9 loads its ops and cnn sub-libraries on first use: a descriptor of each fails here, not in a model
+            descriptors.tensor(new TensorKey(ScalarType.FLOAT32, 1, 1, 1, 1));
+            descriptors.convolution(new ConvKey(ScalarType.FLOAT32, new ConvGeometry(1, 1, 1, 1, 0, 0, 1, 1), 1, false));
+        }
         convolution = new CudnnConvolution(handle, descriptors, allowTf32);
         batchNorm = new CudnnBatchNorm(handle, descriptors, pool, filler);
         softmax = new CudnnSoftmax(handle, descriptors);
     }
 
     /**
-     * cuDNN on {@code device}, or null when {@code libcudnn.so.9} was not loaded or its handle cannot be created (logged
-     * at DEBUG with the reason).
+     * cuDNN on {@code device}, or null when {@code libcudnn.so.9} was not loaded, or its handle or a first descriptor
+     * cannot be created (a sub-library missing, say; logged at DEBUG with the reason).
      *
      * @param filler    the backend's fill kernel (batch norm's defaults for absent weight and bias)
      * @param allowTf32 whether float32 convolutions may use TF32 tensor cores, asked per call

@@ -28,6 +28,11 @@ final class CudnnStatus {
         }
     }
 
+    /** True for {@code CUDNN_STATUS_NOT_SUPPORTED} and its specific forms (3000 to 3999). */
+    static boolean isNotSupported(int rc) {
+        return rc >= 3000 && rc < 4000;
+    }
+
     /** The constant's name, e.g. {@code CUDNN_STATUS_NOT_SUPPORTED}, or {@code cudnnStatus_t <code>} if unknown. */
     static String name(int rc) {
         String n = NAMES.get(rc);

@@ -2,6 +2,7 @@ package dev.nabla.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,14 @@ class CudnnStatusTest {
         // 3007 is both CUDNN_STATUS_ARCH_MISMATCH (older) and CUDNN_STATUS_NOT_SUPPORTED_ARCH_MISMATCH
         assertEquals("CUDNN_STATUS_NOT_SUPPORTED_ARCH_MISMATCH", CudnnStatus.name(3007));
         assertEquals("CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH", CudnnStatus.name(1002));
+    }
+
+    @Test
+    void notSupportedCoversItsSpecificForms() {
+        assertTrue(CudnnStatus.isNotSupported(3000));
+        assertTrue(CudnnStatus.isNotSupported(3007));
+        assertFalse(CudnnStatus.isNotSupported(2000));
+        assertFalse(CudnnStatus.isNotSupported(4000));
     }
 
     @Test
