@@ -101,7 +101,7 @@ if [ -n "$PY" ]; then
     PYTHONUNBUFFERED=1 timeout 60 "$PY" "$B/torch_matmul.py" $QUICK 2>&1 | tee -a "$LOG" | tail -12
 fi
 
-say "== 4b. cuDNN benchmark: conv2d 64->64 3x3 56x56 batch 64 and the Fashion CNN step, Nabla vs PyTorch eager"
+say "== 4c. cuDNN benchmark: conv2d 64->64 3x3 56x56 batch 64 and the Fashion CNN step, Nabla vs PyTorch eager"
 timeout 120 "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.nabla.cuda.CudnnBench $QUICK 2>&1 | tee "$O/bench-cudnn.log" \
     | grep -E "RESULT|cuDNN|Exception|Error|at dev" | head -30 | tee -a "$LOG"
 if [ -n "$PY" ]; then
