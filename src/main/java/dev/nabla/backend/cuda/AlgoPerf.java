@@ -3,8 +3,8 @@ package dev.nabla.backend.cuda;
 import java.util.List;
 
 /**
- * One row of cuDNN's algorithm report ({@code cudnnConvolution*AlgoPerf_t}), and the rule that picks an algorithm
- * from the rows.
+ * One row of cuDNN's algorithm report ({@code cudnnConvolution*AlgoPerf_t}), and the rule that keeps the rows an
+ * algorithm may be chosen from.
  *
  * @param algo          the algorithm's enum value
  * @param status        the row's {@code cudnnStatus_t}: 0 if the algorithm can run this problem
@@ -15,15 +15,12 @@ import java.util.List;
 record AlgoPerf(int algo, int status, float time, long memory, boolean deterministic) {
 
     /**
-     * The first usable row, in cuDNN's order (fastest first): status success, deterministic when
-     * {@code requireDeterministic}, needing at most {@code maxWorkspace} bytes; null when none qualifies.
+     * The usable rows, in cuDNN's order (fastest first): status success, deterministic when
+     * {@code requireDeterministic}, reporting at most {@code maxWorkspace} bytes of workspace.
      */
-    static AlgoPerf pick(List<AlgoPerf> rows, boolean requireDeterministic, long maxWorkspace) {
-        for (AlgoPerf p : rows) {
-            if (p.status == 0 && (p.deterministic || !requireDeterministic) && p.memory <= maxWorkspace) {
-                return p;
-            }
-        }
-        return null;
+    static List<AlgoPerf> usable(List<AlgoPerf> rows, boolean requireDeterministic, long maxWorkspace) {
+        return rows.stream()
+                .filter(p -> p.status == 0 && (p.deterministic || !requireDeterministic) && p.memory <= maxWorkspace)
+                .toList();
     }
 }

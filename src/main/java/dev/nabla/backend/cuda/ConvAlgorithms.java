@@ -14,10 +14,10 @@ import java.util.Optional;
 
 /**
  * Chooses each convolution pass's algorithm once per shape and setting, and remembers it: cuDNN ranks the
- * algorithms (heuristics, or timing when {@link CudnnSettings#benchmark()}), and {@link AlgoPerf#pick} takes the
- * first that succeeds, is deterministic when {@link CudnnSettings#deterministic()}, and needs at most
- * {@value #MAX_WORKSPACE} bytes of workspace. A shape with no such algorithm (or that cuDNN reports as not supported)
- * is remembered too: its pass stays on Nabla's own kernels. Call under {@link CudnnHandle#lock}.
+ * algorithms (heuristics, or timing when {@link CudnnSettings#benchmark()}), and the first of the
+ * {@link AlgoPerf#usable} rows (successful, deterministic when {@link CudnnSettings#deterministic()}) whose workspace
+ * is at most {@value #MAX_WORKSPACE} bytes wins. A shape with no such algorithm (or that cuDNN reports as not
+ * supported) is remembered too: its pass stays on Nabla's own kernels. Call under {@link CudnnHandle#lock}.
  */
 final class ConvAlgorithms {
     private static final System.Logger LOG = System.getLogger(ConvAlgorithms.class.getName());
@@ -81,17 +81,20 @@ final class ConvAlgorithms {
             for (int i = 0; i < returned.get(JAVA_INT, 0); i++) {
                 rows.add(dir.read(perf.asSlice(i * size, size)));
             }
-            AlgoPerf best = AlgoPerf.pick(rows, k.deterministic(), MAX_WORKSPACE);
-            if (best == null) {
-                LOG.log(Level.DEBUG, "cudnn: no {0}algorithm for the {1} among {2}; Nabla''s kernels run it",
-                        k.deterministic() ? "deterministic " : "", what, rows);
-                return null;
-            }
             MemorySegment bytes = a.allocate(JAVA_LONG);
-            cudnn.check(dir.workspace(cudnn.raw(), d, best.algo(), bytes),
-                    "cudnnGetConvolution*WorkspaceSize(algo " + best.algo() + ") for the " + what);
-            LOG.log(Level.DEBUG, "cudnn: {0}: algorithm {1}", what, best);
-            return new Plan(best.algo(), bytes.get(JAVA_LONG, 0));
+            for (AlgoPerf p : AlgoPerf.usable(rows, k.deterministic(), MAX_WORKSPACE)) {
+                // the heuristics' rows need not report the workspace: ask for it, and skip one that is too large
+                cudnn.check(dir.workspace(cudnn.raw(), d, p.algo(), bytes),
+                        "cudnnGetConvolution*WorkspaceSize(algo " + p.algo() + ") for the " + what);
+                long workspace = bytes.get(JAVA_LONG, 0);
+                if (workspace <= MAX_WORKSPACE) {
+                    LOG.log(Level.DEBUG, "cudnn: {0}: algorithm {1}, workspace {2} bytes", what, p, workspace);
+                    return new Plan(p.algo(), workspace);
+                }
+            }
+            LOG.log(Level.DEBUG, "cudnn: no {0}algorithm for the {1} among {2}; Nabla''s kernels run it",
+                    k.deterministic() ? "deterministic " : "", what, rows);
+            return null;
         }
     }
 }

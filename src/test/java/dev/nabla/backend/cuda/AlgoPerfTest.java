@@ -1,7 +1,7 @@
 package dev.nabla.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,19 +15,21 @@ class AlgoPerfTest {
     private static final List<AlgoPerf> ROWS = List.of(FAILED, FAST_NONDETERMINISTIC, HUGE, DETERMINISTIC);
 
     @Test
-    void theFirstUsableRowWins() {
-        assertEquals(FAST_NONDETERMINISTIC, AlgoPerf.pick(ROWS, false, ConvAlgorithms.MAX_WORKSPACE));
+    void usableRowsKeepCudnnsOrderWithoutFailuresOrHugeWorkspaces() {
+        assertEquals(List.of(FAST_NONDETERMINISTIC, DETERMINISTIC),
+                AlgoPerf.usable(ROWS, false, ConvAlgorithms.MAX_WORKSPACE));
+        assertEquals(List.of(FAST_NONDETERMINISTIC, HUGE, DETERMINISTIC), AlgoPerf.usable(ROWS, false, 4L << 30));
     }
 
     @Test
     void deterministicModeSkipsNonDeterministicAlgorithms() {
-        assertEquals(DETERMINISTIC, AlgoPerf.pick(ROWS, true, ConvAlgorithms.MAX_WORKSPACE));
-        assertEquals(HUGE, AlgoPerf.pick(ROWS, true, 4L << 30));
+        assertEquals(List.of(DETERMINISTIC), AlgoPerf.usable(ROWS, true, ConvAlgorithms.MAX_WORKSPACE));
     }
 
     @Test
-    void noQualifyingRowGivesNull() {
-        assertNull(AlgoPerf.pick(List.of(FAILED, FAST_NONDETERMINISTIC), true, ConvAlgorithms.MAX_WORKSPACE));
-        assertNull(AlgoPerf.pick(List.of(), false, ConvAlgorithms.MAX_WORKSPACE));
+    void noQualifyingRowLeavesNothing() {
+        assertTrue(AlgoPerf.usable(List.of(FAILED, FAST_NONDETERMINISTIC), true, ConvAlgorithms.MAX_WORKSPACE)
+                .isEmpty());
+        assertTrue(AlgoPerf.usable(List.of(), false, ConvAlgorithms.MAX_WORKSPACE).isEmpty());
     }
 }
