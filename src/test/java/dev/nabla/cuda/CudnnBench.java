@@ -41,12 +41,26 @@ import java.util.SplittableRandom;
  */
 public final class CudnnBench {
     private static final int C = 64;
-    private static int n = 64;
-    private static int hw = 56;
-    private static int cnnBatch = 128;
     private static final ConvGeometry K3 = new ConvGeometry(3, 3, 1, 1, 1, 1, 1, 1);
 
     private CudnnBench() {
+    }
+
+    /**
+     * The run's sizes.
+     *
+     * @param n        the convolution's batch
+     * @param hw       its height and width
+     * @param cnnBatch the CNN step's batch
+     */
+    private record Sizes(int n, int hw, int cnnBatch) {
+        static final Sizes FULL = new Sizes(64, 56, 128);
+        static final Sizes QUICK = new Sizes(4, 28, 16);
+
+        /** Multiply-adds times 2 of one pass; forward, backward-data and backward-filter each do this many. */
+        double convFlops() {
+            return 2.0 * n * C * hw * hw * C * 9;
+        }
     }
 
     public static void main(String[] args) {
@@ -59,45 +73,37 @@ public final class CudnnBench {
         System.out.println(CudaRuntime.describe());
         System.out.println("cuDNN in use: " + cuda.usesCudnn());
         int iters = quick ? 3 : 20;
-        if (quick) {
-            n = 4;
-            hw = 28;
-            cnnBatch = 16;
-        }
+        Sizes z = quick ? Sizes.QUICK : Sizes.FULL;
         // without cuDNN, "on" would time the same kernels as "off"
         boolean[] cudnnSettings = cuda.usesCudnn() ? new boolean[] {true, false} : new boolean[] {false};
         for (boolean tf32 : new boolean[] {false, true}) {
             Device.setAllowTf32(tf32);
             try {
                 if (cuda.usesCudnn()) {
-                    convBackend(cuda, iters, tf32);
+                    convBackend(cuda, z, iters, tf32);
                 }
                 for (boolean cudnn : cudnnSettings) {
-                    convTensor(iters, tf32, cudnn);
+                    convTensor(z, iters, tf32, cudnn);
                 }
             } finally {
                 Device.setAllowTf32(false);
             }
         }
         for (boolean cudnn : cudnnSettings) {
-            cnn(quick ? 3 : 50, cudnn);
+            cnn(z, quick ? 3 : 50, cudnn);
         }
     }
 
-    private static double convFlops() {
-        return 2.0 * n * C * hw * hw * C * 9; // one pass; forward, backward-data and backward-filter each do this
-    }
-
     /** The three passes as the backend's cuDNN calls, each timed on its own. */
-    private static void convBackend(CudaBackend cuda, int iters, boolean tf32) {
+    private static void convBackend(CudaBackend cuda, Sizes z, int iters, boolean tf32) {
         ScalarType t = ScalarType.FLOAT32;
         SplittableRandom r = new SplittableRandom(64);
         try (DeviceBuffers buf = new DeviceBuffers(cuda)) {
-            var x = buf.random(t, r, -1, 1, n, C, hw, hw);
+            var x = buf.random(t, r, -1, 1, z.n(), C, z.hw(), z.hw());
             var w = buf.random(t, r, -0.1, 0.1, C, C, 3, 3);
             var b = buf.random(t, r, -0.1, 0.1, C);
-            var y = buf.random(t, r, -1, 1, n, C, hw, hw);
-            var gx = buf.random(t, r, -1, 1, n, C, hw, hw);
+            var y = buf.random(t, r, -1, 1, z.n(), C, z.hw(), z.hw());
+            var gx = buf.random(t, r, -1, 1, z.n(), C, z.hw(), z.hw());
             var gw = buf.random(t, r, -1, 1, C, C, 3, 3);
             var gb = buf.random(t, r, -1, 1, C);
             Runnable fwd = () -> require(cuda.conv2d(t, x.device(), w.device(), b.device(), K3, 1, y.device()));
@@ -110,7 +116,7 @@ public final class CudnnBench {
             double ms = msF + msD + msW;
             System.out.printf(Locale.ROOT, "RESULT conv2d n=%d c=%d o=%d hw=%d k=3 dtype=float32 tf32=%s path=cudnn "
                     + "ms_forward=%.3f ms_backward_data=%.3f ms_backward_filter=%.3f ms_fwd_bwd=%.3f tflops=%.1f%n",
-                    n, C, C, hw, tf32, msF, msD, msW, ms, 3 * convFlops() / (ms / 1e3) / 1e12);
+                    z.n(), C, C, z.hw(), tf32, msF, msD, msW, ms, 3 * z.convFlops() / (ms / 1e3) / 1e12);
         }
     }
 
@@ -134,15 +140,15 @@ public final class CudnnBench {
     }
 
     /** Forward and backward through {@code F.conv2d} and autograd, as a model runs it. */
-    private static void convTensor(int iters, boolean tf32, boolean cudnn) {
+    private static void convTensor(Sizes z, int iters, boolean tf32, boolean cudnn) {
         CudnnSettings.setEnabled(cudnn);
         try {
             Device d = Device.cuda(0);
             Generator g = new Generator(3);
-            Tensor x = Tensor.normal(g, 0, 1, DType.FLOAT32, Device.CPU, n, C, hw, hw).to(d).requiresGrad_(true);
+            Tensor x = Tensor.normal(g, 0, 1, DType.FLOAT32, Device.CPU, z.n(), C, z.hw(), z.hw()).to(d).requiresGrad_(true);
             Tensor w = Tensor.normal(g, 0, 0.05, DType.FLOAT32, Device.CPU, C, C, 3, 3).to(d).requiresGrad_(true);
             Tensor b = Tensor.normal(g, 0, 0.05, DType.FLOAT32, Device.CPU, C).to(d).requiresGrad_(true);
-            Tensor gy = Tensor.normal(g, 0, 1, DType.FLOAT32, Device.CPU, n, C, hw, hw).to(d);
+            Tensor gy = Tensor.normal(g, 0, 1, DType.FLOAT32, Device.CPU, z.n(), C, z.hw(), z.hw()).to(d);
             CudaBackend cuda = (CudaBackend) Backends.cuda(0);
             Runnable step = () -> {
                 try (Scope scope = Scope.open()) {
@@ -155,8 +161,8 @@ public final class CudnnBench {
             };
             double ms = time(cuda, step, iters);
             System.out.printf(Locale.ROOT, "RESULT conv2d n=%d c=%d o=%d hw=%d k=3 dtype=float32 tf32=%s "
-                    + "path=tensor-api cudnn=%s ms_fwd_bwd=%.3f tflops=%.1f%n", n, C, C, hw, tf32,
-                    cudnn ? "on" : "off", ms, 3 * convFlops() / (ms / 1e3) / 1e12);
+                    + "path=tensor-api cudnn=%s ms_fwd_bwd=%.3f tflops=%.1f%n", z.n(), C, C, z.hw(), tf32,
+                    cudnn ? "on" : "off", ms, 3 * z.convFlops() / (ms / 1e3) / 1e12);
         } finally {
             CudnnSettings.setEnabled(true);
         }
@@ -178,7 +184,7 @@ public final class CudnnBench {
                 new Linear(256, 10, true, g, DType.FLOAT32, Device.CPU));
     }
 
-    private static void cnn(int steps, boolean cudnn) {
+    private static void cnn(Sizes z, int steps, boolean cudnn) {
         CudnnSettings.setEnabled(cudnn);
         try {
             Device d = Device.cuda(0);
@@ -186,7 +192,7 @@ public final class CudnnBench {
             Module model = fashionCnn(g);
             model.to(d);
             model.train();
-            int batch = cnnBatch;
+            int batch = z.cnnBatch();
             Tensor x = Tensor.normal(g, 0, 1, DType.FLOAT32, Device.CPU, batch, 1, 28, 28).to(d);
             long[] labels = new long[batch];
             for (int i = 0; i < batch; i++) {
