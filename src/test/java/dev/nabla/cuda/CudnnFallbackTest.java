@@ -9,6 +9,7 @@ import dev.nabla.Device;
 import dev.nabla.F;
 import dev.nabla.Generator;
 import dev.nabla.Tensor;
+import dev.nabla.backend.Backend;
 import dev.nabla.backend.cuda.CudaBackend;
 import dev.nabla.backend.cuda.CudaRuntime;
 import dev.nabla.backend.cuda.CudnnSettings;
@@ -23,11 +24,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Without cuDNN (not loaded, as under the CPU emulation, or switched off) the CUDA backend's optional convolution,
- * batch norm and softmax methods decline, writing nothing, and the ops still run on Nabla's own CUDA kernels, agreeing
- * with the cpu device in float64. Needs a CUDA device (real or emulated).
+ * Without cuDNN (not loaded, as under the CPU emulation, or switched off) the CUDA backend's optional convolution
+ * methods decline, writing nothing, its batch norm and softmax methods decline likewise or run on Nabla's own fused
+ * kernels, and the ops still run on CUDA, agreeing with the cpu device in float64. Needs a CUDA device (real or
+ * emulated).
  */
 class CudnnFallbackTest {
+    private static final Backend CPU = Backends.cpu();
     private static CudaBackend cuda;
     private static Device gpu;
     private final boolean enabled = CudnnSettings.enabled();
@@ -58,7 +61,7 @@ class CudnnFallbackTest {
     }
 
     @Test
-    void theOptionalMethodsDeclineAndWriteNothing() {
+    void convolutionDeclinesAndWritesNothing() {
         assertFalse(cuda.usesCudnn());
         ScalarType t = ScalarType.FLOAT32;
         ConvGeometry g = new ConvGeometry(3, 3, 1, 1, 1, 1, 1, 1);
@@ -69,22 +72,59 @@ class CudnnFallbackTest {
             var y = buf.unset(t, 2, 4, 5, 5);
             var gx = buf.unset(t, 2, 3, 5, 5);
             var gw = buf.unset(t, 4, 3, 3, 3);
-            var c3 = buf.unset(t, 3);
-            var rows = buf.unset(t, 2, 3, 5, 5);
             assertFalse(cuda.conv2d(t, x.device(), w.device(), null, g, 1, y.device()));
             assertFalse(cuda.conv2dBackwardData(t, y.device(), w.device(), g, 1, gx.device()));
             assertFalse(cuda.conv2dBackwardWeight(t, x.device(), y.device(), g, 1, gw.device(), null));
-            assertFalse(cuda.batchNorm(t, x.device(), null, null, true, 1e-5, c3.device(), c3.device(),
-                    rows.device()));
-            assertFalse(cuda.batchNormBackward(t, x.device(), x.device(), null, c3.device(), c3.device(), true, 1e-5,
-                    rows.device(), null, null));
-            assertFalse(cuda.softmax(t, x.device(), rows.device(), false));
-            assertFalse(cuda.softmaxBackward(t, x.device(), x.device(), rows.device(), true));
-            for (var untouched : new DeviceBuffers.Operand[] {y, gx, gw, c3, rows}) {
-                for (double v : untouched.deviceValues()) {
-                    assertTrue(Double.isNaN(v), "a declined call wrote its output");
-                }
+            for (var untouched : new DeviceBuffers.Operand[] {y, gx, gw}) {
+                assertUntouched(untouched);
             }
+        }
+    }
+
+    @Test
+    void softmaxAndBatchNormDeclineWritingNothingOrRunOnNablasKernels() {
+        ScalarType t = ScalarType.FLOAT64;
+        SplittableRandom r = new SplittableRandom(2);
+        try (DeviceBuffers buf = new DeviceBuffers(cuda)) {
+            var x = buf.random(t, r, -2, 2, 4, 3, 5);
+            var g = buf.random(t, r, -1, 1, 4, 3, 5);
+            var y = buf.unset(t, 4, 3, 5);
+            var want = buf.unset(t, 4, 3, 5);
+            CPU.softmax(t, x.host(), want.host(), true);
+            declinedOrAgrees("log-softmax", cuda.softmax(t, x.device(), y.device(), true), want, y);
+            var gx = buf.unset(t, 4, 3, 5);
+            var gWant = buf.unset(t, 4, 3, 5);
+            CPU.softmaxBackward(t, x.host(), g.host(), gWant.host(), false);
+            declinedOrAgrees("softmax backward", cuda.softmaxBackward(t, x.device(), g.device(), gx.device(), false),
+                    gWant, gx);
+
+            var mean = buf.unset(t, 3);
+            var var = buf.unset(t, 3);
+            var out = buf.unset(t, 4, 3, 5);
+            var meanWant = buf.unset(t, 3);
+            var varWant = buf.unset(t, 3);
+            var outWant = buf.unset(t, 4, 3, 5);
+            CPU.batchNorm(t, x.host(), null, null, true, 1e-5, meanWant.host(), varWant.host(), outWant.host());
+            boolean done = cuda.batchNorm(t, x.device(), null, null, true, 1e-5, mean.device(), var.device(),
+                    out.device());
+            declinedOrAgrees("batch norm", done, outWant, out);
+            declinedOrAgrees("batch mean", done, meanWant, mean);
+            declinedOrAgrees("batch variance", done, varWant, var);
+        }
+    }
+
+    private static void declinedOrAgrees(String what, boolean done, DeviceBuffers.Operand want,
+                                         DeviceBuffers.Operand got) {
+        if (done) {
+            CudnnOpsTest.assertClose(what, got.deviceValues(), want.hostValues(), 1e-10, 1e-10);
+        } else {
+            assertUntouched(got);
+        }
+    }
+
+    private static void assertUntouched(DeviceBuffers.Operand output) {
+        for (double v : output.deviceValues()) {
+            assertTrue(Double.isNaN(v), "a declined call wrote its output");
         }
     }
 
