@@ -43,6 +43,7 @@ tr ':' '\n' < "$BUILD_DIR/runtime-classpath.txt" | grep -Ev '/org/bytedeco/|/org
     [ -n "$j" ] && cp "$j" "$BUNDLE/lib/"
 done
 cp "$CONSOLE" "$BUNDLE/lib/"
+cp "$ROOT/scripts/gpu/torch_cudnn.py" "$BUNDLE/" # the PyTorch side of CudnnBench (run-gpu-tests.sh step 4c)
 
 CP=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
 # Modules the jars use, by jdeps, without java.desktop: only Jackson refers to it (java.beans, optional and

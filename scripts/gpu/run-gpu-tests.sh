@@ -110,6 +110,13 @@ if [ -n "$PY" ]; then
         | tail -12
 fi
 
+say "== 4c. cuDNN benchmark: conv2d 64->64 3x3 56x56 batch 64 and the Fashion CNN step, Nabla vs PyTorch eager"
+timeout 120 "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.nabla.cuda.CudnnBench $QUICK 2>&1 | tee "$O/bench-cudnn.log" \
+    | grep -E "RESULT|cuDNN|Exception|Error|at dev" | head -30 | tee -a "$LOG"
+if [ -n "$PY" ]; then
+    PYTHONUNBUFFERED=1 timeout 90 "$PY" "$B/torch_cudnn.py" $QUICK 2>&1 | tee -a "$LOG" | tail -8
+fi
+
 T=$(( $(left) - 10 ))
 if [ "$T" -gt 30 ]; then
     # Excluded: the java-only kernel suites, and the packaging tests that read the library as a classes folder (the

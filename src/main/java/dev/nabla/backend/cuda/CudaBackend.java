@@ -13,7 +13,8 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The kernels of one NVIDIA GPU: cuBLAS for GEMM, Nabla's own CUDA kernels (PTX compiled from
+ * The kernels of one NVIDIA GPU: cuBLAS for GEMM, cuDNN (when {@code libcudnn.so.9} loads: {@link Cudnn}) for
+ * convolution, batch norm and softmax, Nabla's own CUDA kernels (PTX compiled from
  * {@code native/cuda/nabla_kernels.cu}, shipped as the resource {@value #PTX_RESOURCE} and JIT-compiled by the driver
  * when the backend is created) for everything else.
  *
@@ -54,6 +55,8 @@ public final class CudaBackend implements Backend {
     private final PoolingKernels pooling;
     private final DeviceAllocator allocator;
     private final MemoryPool pool;
+    /** Null when cuDNN is not loaded: the optional fused ops then return false and the callers compose them. */
+    private final Cudnn cudnn;
 
     /** Sets up device {@code index}; use {@link CudaRuntime#backend(int)} (or {@code Device.cuda(i)}) instead. */
     /** The device whose context and stream this backend uses (for {@link CudaStreamAccess}). */
@@ -76,6 +79,7 @@ public final class CudaBackend implements Backend {
         allocator = new DeviceAllocator(device);
         pool = new MemoryPool("cuda:" + index, allocator);
         pool.setMaxCachedBytes(Math.max(1L << 30, device.totalMemory() / 2));
+        cudnn = Cudnn.open(device, pool, this::fill, CudaBackend::allowTf32);
         LOG.log(Level.DEBUG, "cuda backend: {0}", describe());
     }
 
@@ -115,6 +119,11 @@ public final class CudaBackend implements Backend {
     /** cuBLAS version as {@code cublasGetVersion} reports it (e.g. 130000 for 13.0.0). */
     public int cublasVersion() {
         return gemm.version();
+    }
+
+    /** True if this device runs convolution, batch norm and softmax on cuDNN (loaded, and {@link CudnnSettings}). */
+    public boolean usesCudnn() {
+        return cudnn != null && CudnnSettings.enabled();
     }
 
     /** Number of {@code cuMemAlloc_v2} calls the pool made (workspace and staging excluded). */
@@ -292,32 +301,56 @@ public final class CudaBackend implements Backend {
         optimizers.fusedUpdate(dtype, rule, param, grad, state);
     }
 
-    // ------------------------------------------------------------------ fused kernels (one launch each)
+    // ------------------------------------------------------------------ optional fused ops: cuDNN when loaded,
+    // else Nabla's own kernels (one launch each)
+
+    @Override
+    public boolean conv2d(ScalarType dtype, Strided x, Strided weight, Strided bias, ConvGeometry geometry, int groups,
+                          Strided out) {
+        return cudnn != null && cudnn.conv2d(dtype, x, weight, bias, geometry, groups, out);
+    }
+
+    @Override
+    public boolean conv2dBackwardData(ScalarType dtype, Strided gradOut, Strided weight, ConvGeometry geometry,
+                                      int groups, Strided gradIn) {
+        return cudnn != null && cudnn.conv2dBackwardData(dtype, gradOut, weight, geometry, groups, gradIn);
+    }
+
+    @Override
+    public boolean conv2dBackwardWeight(ScalarType dtype, Strided x, Strided gradOut, ConvGeometry geometry,
+                                        int groups, Strided gradWeight, Strided gradBias) {
+        return cudnn != null && cudnn.conv2dBackwardWeight(dtype, x, gradOut, geometry, groups, gradWeight, gradBias);
+    }
 
     @Override
     public boolean softmax(ScalarType dtype, Strided x, Strided out, boolean log) {
-        return normalization.softmax(dtype, x, out, log);
+        return cudnn != null && cudnn.softmax(dtype, x, out, log) || normalization.softmax(dtype, x, out, log);
     }
 
     @Override
     public boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
-        return normalization.softmaxBackward(dtype, y, gradOut, gradIn, log);
+        return cudnn != null && cudnn.softmaxBackward(dtype, y, gradOut, gradIn, log)
+                || normalization.softmaxBackward(dtype, y, gradOut, gradIn, log);
     }
 
     @Override
     public boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
                              Strided mean, Strided var, Strided out) {
-        return normalization.batchNorm(dtype, x, weight, bias, batchStats, eps, mean, var, out);
+        return cudnn != null && cudnn.batchNorm(dtype, x, weight, bias, batchStats, eps, mean, var, out)
+                || normalization.batchNorm(dtype, x, weight, bias, batchStats, eps, mean, var, out);
     }
 
     @Override
     public boolean batchNormBackward(ScalarType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
-                                     Strided var, boolean batchStats, double eps, Strided gradIn,
-                                     Strided gradWeight, Strided gradBias) {
-        return normalization.batchNormBackward(dtype, x, gradOut, weight, mean, var, batchStats, eps, gradIn,
+                                     Strided var, boolean batchStats, double eps, Strided gradIn, Strided gradWeight,
+                                     Strided gradBias) {
+        return cudnn != null && cudnn.batchNormBackward(dtype, x, gradOut, weight, mean, var, batchStats, eps, gradIn,
+                gradWeight, gradBias)
+                || normalization.batchNormBackward(dtype, x, gradOut, weight, mean, var, batchStats, eps, gradIn,
                 gradWeight, gradBias);
     }
 
+    /** Max pooling stays on Nabla's kernel: cuDNN's pooling does not return PyTorch's argmax indices. */
     @Override
     public boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
         return pooling.maxPool2d(dtype, x, geometry, out, indices);
