@@ -53,6 +53,8 @@ public final class CudaBackend implements Backend {
     private final OptimizerKernels optimizers;
     private final NormalizationKernels normalization;
     private final PoolingKernels pooling;
+    /** Integer and bool elements: the Java kernels on host copies (the CUDA kernels are float32/float64 only). */
+    private final HostFallback hostFallback = new HostFallback(this);
     private final DeviceAllocator allocator;
     private final MemoryPool pool;
     /** Null when cuDNN is not loaded: the optional fused ops then return false and the callers compose them. */
@@ -240,28 +242,37 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
-        if (op.integersOnly()) {
-            throw new UnsupportedOperationException("unary " + op + ": integer kernels are not on CUDA yet");
+        if (op.integersOnly() || !dtype.isStandardFloat()) {
+            hostFallback.unary(op, dtype, x, out, a, b);
+            return;
         }
         elementwise.unary(op, dtype, x, out, a, b);
     }
 
     @Override
     public void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
-        if (op.integersOnly()) {
-            throw new UnsupportedOperationException("binary " + op + ": integer kernels are not on CUDA yet");
+        if (op.integersOnly() || !dtype.isStandardFloat()) {
+            hostFallback.binary(op, dtype, x, y, out);
+            return;
         }
         elementwise.binary(op, dtype, x, y, out);
     }
 
     @Override
     public void reduce(ReduceOp op, ScalarType dtype, Strided x, Strided out) {
+        if (!dtype.isStandardFloat()) {
+            hostFallback.reduce(op, dtype, x, out);
+            return;
+        }
         reductions.reduce(op, dtype, x, out);
     }
 
     @Override
     public void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
-        requireFloat("argReduce", dtype);
+        if (!dtype.isStandardFloat()) {
+            hostFallback.argReduce(op, dtype, x, dim, out);
+            return;
+        }
         try (IntegerStaging staging = new IntegerStaging(this)) {
             Strided positions = staging.scratch(dtype, out); // the kernel writes positions in the input's dtype
             reductions.argReduce(op, dtype, x, dim, positions);
@@ -271,7 +282,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out) {
-        requireFloat("gather", dtype);
+        if (!dtype.isStandardFloat()) {
+            hostFallback.gather(dtype, x, dim, indexType, index, out);
+            return;
+        }
         try (IntegerStaging staging = new IntegerStaging(this)) {
             indexing.gather(dtype, x, dim, ScalarType.FLOAT64, staging.indexAsDouble(indexType, index, "gather"), out);
         }
@@ -279,7 +293,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
-        requireFloat("scatterAdd", dtype);
+        if (!dtype.isStandardFloat()) {
+            hostFallback.scatterAdd(dtype, out, dim, indexType, index, src);
+            return;
+        }
         try (IntegerStaging staging = new IntegerStaging(this)) {
             indexing.scatterAdd(dtype, out, dim, ScalarType.FLOAT64,
                     staging.indexAsDouble(indexType, index, "scatterAdd"), src);
@@ -359,16 +376,5 @@ public final class CudaBackend implements Backend {
     @Override
     public boolean maxPool2dBackward(ScalarType dtype, Strided gradOut, Strided indices, Strided gradIn) {
         return pooling.maxPool2dBackward(dtype, gradOut, indices, gradIn);
-    }
-
-    /**
-     * The CUDA kernels compute in float32 and float64; other dtypes are copied and filled on the host
-     * ({@link HostConversions}) and get a clear error elsewhere, never reinterpreted bytes.
-     */
-    private static void requireFloat(String op, ScalarType dtype) {
-        if (!dtype.isStandardFloat()) {
-            throw new IllegalArgumentException("cuda " + op + ": dtype " + dtype + " is not supported on CUDA yet "
-                    + "(float32 and float64 only); compute on the CPU or convert with to(DType)");
-        }
     }
 }
