@@ -8,9 +8,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * What one execution at a time owns: a oneDNN stream and a scratchpad buffer, kept between executions. Reusing the
- * scratchpad matters: a fresh multi-megabyte buffer per call (zeroed, mapped and faulted in by the kernel) cost more
- * than the int8 product itself at n = 1024. Pooled by {@link DnnlGemm}; used by one thread at a time.
+ * What one execution at a time owns: a oneDNN stream and buffers kept between executions (the scratchpad, and the
+ * operands {@link DnnlConvolution} keeps in oneDNN's layouts). Reusing them matters: a fresh multi-megabyte buffer per
+ * call (zeroed, mapped and faulted in by the kernel) cost more than the int8 product itself at n = 1024. Pooled by
+ * {@link DnnlGemm} and {@link DnnlConvolutions}; used by one thread at a time.
  */
 final class DnnlStreamContext implements AutoCloseable {
     private final MemorySegment stream;
