@@ -60,6 +60,7 @@ final class DnnlConvolution implements AutoCloseable {
      */
     DnnlConvolution(DnnlConvKey key, MemorySegment engine) {
         this.engine = engine;
+        MemorySegment[] created = null; // the reorders, destroyed here if the primitive is refused after them
         try {
             MemorySegment src = plain(key.n(), key.c(), key.h(), key.w());
             MemorySegment weights = weights(key);
@@ -93,7 +94,7 @@ final class DnnlConvolution implements AutoCloseable {
                 scratchpadMd = copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
                 scratchpadBytes = dnnl_h.dnnl_memory_desc_get_size(scratchpadMd);
                 internalMds = new MemorySegment[argIds.length];
-                reorders = new MemorySegment[argIds.length];
+                reorders = created = new MemorySegment[argIds.length];
                 for (int i = 0; i < argIds.length; i++) {
                     int query = query(argIds[i]);
                     if (query == 0) {
@@ -112,6 +113,13 @@ final class DnnlConvolution implements AutoCloseable {
                 dnnl_h.dnnl_primitive_desc_destroy(pd);
             }
         } catch (RuntimeException e) {
+            if (created != null) {
+                for (MemorySegment r : created) {
+                    if (r != null) {
+                        dnnl_h.dnnl_primitive_destroy(r);
+                    }
+                }
+            }
             descriptors.close();
             throw e;
         }
