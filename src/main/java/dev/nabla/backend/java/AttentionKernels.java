@@ -89,7 +89,7 @@ final class AttentionKernels {
     private static void run(ChunkRunner par, AttentionProblem p, long tasks, JavaKernels.Range range) {
         long scores = (long) p.batch() * p.l() * p.s();
         int threads = par == null ? 1 : par.threads();
-        int chunks = (int) Math.min(tasks, scores < PARALLEL_MIN_SCORES ? 1 : (long) threads * 4);
+        int chunks = (int) Math.min(tasks, scores < PARALLEL_MIN_SCORES || threads == 1 ? 1 : (long) threads * 4);
         if (chunks <= 1) {
             range.run(0, tasks);
             return;
