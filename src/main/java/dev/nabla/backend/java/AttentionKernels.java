@@ -6,8 +6,8 @@ import dev.nabla.base.Strided;
 import java.util.function.IntConsumer;
 
 /**
- * Fused scaled-dot-product attention for the Java and cpu backends (see
- * {@link dev.nabla.backend.Backend#attention}): the forward splits (problem, query block) tasks over the
+ * Fused scaled-dot-product attention for the Java backend (see {@link dev.nabla.backend.Backend#attention}), the
+ * reference that the cpu backend's GEMM-blocked kernel is tested against: the forward splits (problem, query block) tasks over the
  * {@link ChunkRunner}, the backward splits problems (each problem's dq accumulates in one thread, so no two threads
  * write the same gradient row). The per-dtype work is in {@code AttentionFloat}/{@code AttentionDouble}.
  */
