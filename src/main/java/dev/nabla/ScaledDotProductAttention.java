@@ -10,8 +10,8 @@ import java.util.Arrays;
  * ({@link dev.nabla.backend.Backend#attention}: the java and cpu devices) the forward keeps only the output and
  * one log-sum-exp per query row, and the backward recomputes the weights blockwise from q, k and those sums, so no
  * {@code L x S} matrix is ever allocated; dropout is regenerated from a saved seed ({@link AttentionDropout}).
- * The cpu backend's kernel is built from OpenBLAS GEMMs over blocks; it is faster than the composite at the
- * character model's context 128 and at long sequences, and about even at L = 1024 (README), so the fused kernel runs
+ * The cpu backend's kernel is built from OpenBLAS GEMMs over blocks; it was faster than the composite from the
+ * character model's context 128 to L = 2048 in all but one of the README's readings, so the fused kernel runs
  * whenever the backend has one, for inference and training alike. Elsewhere, and as the test reference, {@link #composite} builds the op from matmul, softmax and
  * dropout. A recorded backward ({@code createGraph}) is written in Tensor ops, so it can be differentiated again.
  * Masks are constants: they receive no gradient.

@@ -21,7 +21,9 @@ import java.util.Arrays;
  *
  * <p>Threads: the forward splits (problem, query block) tasks, the backward whole problems (dK and dV of a problem
  * accumulate over its query blocks in one thread), over {@link KernelThreads} with one OpenBLAS thread per GEMM;
- * a call with fewer tasks than threads runs on the caller with OpenBLAS's threads instead.
+ * a call with fewer tasks than threads runs on the caller with OpenBLAS's threads instead. Measured on 2 cores
+ * (float32, [4, 8, L, 64], forward + backward): parallel tasks took 140-145 ms at L = 1024 where the same GEMMs on
+ * two OpenBLAS threads from one caller took 327-337 ms, and 39-57 against 61-62 ms at L = 512.
  */
 final class GemmAttention {
     /** Query rows per block. */
