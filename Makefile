@@ -89,7 +89,7 @@ GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
 .PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml run-lm demo fixtures bench \
-        bench-gemm-c bench-compare bench-allreduce bench-ddp bench-lm \
+        bench-gemm-c bench-compare bench-allreduce bench-ddp bench-lm bench-attention \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -107,6 +107,7 @@ help:
 	@echo "  make run-lm        a character-level transformer language model trained on Debian's fortunes: validation loss,"
 	@echo "                     perplexity and tokens/s, then sampled text (ARGS=\"--steps 3000 --width 192 ...\")"
 	@echo "  make bench-lm      time per training step of run-lm's model: Nabla vs PyTorch (python3-torch), same sizes"
+	@echo "  make bench-attention  attention forward+backward, sequence 128..2048: Nabla fused and composite vs PyTorch"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks, and the CUDA emulator's real-block mode on a subset"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
@@ -204,6 +205,7 @@ smoke-benchmarks:
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" org.openjdk.jmh.Main ActivationBenchmark \
 	    -f 0 -wi 0 -i 1 -r 100ms -p impl=composed -foe true -v SILENT
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.NablaHarness --list-configs
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AttentionTimes 16,33 1 1 2 8 causal
 	@# bench-compare's runner end to end on fake harnesses: search, rounds, skip, failure, ratios and table checked
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --self-test --root $(ROOT)
 
@@ -349,6 +351,19 @@ bench-lm: examples-build
 	         if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x } return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2 } \
 	     END { nm = med(n, a); tm = med(t, b); \
 	           printf "bench-lm: median of %d rounds: Nabla %.1f ms/step, PyTorch %.1f ms/step, ratio %.2fx (PyTorch/Nabla)\n", a, nm, tm, tm / nm }' $$log
+
+# Attention forward+backward (float32, [4, 8, L, 64]) in Nabla (fused and the matmul/softmax composite) and in
+# PyTorch 1.13, whose CPU attention is that composite (it has no scaled_dot_product_attention). ATTN_SEQS, ATTN_REPS;
+# Nabla runs 128 once more first, to warm the JIT up.
+ATTN_SEQS ?= 128,256,512,1024,2048
+ATTN_REPS ?= 5
+bench-attention: benchmarks-build
+	@command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null \
+	    || { echo "bench-attention: needs python3-torch for /usr/bin/python3 (apt-get install python3-torch)" >&2; exit 1; }
+	$(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AttentionTimes \
+	    128,$(ATTN_SEQS) $(ATTN_REPS)
+	$(BENCH_ENV) OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE \
+	    /usr/bin/python3 $(ROOT)/benchmarks/python/torch_attention.py --seqs $(ATTN_SEQS) --reps $(ATTN_REPS)
 
 # Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
 fixtures:

@@ -430,9 +430,7 @@ public final class F {
      * {@code dropout(softmax(q kᵀ * scale + mask)) v} with q {@code [..., L, E]}, k {@code [..., S, E]}, v
      * {@code [..., S, Ev]} (the same batch dims) giving {@code [..., L, Ev]}. On the java and cpu devices it runs as
      * one fused, blocked kernel that never stores the L x S weights (forward or backward); elsewhere it is composed
-     * of matmul and softmax. The system property {@code nabla.attention.training=composite} makes a call that records
-     * a graph use the composite everywhere: its backward is faster at short sequences (about 128), where the
-     * L x S weights are small anyway.
+     * of matmul and softmax.
      *
      * @param mask     null, bool (true = attend) or floating (added to the scores), broadcastable to
      *                 {@code [..., L, S]}; a constant (no gradient)

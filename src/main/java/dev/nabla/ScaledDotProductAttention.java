@@ -10,19 +10,13 @@ import java.util.Arrays;
  * ({@link dev.nabla.backend.Backend#attention}: the java and cpu devices) the forward keeps only the output and
  * one log-sum-exp per query row, and the backward recomputes the weights blockwise from q, k and those sums, so no
  * {@code L x S} matrix is ever allocated; dropout is regenerated from a saved seed ({@link AttentionDropout}).
- * Elsewhere, and as the test reference, {@link #composite} builds the op from matmul, softmax and dropout. A recorded
- * backward ({@code createGraph}) is written in Tensor ops, so it can be differentiated again. Masks are constants:
- * they receive no gradient.
+ * The cpu backend's kernel is built from OpenBLAS GEMMs over blocks; it was faster than the composite from the
+ * character model's context 128 to L = 2048 in all but one of the README's readings, so the fused kernel runs
+ * whenever the backend has one, for inference and training alike. Elsewhere, and as the test reference, {@link #composite} builds the op from matmul, softmax and
+ * dropout. A recorded backward ({@code createGraph}) is written in Tensor ops, so it can be differentiated again.
+ * Masks are constants: they receive no gradient.
  */
 final class ScaledDotProductAttention extends Node {
-    /**
-     * System property: {@value #COMPOSITE} makes an op that records a graph run as the composite. At short sequences
-     * (the character model's 128) its matmul backward is faster than the fused one, whose memory advantage does not
-     * matter there; without the property (the default) the fused kernel runs wherever the backend has one.
-     */
-    static final String TRAINING_PATH = "nabla.attention.training";
-    static final String COMPOSITE = "composite";
-
     private final SavedTensor q;
     private final SavedTensor k;
     private final SavedTensor v;
@@ -61,8 +55,7 @@ final class ScaledDotProductAttention extends Node {
         long[] batch = Arrays.copyOf(q.shape(), q.dim() - 2);
         Spec spec = new Spec(batch, causal, sc, dropoutP, seed);
         Tensor additive = additiveMask(mask, t, batch, q.size(-2), k.size(-2));
-        boolean composite = Node.needed(q, k, v) && COMPOSITE.equals(System.getProperty(TRAINING_PATH));
-        Tensor fused = composite ? null : fused(q, k, v, additive, spec);
+        Tensor fused = fused(q, k, v, additive, spec);
         return fused != null ? fused : composite(q, k, v, additive, spec);
     }
 

@@ -71,12 +71,12 @@ final class UnaryGradients {
             case SIGMOID -> output((g, y, a, b) -> g.mul(y.mul(y.rsub(1.0))));
             case TANH -> output((g, y, a, b) -> g.mul(y.square().rsub(1.0)));
             case GELU_TANH -> input((g, x, a, b) -> {
+                // gelu = x s with s = (1 + tanh u) / 2 = sigmoid(2u), u = c (x + k x^3), so
+                // gelu' = s (1 + x (1 - s) 2u'): 13 element-wise kernels where the tanh form took 18
                 Tensor x2 = x.square();
-                Tensor t = x.add(x.mul(x2).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh();
-                Tensor left = t.add(1.0).mul(0.5);
-                Tensor right = x.mul(0.5).mul(t.square().rsub(1.0))
-                        .mul(x2.mul(3 * 0.044715).add(1.0).mul(SQRT_2_OVER_PI));
-                return g.mul(left.add(right));
+                Tensor s = x.mul(x2.mul(2 * SQRT_2_OVER_PI * 0.044715).add(2 * SQRT_2_OVER_PI)).sigmoid();
+                Tensor twoDu = x2.mul(6 * SQRT_2_OVER_PI * 0.044715).add(2 * SQRT_2_OVER_PI);
+                return g.mul(s.rsub(1.0).mul(x).mul(twoDu).add(1.0).mul(s));
             });
             case SOFTPLUS -> input((g, x, a, b) -> g.mul(x.sigmoid()));
             case SILU -> input((g, x, a, b) -> {

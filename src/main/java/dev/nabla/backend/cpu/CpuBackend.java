@@ -1,5 +1,6 @@
 package dev.nabla.backend.cpu;
 
+import dev.nabla.backend.AttentionProblem;
 import dev.nabla.backend.java.ChunkRunner;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.base.ConvGeometry;
@@ -213,6 +214,29 @@ public class CpuBackend extends JavaBackend {
         }
     }
 
+    /** Attention from OpenBLAS GEMMs over blocks ({@link GemmAttention}); the java kernel's answer otherwise. */
+    @Override
+    public boolean attention(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v, Strided out,
+                             Strided lse) {
+        if (!GemmAttention.suits(dtype, q, k, v, out, lse)) {
+            return super.attention(dtype, p, q, k, v, out, lse);
+        }
+        new GemmAttention(this, dtype, p, q, k, v).forward(out, lse);
+        return true;
+    }
+
+    /** The backward of {@link #attention} from OpenBLAS GEMMs over blocks ({@link GemmAttention}). */
+    @Override
+    public boolean attentionBackward(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v,
+                                     Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK,
+                                     Strided gradV) {
+        if (!GemmAttention.suits(dtype, q, k, v, out, lse, gradOut, gradQ, gradK, gradV)) {
+            return super.attentionBackward(dtype, p, q, k, v, out, lse, gradOut, gradQ, gradK, gradV);
+        }
+        new GemmAttention(this, dtype, p, q, k, v).backward(out, lse, gradOut, gradQ, gradK, gradV);
+        return true;
+    }
+
     /** OpenBLAS threads for one GEMM of this size. */
     int gemmThreads(int m, int n, int k) {
         boolean small = Math.min(m, Math.min(n, k)) < SMALL_DIM || (double) m * n * k < MIN_PARALLEL_FLOPS;
@@ -220,7 +244,7 @@ public class CpuBackend extends JavaBackend {
     }
 
     /** Sets OpenBLAS's thread count if it differs from the cached one. */
-    private void useBlasThreads(int wanted) {
+    void useBlasThreads(int wanted) {
         if (wanted != blasThreads) {
             synchronized (this) {
                 if (wanted != blasThreads) {
@@ -231,7 +255,7 @@ public class CpuBackend extends JavaBackend {
         }
     }
 
-    private static void cblasGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+    static void cblasGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                                   MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                                   double beta, MemorySegment c, long cOffset, int ldc) {
         int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();

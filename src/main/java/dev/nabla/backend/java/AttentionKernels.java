@@ -6,8 +6,8 @@ import dev.nabla.base.Strided;
 import java.util.function.IntConsumer;
 
 /**
- * Fused scaled-dot-product attention for the Java and cpu backends (see
- * {@link dev.nabla.backend.Backend#attention}): the forward splits (problem, query block) tasks over the
+ * Fused scaled-dot-product attention for the Java backend (see {@link dev.nabla.backend.Backend#attention}), the
+ * reference that the cpu backend's GEMM-blocked kernel is tested against: the forward splits (problem, query block) tasks over the
  * {@link ChunkRunner}, the backward splits problems (each problem's dq accumulates in one thread, so no two threads
  * write the same gradient row). The per-dtype work is in {@code AttentionFloat}/{@code AttentionDouble}.
  */
@@ -89,7 +89,7 @@ final class AttentionKernels {
     private static void run(ChunkRunner par, AttentionProblem p, long tasks, JavaKernels.Range range) {
         long scores = (long) p.batch() * p.l() * p.s();
         int threads = par == null ? 1 : par.threads();
-        int chunks = (int) Math.min(tasks, scores < PARALLEL_MIN_SCORES ? 1 : (long) threads * 4);
+        int chunks = (int) Math.min(tasks, scores < PARALLEL_MIN_SCORES || threads == 1 ? 1 : (long) threads * 4);
         if (chunks <= 1) {
             range.run(0, tasks);
             return;

@@ -110,22 +110,8 @@ public final class CharLm {
         }
     }
 
-    /**
-     * Trains attention through the composite (matmul, softmax) path: at context 128 its backward is faster than the
-     * fused kernel's, whose O(L) memory does not matter at this size (README, "Character-level language model").
-     * Sets the library's system property {@code nabla.attention.training}, so it applies to the whole JVM.
-     */
-    static void useCompositeAttentionForTraining(boolean composite) {
-        if (composite) {
-            System.setProperty("nabla.attention.training", "composite");
-        } else {
-            System.clearProperty("nabla.attention.training");
-        }
-    }
-
     /** Reads the corpus, trains and samples as {@code o} says, logging to {@code log} (null: silent). */
     public static Result run(Options o, PrintStream log) throws IOException {
-        useCompositeAttentionForTraining(true);
         FortuneCorpus corpus = FortuneCorpus.read(o.corpusDir, o.maxChars);
         CharVocabulary vocab = CharVocabulary.of(corpus.train());
         CharTransformer.Size s = o.size;

@@ -40,14 +40,11 @@ public final class CharLmStepTime implements Callable<Integer> {
     int heads = DEFAULTS.size().heads();
     @Option(names = "--vocab", converter = Checks.PositiveInt.class, description = "tokens (the fortunes have 113)")
     int vocab = 113;
-    @Option(names = "--fused-attention", description = "train attention through the fused kernel, not the composite")
-    boolean fusedAttention;
     @Option(names = "--device", converter = Checks.DeviceName.class, description = "cpu, java, cuda or cuda:N")
     Device device = Device.CPU;
 
     @Override
     public Integer call() {
-        CharLm.useCompositeAttentionForTraining(!fusedAttention);
         var size = new CharTransformer.Size(vocab, context, width, layers, heads, 0);
         Generator g = new Generator(1);
         int[] tokens = new int[Math.max(100_000, context + 1)];
@@ -69,9 +66,8 @@ public final class CharLmStepTime implements Callable<Integer> {
             }
             Arrays.sort(times);
             double median = (times[(steps - 1) / 2] + times[steps / 2]) / 2;
-            System.out.printf(Locale.ROOT, "nabla: median %.1f ms/step over %d steps (%s, %s attention, %,d "
-                    + "parameters)%n", median, steps, device, fusedAttention ? "fused" : "composite",
-                    model.parameterCount());
+            System.out.printf(Locale.ROOT, "nabla: median %.1f ms/step over %d steps (%s, %,d parameters)%n",
+                    median, steps, device, model.parameterCount());
         }
         return 0;
     }
