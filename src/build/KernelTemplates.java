@@ -5,9 +5,11 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -65,14 +67,34 @@ public final class KernelTemplates {
         try (Stream<Path> s = Files.walk(in)) {
             templates = s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
         }
-        int files = 0;
+        Set<Path> written = new HashSet<>();
         for (Path t : templates) {
-            files += generate(in, t, out);
+            generate(in, t, out, written);
         }
+        int files = written.size();
+        deleteStale(out, written);
         System.out.println("KernelTemplates: " + files + " sources from " + templates.size() + " templates into " + out);
     }
 
-    private static int generate(Path root, Path template, Path outRoot) throws IOException {
+    /**
+     * Deletes the generated sources no template produces any more (a template renamed or removed, or an older
+     * checkout's outputs), which would otherwise stay in the build and compile.
+     */
+    private static void deleteStale(Path outRoot, Set<Path> written) throws IOException {
+        if (!Files.isDirectory(outRoot)) {
+            return;
+        }
+        List<Path> stale;
+        try (Stream<Path> s = Files.walk(outRoot)) {
+            stale = s.filter(Files::isRegularFile).filter(p -> !written.contains(p)).toList();
+        }
+        for (Path p : stale) {
+            Files.delete(p);
+            System.out.println("KernelTemplates: deleted " + outRoot.relativize(p) + " (no template makes it)");
+        }
+    }
+
+    private static void generate(Path root, Path template, Path outRoot, Set<Path> written) throws IOException {
         String rel = root.relativize(template).toString();
         String outRel = rel.substring(0, rel.length() - SUFFIX.length());
         List<String> lines = Files.readAllLines(template, StandardCharsets.UTF_8);
@@ -87,20 +109,18 @@ public final class KernelTemplates {
             types = parseList(rel, 1, first, "//#types[");
             lines = lines.subList(1, lines.size());
         }
-        int n = 0;
         for (String type : types) {
             String file = perType ? substitute(rel, 0, outRel, type) : outRel;
             String text = "// Generated from " + rel.replace('\\', '/') + " by src/build/KernelTemplates.java: edit the template.\n"
                     + expand(rel, lines, perType ? type : null);
             Path target = outRoot.resolve(file);
+            written.add(target);
             Files.createDirectories(target.getParent());
             // Rewriting an unchanged file would make every build recompile everything.
             if (!Files.exists(target) || !Files.readString(target, StandardCharsets.UTF_8).equals(text)) {
                 Files.writeString(target, text, StandardCharsets.UTF_8);
             }
-            n++;
         }
-        return n;
     }
 
     /** Expands the directives of {@code lines} for the file-level type {@code type} (null in a single file). */
