@@ -7,6 +7,7 @@ import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The CPU backend: GEMM in OpenBLAS through the generated bindings (row-major, transposition passed as a flag,
@@ -113,6 +114,26 @@ public class CpuBackend extends JavaBackend {
         }
         dnnl.gemmInt8(aType == ScalarType.UINT8 ? DnnlDataType.U8 : DnnlDataType.S8, DnnlDataType.F32, true, m, n, k,
                 a, aOffset, lda, aZeroPoint, b, bOffset, ldb, scales, scalesOffset, scaleCount, c, cOffset, ldc);
+    }
+
+    /**
+     * oneDNN's int8 matmul with the weight packed once into its preferred layout, the zero point's compensation and
+     * the bias folded into the primitive; false (the caller composes {@link #gemmInt8} and a bias add) without oneDNN
+     * or when {@code k} exceeds {@link DnnlGemm#MAX_PACKED_K}.
+     */
+    @Override
+    public boolean linearInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                              int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
+                              MemorySegment scales, long scalesOffset, int scaleCount, MemorySegment bias,
+                              long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
+        if (dnnl == null || (aType != ScalarType.UINT8 && aType != ScalarType.INT8) || k > DnnlGemm.MAX_PACKED_K) {
+            return false;
+        }
+        dnnl.linearInt8(aType == ScalarType.UINT8 ? DnnlDataType.U8 : DnnlDataType.S8, m, n, k, a, aOffset, lda,
+                aZeroPoint, b, bOffset, ldb, packed, scales, scalesOffset, scaleCount, bias, biasOffset, c, cOffset,
+                ldc);
+        return true;
     }
 
     /** One {@code cblas_?gemm} per batch entry: Debian's OpenBLAS has no {@code cblas_?gemm_batch}. */

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -32,6 +33,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class DnnlGemm implements AutoCloseable {
     /** Most primitives kept at once. */
     static final int CACHE_CAPACITY = 256;
+    /** Largest k of {@link #linearInt8}: {@code 255 * 128 * k} (zero point times a column sum) fits 32 bits. */
+    public static final int MAX_PACKED_K = 65_536;
 
     private final MemorySegment engine;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -96,7 +99,8 @@ public final class DnnlGemm implements AutoCloseable {
         if (m == 0 || n == 0) {
             return;
         }
-        run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, 0),
+        run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, 0,
+                false, false),
                 pa, pb, pc, MemorySegment.NULL, 0);
     }
 
@@ -134,7 +138,67 @@ public final class DnnlGemm implements AutoCloseable {
             return;
         }
         run(new DnnlMatmulKey(aType, DnnlDataType.S8, outputType, false, transB, m, n, k, lda, ldb, ldc, 1f, 0f,
-                scaleCount), pa, pb, pc, ps, aZeroPoint);
+                scaleCount, false, false), pa, pb, pc, ps, aZeroPoint);
+    }
+
+    /**
+     * {@link #gemmInt8} with {@code transB} and float32 output, plus {@code bias[j]} after the scaling, where the weight
+     * {@code B} ({@code n x k}) is packed once into the layout oneDNN prefers and kept in {@code packed}: a slot the
+     * caller holds for this weight and must replace by an empty one when B's contents change. The zero point is folded
+     * into an s32 bias from B's column sums, so the result is
+     * {@code C[i][j] = scale[j] * (float) (sum_p A[i][p] * B[j][p] - aZeroPoint * sum_p B[j][p]) + bias[j]}, both
+     * sums exact, as {@link #gemmInt8} followed by adding the bias (whenever the integers stay below 2^24 in
+     * magnitude, which {@code k <= 1040} guarantees for 7-bit activations).
+     *
+     * @param bias  {@code n} float32 values, or {@link MemorySegment#NULL} for none
+     * @throws IllegalArgumentException as {@link #gemmInt8}, or when {@code k > }{@value #MAX_PACKED_K} (the
+     *                                  compensation would overflow 32 bits)
+     */
+    public void linearInt8(DnnlDataType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                           int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
+                           MemorySegment scales, long scalesOffset, int scaleCount, MemorySegment bias,
+                           long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        if (aType != DnnlDataType.U8 && aType != DnnlDataType.S8) {
+            throw new IllegalArgumentException("aType must be U8 or S8, got " + aType);
+        }
+        if (scaleCount != 1 && scaleCount != n) {
+            throw new IllegalArgumentException("scaleCount must be 1 or n = " + n + ", got " + scaleCount);
+        }
+        if (k > MAX_PACKED_K) {
+            throw new IllegalArgumentException("k must be at most " + MAX_PACKED_K + ", got " + k);
+        }
+        var operands = new GemmOperands(false, true, m, n, k);
+        MemorySegment pa = operands.a(a, aOffset, lda, aType);
+        MemorySegment pb = operands.b(b, bOffset, ldb, DnnlDataType.S8);
+        MemorySegment pc = operands.c(c, cOffset, ldc, DnnlDataType.F32);
+        MemorySegment ps = GemmOperands.slice("scales", scales, scalesOffset, scaleCount, DnnlDataType.F32);
+        boolean addsBias = !bias.equals(MemorySegment.NULL);
+        MemorySegment pbias = addsBias ? GemmOperands.slice("bias", bias, biasOffset, n, DnnlDataType.F32) : bias;
+        if (m == 0 || n == 0) {
+            return;
+        }
+        var key = new DnnlMatmulKey(aType, DnnlDataType.S8, DnnlDataType.F32, false, true, m, n, k, lda, ldb, ldc, 1f,
+                0f, scaleCount, true, addsBias);
+        lock.readLock().lock();
+        try {
+            DnnlMatmul matmul = primitive(key);
+            DnnlStreamContext context = contexts.poll();
+            if (context == null) {
+                context = new DnnlStreamContext(engine);
+            }
+            try (Arena call = Arena.ofConfined()) {
+                DnnlPackedWeights weights = packed.get() instanceof DnnlPackedWeights p && p.fits(matmul) ? p : null;
+                if (weights == null) {
+                    weights = DnnlPackedWeights.pack(engine, context, matmul, pb, n, k, ldb);
+                    packed.set(weights);
+                }
+                matmul.executePacked(context, pa, weights.data(), pc, ps, weights.compensation(aZeroPoint, call), pbias);
+            } finally {
+                contexts.add(context);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**

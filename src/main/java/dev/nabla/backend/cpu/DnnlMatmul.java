@@ -32,16 +32,25 @@ final class DnnlMatmul implements AutoCloseable {
     private static final int RUNTIME_S32 = Integer.MIN_VALUE;
     /** Output scales vary along dimension 1 (the columns of C) when given per column. */
     private static final int PER_COLUMN_MASK = 1 << 1;
+    /** {@code DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1}: the first post-op's second operand (a macro). */
+    private static final int FIRST_POST_OP_SRC_1 = dnnl_h.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE() | dnnl_h.DNNL_ARG_SRC_1();
 
     private final DnnlMatmulKey key;
     private final MemorySegment engine;
     /** Holds the descriptors (read by oneDNN in every execution) until {@link #close()}. */
     private final Arena descriptors = Arena.ofShared();
     private final MemorySegment srcMd;
+    /** B as the caller stores it (row-major or transposed). */
+    private final MemorySegment plainWeightsMd;
+    /** B as the primitive reads it: the plain layout, or with {@code packedB} the one oneDNN chose. */
     private final MemorySegment weightsMd;
     private final MemorySegment dstMd;
     private final MemorySegment scalesMd;
     private final MemorySegment zeroPointMd;
+    /** {@code packedB}: the s32 {@code 1 x n} bias that carries the source zero point's compensation. */
+    private final MemorySegment compensationMd;
+    /** {@code addsBias}: the f32 {@code 1 x n} vector of the binary-add post-op. */
+    private final MemorySegment biasMd;
     private final MemorySegment scratchpadMd;
     private final long scratchpadBytes;
     private final MemorySegment primitive;
@@ -56,12 +65,17 @@ final class DnnlMatmul implements AutoCloseable {
         this.engine = engine;
         try {
             srcMd = matrix(key.a(), key.m(), key.k(), key.transA(), key.lda());
-            weightsMd = matrix(key.b(), key.k(), key.n(), key.transB(), key.ldb());
+            plainWeightsMd = matrix(key.b(), key.k(), key.n(), key.transB(), key.ldb());
             dstMd = matrix(key.c(), key.m(), key.n(), false, key.ldc());
             scalesMd = key.quantized() ? vector(DnnlDataType.F32, key.scaleCount()) : MemorySegment.NULL;
-            zeroPointMd = key.quantized() ? vector(DnnlDataType.S32, 1) : MemorySegment.NULL;
-            MemorySegment pd = primitiveDesc();
+            zeroPointMd = key.quantized() && !key.packedB() ? vector(DnnlDataType.S32, 1) : MemorySegment.NULL;
+            compensationMd = key.packedB() ? matrix(DnnlDataType.S32, 1, key.n(), false, key.n()) : MemorySegment.NULL;
+            biasMd = key.addsBias() ? matrix(DnnlDataType.F32, 1, key.n(), false, key.n()) : MemorySegment.NULL;
+            MemorySegment pd = primitiveDesc(key.packedB() ? anyLayout(key.b(), key.k(), key.n()) : plainWeightsMd);
             try {
+                weightsMd = key.packedB()
+                        ? copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_weights_md(), 0))
+                        : plainWeightsMd;
                 scratchpadMd = copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
                 scratchpadBytes = dnnl_h.dnnl_memory_desc_get_size(scratchpadMd);
                 MemorySegment out = descriptors.allocate(ADDRESS);
@@ -76,17 +90,41 @@ final class DnnlMatmul implements AutoCloseable {
         }
     }
 
+    /** B as the caller stores it: what {@link DnnlPackedWeights} reorders from. */
+    MemorySegment plainWeightsMd() {
+        return plainWeightsMd;
+    }
+
+    /** B as this primitive reads it: what {@link DnnlPackedWeights} reorders into. */
+    MemorySegment weightsMd() {
+        return weightsMd;
+    }
+
     /**
      * Runs the product on the context's stream over buffers at these native addresses (already offset and checked).
      *
      * @param scales    int8 only: {@code key.scaleCount()} float32 output scales; else ignored
-     * @param zeroPoint int8 only: the zero point subtracted from A; else ignored
+     * @param zeroPoint int8 without {@code packedB} only: the zero point subtracted from A; else ignored
      */
     void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
                  int zeroPoint) {
-        var memories = new ArrayList<MemorySegment>(6);
+        execute(context, a, b, c, scales, zeroPoint, MemorySegment.NULL, MemorySegment.NULL);
+    }
+
+    /**
+     * The {@code packedB} execution: B in {@link #weightsMd()}'s layout, {@code compensation} the s32 bias of
+     * {@code n} values, {@code bias} (with {@code addsBias}) the float32 vector added last.
+     */
+    void executePacked(DnnlStreamContext context, MemorySegment a, MemorySegment packedB, MemorySegment c,
+                       MemorySegment scales, MemorySegment compensation, MemorySegment bias) {
+        execute(context, a, packedB, c, scales, 0, compensation, bias);
+    }
+
+    private void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c,
+                         MemorySegment scales, int zeroPoint, MemorySegment compensation, MemorySegment bias) {
+        var memories = new ArrayList<MemorySegment>(7);
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment args = dnnl_exec_arg_t.allocateArray(6, call);
+            MemorySegment args = dnnl_exec_arg_t.allocateArray(7, call);
             int n = 0;
             n = arg(args, n, dnnl_h.DNNL_ARG_SRC(), memory(srcMd, a, call, memories));
             n = arg(args, n, dnnl_h.DNNL_ARG_WEIGHTS(), memory(weightsMd, b, call, memories));
@@ -97,9 +135,16 @@ final class DnnlMatmul implements AutoCloseable {
             }
             if (key.quantized()) {
                 n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_OUTPUT_SCALES(), memory(scalesMd, scales, call, memories));
+            }
+            if (key.packedB()) {
+                n = arg(args, n, dnnl_h.DNNL_ARG_BIAS(), memory(compensationMd, compensation, call, memories));
+            } else if (key.quantized()) {
                 MemorySegment zp = call.allocateFrom(JAVA_INT, zeroPoint);
                 n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_ZERO_POINTS() | dnnl_h.DNNL_ARG_SRC(),
                         memory(zeroPointMd, zp, call, memories));
+            }
+            if (key.addsBias()) {
+                n = arg(args, n, FIRST_POST_OP_SRC_1, memory(biasMd, bias, call, memories));
             }
             check(dnnl_h.dnnl_primitive_execute(primitive, context.stream(), n, args), "dnnl_primitive_execute");
         } finally {
@@ -114,10 +159,10 @@ final class DnnlMatmul implements AutoCloseable {
         descriptors.close();
     }
 
-    private MemorySegment primitiveDesc() {
+    private MemorySegment primitiveDesc(MemorySegment weights) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment desc = dnnl_matmul_desc_t.allocate(temp);
-            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weightsMd, MemorySegment.NULL, dstMd), "dnnl_matmul_desc_init");
+            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weights, compensationMd, dstMd), "dnnl_matmul_desc_init");
             List<Runnable> cleanup = new ArrayList<>();
             try {
                 MemorySegment attr = created(temp, "dnnl_primitive_attr_create", dnnl_h::dnnl_primitive_attr_create);
@@ -128,16 +173,23 @@ final class DnnlMatmul implements AutoCloseable {
                     int mask = key.scaleCount() == 1 ? 0 : PER_COLUMN_MASK;
                     check(dnnl_h.dnnl_primitive_attr_set_output_scales(attr, 1, mask,
                             temp.allocateFrom(JAVA_FLOAT, RUNTIME_F32)), "dnnl_primitive_attr_set_output_scales");
-                    check(dnnl_h.dnnl_primitive_attr_set_zero_points(attr, dnnl_h.DNNL_ARG_SRC(), 1, 0,
-                            temp.allocateFrom(JAVA_INT, RUNTIME_S32)), "dnnl_primitive_attr_set_zero_points");
+                    if (!key.packedB()) {
+                        check(dnnl_h.dnnl_primitive_attr_set_zero_points(attr, dnnl_h.DNNL_ARG_SRC(), 1, 0,
+                                temp.allocateFrom(JAVA_INT, RUNTIME_S32)), "dnnl_primitive_attr_set_zero_points");
+                    }
                 } else if (key.alpha() != 1f) {
                     check(dnnl_h.dnnl_primitive_attr_set_output_scales(attr, 1, 0,
                             temp.allocateFrom(JAVA_FLOAT, key.alpha())), "dnnl_primitive_attr_set_output_scales");
                 }
-                if (key.beta() != 0f) {
+                if (key.beta() != 0f || key.addsBias()) {
                     MemorySegment postOps = created(temp, "dnnl_post_ops_create", dnnl_h::dnnl_post_ops_create);
                     cleanup.add(() -> dnnl_h.dnnl_post_ops_destroy(postOps));
-                    check(dnnl_h.dnnl_post_ops_append_sum(postOps, key.beta()), "dnnl_post_ops_append_sum");
+                    if (key.beta() != 0f) {
+                        check(dnnl_h.dnnl_post_ops_append_sum(postOps, key.beta()), "dnnl_post_ops_append_sum");
+                    } else {
+                        check(dnnl_h.dnnl_post_ops_append_binary(postOps, dnnl_h.dnnl_binary_add(), biasMd),
+                                "dnnl_post_ops_append_binary");
+                    }
                     check(dnnl_h.dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops");
                 }
                 MemorySegment pd = temp.allocate(ADDRESS);
@@ -157,6 +209,14 @@ final class DnnlMatmul implements AutoCloseable {
         MemorySegment strides = transposed ? descriptors.allocateFrom(JAVA_LONG, 1, ld)
                 : descriptors.allocateFrom(JAVA_LONG, ld, 1);
         check(dnnl_h.dnnl_memory_desc_init_by_strides(md, 2, dims, type.code(), strides), "dnnl_memory_desc_init_by_strides");
+        return md;
+    }
+
+    /** A {@code rows x cols} matrix in whatever layout the primitive prefers ({@code dnnl_format_tag_any}). */
+    private MemorySegment anyLayout(DnnlDataType type, int rows, int cols) {
+        MemorySegment md = dnnl_memory_desc_t.allocate(descriptors);
+        check(dnnl_h.dnnl_memory_desc_init_by_tag(md, 2, descriptors.allocateFrom(JAVA_LONG, rows, cols), type.code(),
+                dnnl_h.dnnl_format_tag_any()), "dnnl_memory_desc_init_by_tag");
         return md;
     }
 

@@ -77,6 +77,24 @@ public class dnnl_h {
     public static int DNNL_MAX_NDIMS() {
         return DNNL_MAX_NDIMS;
     }
+    private static final int DNNL_ARG_SRC_1 = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SRC_1 2
+     * }
+     */
+    public static int DNNL_ARG_SRC_1() {
+        return DNNL_ARG_SRC_1;
+    }
+    private static final int DNNL_ARG_BIAS = (int)41L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_BIAS 41
+     * }
+     */
+    public static int DNNL_ARG_BIAS() {
+        return DNNL_ARG_BIAS;
+    }
     private static final int DNNL_ARG_SCRATCHPAD = (int)80L;
     /**
      * {@snippet lang=c :
@@ -103,6 +121,15 @@ public class dnnl_h {
      */
     public static int DNNL_ARG_ATTR_ZERO_POINTS() {
         return DNNL_ARG_ATTR_ZERO_POINTS;
+    }
+    private static final int DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE = (int)16384L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE 16384
+     * }
+     */
+    public static int DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE() {
+        return DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE;
     }
     private static final int dnnl_success = (int)0L;
     /**
@@ -221,6 +248,33 @@ public class dnnl_h {
     public static int dnnl_u8() {
         return dnnl_u8;
     }
+    private static final int dnnl_format_tag_any = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_format_tag_any = 1
+     * }
+     */
+    public static int dnnl_format_tag_any() {
+        return dnnl_format_tag_any;
+    }
+    private static final int dnnl_ab = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_ab = 3
+     * }
+     */
+    public static int dnnl_ab() {
+        return dnnl_ab;
+    }
+    private static final int dnnl_binary_add = (int)131056L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_binary_add = 131056
+     * }
+     */
+    public static int dnnl_binary_add() {
+        return dnnl_binary_add;
+    }
     private static final int dnnl_cpu = (int)1L;
     /**
      * {@snippet lang=c :
@@ -238,6 +292,15 @@ public class dnnl_h {
      */
     public static int dnnl_scratchpad_mode_user() {
         return dnnl_scratchpad_mode_user;
+    }
+    private static final int dnnl_query_weights_md = (int)131L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_query_weights_md = 131
+     * }
+     */
+    public static int dnnl_query_weights_md() {
+        return dnnl_query_weights_md;
     }
     private static final int dnnl_query_scratchpad_md = (int)136L;
     /**
@@ -1247,6 +1310,66 @@ public class dnnl_h {
         }
     }
 
+    private static class dnnl_post_ops_append_binary {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_post_ops_append_binary");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
+     * }
+     */
+    public static FunctionDescriptor dnnl_post_ops_append_binary$descriptor() {
+        return dnnl_post_ops_append_binary.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
+     * }
+     */
+    public static MethodHandle dnnl_post_ops_append_binary$handle() {
+        return dnnl_post_ops_append_binary.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
+     * }
+     */
+    public static MemorySegment dnnl_post_ops_append_binary$address() {
+        return dnnl_post_ops_append_binary.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
+     * }
+     */
+    public static int dnnl_post_ops_append_binary(MemorySegment post_ops, int alg_kind, MemorySegment src1_desc) {
+        var mh$ = dnnl_post_ops_append_binary.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_post_ops_append_binary", post_ops, alg_kind, src1_desc);
+            }
+            return (int)mh$.invokeExact(post_ops, alg_kind, src1_desc);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class dnnl_memory_desc_init_by_strides {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             dnnl_h.C_INT,
@@ -1304,6 +1427,127 @@ public class dnnl_h {
                 traceDowncall("dnnl_memory_desc_init_by_strides", memory_desc, ndims, dims, data_type, strides);
             }
             return (int)mh$.invokeExact(memory_desc, ndims, dims, data_type, strides);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_memory_desc_init_by_tag {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_memory_desc_init_by_tag");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_init_by_tag(dnnl_memory_desc_t *memory_desc, int ndims, const dnnl_dims_t dims, dnnl_data_type_t data_type, dnnl_format_tag_t tag)
+     * }
+     */
+    public static FunctionDescriptor dnnl_memory_desc_init_by_tag$descriptor() {
+        return dnnl_memory_desc_init_by_tag.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_init_by_tag(dnnl_memory_desc_t *memory_desc, int ndims, const dnnl_dims_t dims, dnnl_data_type_t data_type, dnnl_format_tag_t tag)
+     * }
+     */
+    public static MethodHandle dnnl_memory_desc_init_by_tag$handle() {
+        return dnnl_memory_desc_init_by_tag.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_init_by_tag(dnnl_memory_desc_t *memory_desc, int ndims, const dnnl_dims_t dims, dnnl_data_type_t data_type, dnnl_format_tag_t tag)
+     * }
+     */
+    public static MemorySegment dnnl_memory_desc_init_by_tag$address() {
+        return dnnl_memory_desc_init_by_tag.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_init_by_tag(dnnl_memory_desc_t *memory_desc, int ndims, const dnnl_dims_t dims, dnnl_data_type_t data_type, dnnl_format_tag_t tag)
+     * }
+     */
+    public static int dnnl_memory_desc_init_by_tag(MemorySegment memory_desc, int ndims, MemorySegment dims, int data_type, int tag) {
+        var mh$ = dnnl_memory_desc_init_by_tag.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_memory_desc_init_by_tag", memory_desc, ndims, dims, data_type, tag);
+            }
+            return (int)mh$.invokeExact(memory_desc, ndims, dims, data_type, tag);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_memory_desc_equal {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_memory_desc_equal");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int dnnl_memory_desc_equal(const dnnl_memory_desc_t *lhs, const dnnl_memory_desc_t *rhs)
+     * }
+     */
+    public static FunctionDescriptor dnnl_memory_desc_equal$descriptor() {
+        return dnnl_memory_desc_equal.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int dnnl_memory_desc_equal(const dnnl_memory_desc_t *lhs, const dnnl_memory_desc_t *rhs)
+     * }
+     */
+    public static MethodHandle dnnl_memory_desc_equal$handle() {
+        return dnnl_memory_desc_equal.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int dnnl_memory_desc_equal(const dnnl_memory_desc_t *lhs, const dnnl_memory_desc_t *rhs)
+     * }
+     */
+    public static MemorySegment dnnl_memory_desc_equal$address() {
+        return dnnl_memory_desc_equal.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int dnnl_memory_desc_equal(const dnnl_memory_desc_t *lhs, const dnnl_memory_desc_t *rhs)
+     * }
+     */
+    public static int dnnl_memory_desc_equal(MemorySegment lhs, MemorySegment rhs) {
+        var mh$ = dnnl_memory_desc_equal.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_memory_desc_equal", lhs, rhs);
+            }
+            return (int)mh$.invokeExact(lhs, rhs);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -1540,6 +1784,69 @@ public class dnnl_h {
                 traceDowncall("dnnl_memory_destroy", memory);
             }
             return (int)mh$.invokeExact(memory);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_reorder_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_reorder_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reorder_primitive_desc_create(dnnl_primitive_desc_t *reorder_primitive_desc, const dnnl_memory_desc_t *src_desc, dnnl_engine_t src_engine, const dnnl_memory_desc_t *dst_desc, dnnl_engine_t dst_engine, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_reorder_primitive_desc_create$descriptor() {
+        return dnnl_reorder_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reorder_primitive_desc_create(dnnl_primitive_desc_t *reorder_primitive_desc, const dnnl_memory_desc_t *src_desc, dnnl_engine_t src_engine, const dnnl_memory_desc_t *dst_desc, dnnl_engine_t dst_engine, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_reorder_primitive_desc_create$handle() {
+        return dnnl_reorder_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reorder_primitive_desc_create(dnnl_primitive_desc_t *reorder_primitive_desc, const dnnl_memory_desc_t *src_desc, dnnl_engine_t src_engine, const dnnl_memory_desc_t *dst_desc, dnnl_engine_t dst_engine, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_reorder_primitive_desc_create$address() {
+        return dnnl_reorder_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reorder_primitive_desc_create(dnnl_primitive_desc_t *reorder_primitive_desc, const dnnl_memory_desc_t *src_desc, dnnl_engine_t src_engine, const dnnl_memory_desc_t *dst_desc, dnnl_engine_t dst_engine, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_reorder_primitive_desc_create(MemorySegment reorder_primitive_desc, MemorySegment src_desc, MemorySegment src_engine, MemorySegment dst_desc, MemorySegment dst_engine, MemorySegment attr) {
+        var mh$ = dnnl_reorder_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_reorder_primitive_desc_create", reorder_primitive_desc, src_desc, src_engine, dst_desc, dst_engine, attr);
+            }
+            return (int)mh$.invokeExact(reorder_primitive_desc, src_desc, src_engine, dst_desc, dst_engine, attr);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -1963,6 +2270,15 @@ public class dnnl_h {
     public static int DNNL_ARG_SRC() {
         return DNNL_ARG_SRC;
     }
+    private static final int DNNL_ARG_FROM = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_FROM 1
+     * }
+     */
+    public static int DNNL_ARG_FROM() {
+        return DNNL_ARG_FROM;
+    }
     private static final int DNNL_ARG_DST = (int)17L;
     /**
      * {@snippet lang=c :
@@ -1971,6 +2287,15 @@ public class dnnl_h {
      */
     public static int DNNL_ARG_DST() {
         return DNNL_ARG_DST;
+    }
+    private static final int DNNL_ARG_TO = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_TO 17
+     * }
+     */
+    public static int DNNL_ARG_TO() {
+        return DNNL_ARG_TO;
     }
     private static final int DNNL_ARG_WEIGHTS = (int)33L;
     /**
