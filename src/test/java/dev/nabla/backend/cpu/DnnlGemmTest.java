@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -152,6 +153,68 @@ class DnnlGemmTest {
                         "C[" + i + "][" + j + "]");
             }
         }
+    }
+
+    /**
+     * The packed path gives {@link DnnlGemm#gemmInt8}'s integers and roundings exactly: 7-bit activations (as dynamic
+     * quantization makes them) keep every sum below 2^24, so its float conversions are exact.
+     */
+    @ParameterizedTest(name = "{0} {1}x{2}x{3} zeroPoint={4} perColumn={5} bias={6}")
+    @CsvSource({"U8, 1, 1, 1, 0, false, false", "U8, 128, 512, 784, 61, true, true", "U8, 17, 33, 65, 127, false, true",
+            "S8, 13, 7, 29, -5, true, false", "U8, 128, 10, 256, 0, true, true"})
+    void linearInt8IsGemmInt8ThenBias(DnnlDataType aType, int m, int n, int k, int zeroPoint, boolean perColumn,
+                                      boolean withBias) {
+        var random = new Random(m * 31L + n * 7L + k);
+        byte[] a = new byte[m * k];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (byte) (aType == DnnlDataType.U8 ? random.nextInt(128) : random.nextInt(128) - 64);
+        }
+        byte[] w = int8(random, DnnlDataType.S8, n * k);
+        float[] scales = new float[perColumn ? n : 1];
+        float[] bias = new float[n];
+        for (int j = 0; j < n; j++) {
+            scales[j % scales.length] = (float) (1e-4 + 1e-3 * random.nextDouble());
+            bias[j] = (float) (random.nextDouble() - 0.5);
+        }
+        MemorySegment sa = bytes(a), sw = bytes(w), ss = arena.allocateFrom(JAVA_FLOAT, scales);
+        MemorySegment sb = withBias ? arena.allocateFrom(JAVA_FLOAT, bias) : MemorySegment.NULL;
+        MemorySegment fused = arena.allocate(JAVA_FLOAT, (long) m * n);
+        MemorySegment plain = arena.allocate(JAVA_FLOAT, (long) m * n);
+        run(() -> gemm.linearInt8(aType, m, n, k, sa, 0, k, zeroPoint, sw, 0, k, new AtomicReference<>(), ss, 0,
+                scales.length, sb, 0, fused, 0, n));
+        run(() -> gemm.gemmInt8(aType, DnnlDataType.F32, true, m, n, k, sa, 0, k, zeroPoint, sw, 0, k, ss, 0,
+                scales.length, plain, 0, n));
+        for (int i = 0; i < m * n; i++) {
+            float expected = plain.getAtIndex(JAVA_FLOAT, i) + (withBias ? bias[i % n] : 0f);
+            assertEquals(expected, fused.getAtIndex(JAVA_FLOAT, i), "C[" + i / n + "][" + i % n + "]");
+        }
+    }
+
+    /** The slot keeps the packing: a call reuses it (so stale when B changed) until the caller empties the slot. */
+    @Test
+    void linearInt8PacksOncePerSlot() {
+        int m = 4, n = 3, k = 8;
+        MemorySegment a = bytes(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0,
+                1, 0, 0, 0, 0, 0, 0, 0});
+        byte[] w = new byte[n * k];
+        Arrays.fill(w, (byte) 1);
+        MemorySegment sw = bytes(w);
+        MemorySegment one = arena.allocateFrom(JAVA_FLOAT, 1f);
+        MemorySegment c = arena.allocate(JAVA_FLOAT, (long) m * n);
+        var slot = new AtomicReference<Object>();
+        Runnable call = () -> gemm.linearInt8(DnnlDataType.U8, m, n, k, a, 0, k, 0, sw, 0, k, slot, one, 0, 1,
+                MemorySegment.NULL, 0, c, 0, n);
+        run(call);
+        Object packed = slot.get();
+        assertTrue(packed instanceof DnnlPackedWeights, "the slot holds the packing: " + packed);
+        assertEquals(16f, c.getAtIndex(JAVA_FLOAT, n)); // row 1: 8 * 2 * 1
+        sw.fill((byte) 3);
+        run(call);
+        assertTrue(packed == slot.get(), "the packing is reused");
+        assertEquals(16f, c.getAtIndex(JAVA_FLOAT, n));
+        slot.set(null);
+        run(call);
+        assertEquals(48f, c.getAtIndex(JAVA_FLOAT, n)); // repacked from the new B: 8 * 2 * 3
     }
 
     @Test
