@@ -117,9 +117,9 @@ public class CpuBackend extends JavaBackend {
     }
 
     /**
-     * oneDNN's int8 matmul with the weight packed once into its preferred layout, the zero point's compensation and
-     * the bias folded into the primitive; false (the caller composes {@link #gemmInt8} and a bias add) without oneDNN
-     * or when {@code k} exceeds {@link DnnlGemm#MAX_PACKED_K}.
+     * oneDNN's blocked-weight int8 matmul on the weight packed once ({@link DnnlGemm#linearInt8}), then one pass for
+     * zero point, scales and bias; false (the caller composes {@link #gemmInt8} and a bias add) without oneDNN or when
+     * {@code k} exceeds {@link DnnlGemm#MAX_PACKED_K}.
      */
     @Override
     public boolean linearInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,

@@ -1,11 +1,13 @@
 package dev.nabla.backend.cpu;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import dev.nabla.bindings.dnnl.dnnl_h;
 import dev.nabla.nativelib.Dnnl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -33,8 +35,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class DnnlGemm implements AutoCloseable {
     /** Most primitives kept at once. */
     static final int CACHE_CAPACITY = 256;
-    /** Largest k of {@link #linearInt8}: {@code 255 * 128 * k} (zero point times a column sum) fits 32 bits. */
-    public static final int MAX_PACKED_K = 65_536;
+    /** Largest k of {@link #linearInt8}: sums and zero-point shares, each up to {@code 255 * 128 * k}, fit an int. */
+    public static final int MAX_PACKED_K = 32_768;
 
     private final MemorySegment engine;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -100,7 +102,7 @@ public final class DnnlGemm implements AutoCloseable {
             return;
         }
         run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, 0,
-                false, false),
+                false),
                 pa, pb, pc, MemorySegment.NULL, 0);
     }
 
@@ -138,21 +140,20 @@ public final class DnnlGemm implements AutoCloseable {
             return;
         }
         run(new DnnlMatmulKey(aType, DnnlDataType.S8, outputType, false, transB, m, n, k, lda, ldb, ldc, 1f, 0f,
-                scaleCount, false, false), pa, pb, pc, ps, aZeroPoint);
+                scaleCount, false), pa, pb, pc, ps, aZeroPoint);
     }
 
     /**
-     * {@link #gemmInt8} with {@code transB} and float32 output, plus {@code bias[j]} after the scaling, where the weight
-     * {@code B} ({@code n x k}) is packed once into the layout oneDNN prefers and kept in {@code packed}: a slot the
-     * caller holds for this weight and must replace by an empty one when B's contents change. The zero point is folded
-     * into an s32 bias from B's column sums, so the result is
-     * {@code C[i][j] = scale[j] * (float) (sum_p A[i][p] * B[j][p] - aZeroPoint * sum_p B[j][p]) + bias[j]}, both
-     * sums exact, as {@link #gemmInt8} followed by adding the bias (whenever the integers stay below 2^24 in
-     * magnitude, which {@code k <= 1040} guarantees for 7-bit activations).
+     * {@link #gemmInt8} with {@code transB} and float32 output, then {@code + bias[j]}, with the same results, where the
+     * weight {@code B} ({@code n x k}) is packed once into the blocked layout of oneDNN's fastest int8 kernel and kept
+     * in {@code packed}: a slot the caller holds for this weight and must replace by an empty one when B's contents
+     * change. oneDNN computes the exact sums {@code sum_p A[i][p] * B[j][p]} in 32 bits; one pass
+     * ({@link Int8Epilogue}) then takes off {@code aZeroPoint * sum_p B[j][p]} (summed once per packing), scales and
+     * adds the bias: {@code C[i][j] = (float) (sum_p (A[i][p] - aZeroPoint) * B[j][p]) * scale[j] + bias[j]}.
      *
-     * @param bias  {@code n} float32 values, or {@link MemorySegment#NULL} for none
-     * @throws IllegalArgumentException as {@link #gemmInt8}, or when {@code k > }{@value #MAX_PACKED_K} (the
-     *                                  compensation would overflow 32 bits)
+     * @param bias {@code n} float32 values, or {@link MemorySegment#NULL} for none
+     * @throws IllegalArgumentException as {@link #gemmInt8}, or when {@code k > }{@value #MAX_PACKED_K} (the sums
+     *                                  could overflow 32 bits)
      */
     public void linearInt8(DnnlDataType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
                            int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
@@ -170,15 +171,20 @@ public final class DnnlGemm implements AutoCloseable {
         var operands = new GemmOperands(false, true, m, n, k);
         MemorySegment pa = operands.a(a, aOffset, lda, aType);
         MemorySegment pb = operands.b(b, bOffset, ldb, DnnlDataType.S8);
-        MemorySegment pc = operands.c(c, cOffset, ldc, DnnlDataType.F32);
+        operands.c(c, cOffset, ldc, DnnlDataType.F32);
         MemorySegment ps = GemmOperands.slice("scales", scales, scalesOffset, scaleCount, DnnlDataType.F32);
-        boolean addsBias = !bias.equals(MemorySegment.NULL);
-        MemorySegment pbias = addsBias ? GemmOperands.slice("bias", bias, biasOffset, n, DnnlDataType.F32) : bias;
+        float[] biasValues = bias.equals(MemorySegment.NULL) ? null
+                : GemmOperands.slice("bias", bias, biasOffset, n, DnnlDataType.F32).toArray(JAVA_FLOAT);
         if (m == 0 || n == 0) {
             return;
         }
-        var key = new DnnlMatmulKey(aType, DnnlDataType.S8, DnnlDataType.F32, false, true, m, n, k, lda, ldb, ldc, 1f,
-                0f, scaleCount, true, addsBias);
+        float[] scaleValues = new float[n];
+        Arrays.fill(scaleValues, ps.getAtIndex(JAVA_FLOAT, 0));
+        if (scaleCount == n) {
+            MemorySegment.copy(ps, JAVA_FLOAT, 0, scaleValues, 0, n);
+        }
+        var key = new DnnlMatmulKey(aType, DnnlDataType.S8, DnnlDataType.S32, false, true, m, n, k, lda, ldb, n, 1f, 0f,
+                0, true);
         lock.readLock().lock();
         try {
             DnnlMatmul matmul = primitive(key);
@@ -186,13 +192,16 @@ public final class DnnlGemm implements AutoCloseable {
             if (context == null) {
                 context = new DnnlStreamContext(engine);
             }
-            try (Arena call = Arena.ofConfined()) {
+            try {
                 DnnlPackedWeights weights = packed.get() instanceof DnnlPackedWeights p && p.fits(matmul) ? p : null;
                 if (weights == null) {
                     weights = DnnlPackedWeights.pack(engine, context, matmul, pb, n, k, ldb);
                     packed.set(weights);
                 }
-                matmul.executePacked(context, pa, weights.data(), pc, ps, weights.compensation(aZeroPoint, call), pbias);
+                MemorySegment acc = context.accumulators((long) m * n * Integer.BYTES);
+                matmul.execute(context, pa, weights.data(), acc, MemorySegment.NULL, 0);
+                Int8Epilogue.apply(acc, m, n, weights.compensation(aZeroPoint), scaleValues, biasValues, c, cOffset,
+                        ldc);
             } finally {
                 contexts.add(context);
             }

@@ -32,8 +32,6 @@ final class DnnlMatmul implements AutoCloseable {
     private static final int RUNTIME_S32 = Integer.MIN_VALUE;
     /** Output scales vary along dimension 1 (the columns of C) when given per column. */
     private static final int PER_COLUMN_MASK = 1 << 1;
-    /** {@code DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1}: the first post-op's second operand (a macro). */
-    private static final int FIRST_POST_OP_SRC_1 = dnnl_h.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE() | dnnl_h.DNNL_ARG_SRC_1();
 
     private final DnnlMatmulKey key;
     private final MemorySegment engine;
@@ -47,10 +45,6 @@ final class DnnlMatmul implements AutoCloseable {
     private final MemorySegment dstMd;
     private final MemorySegment scalesMd;
     private final MemorySegment zeroPointMd;
-    /** {@code packedB}: the s32 {@code 1 x n} bias that carries the source zero point's compensation. */
-    private final MemorySegment compensationMd;
-    /** {@code addsBias}: the f32 {@code 1 x n} vector of the binary-add post-op. */
-    private final MemorySegment biasMd;
     private final MemorySegment scratchpadMd;
     private final long scratchpadBytes;
     private final MemorySegment primitive;
@@ -68,9 +62,7 @@ final class DnnlMatmul implements AutoCloseable {
             plainWeightsMd = matrix(key.b(), key.k(), key.n(), key.transB(), key.ldb());
             dstMd = matrix(key.c(), key.m(), key.n(), false, key.ldc());
             scalesMd = key.quantized() ? vector(DnnlDataType.F32, key.scaleCount()) : MemorySegment.NULL;
-            zeroPointMd = key.quantized() && !key.packedB() ? vector(DnnlDataType.S32, 1) : MemorySegment.NULL;
-            compensationMd = key.packedB() ? matrix(DnnlDataType.S32, 1, key.n(), false, key.n()) : MemorySegment.NULL;
-            biasMd = key.addsBias() ? matrix(DnnlDataType.F32, 1, key.n(), false, key.n()) : MemorySegment.NULL;
+            zeroPointMd = key.quantized() ? vector(DnnlDataType.S32, 1) : MemorySegment.NULL;
             MemorySegment pd = primitiveDesc(key.packedB() ? anyLayout(key.b(), key.k(), key.n()) : plainWeightsMd);
             try {
                 weightsMd = key.packedB()
@@ -104,27 +96,13 @@ final class DnnlMatmul implements AutoCloseable {
      * Runs the product on the context's stream over buffers at these native addresses (already offset and checked).
      *
      * @param scales    int8 only: {@code key.scaleCount()} float32 output scales; else ignored
-     * @param zeroPoint int8 without {@code packedB} only: the zero point subtracted from A; else ignored
+     * @param zeroPoint int8 only: the zero point subtracted from A; else ignored
      */
     void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
                  int zeroPoint) {
-        execute(context, a, b, c, scales, zeroPoint, MemorySegment.NULL, MemorySegment.NULL);
-    }
-
-    /**
-     * The {@code packedB} execution: B in {@link #weightsMd()}'s layout, {@code compensation} the s32 bias of
-     * {@code n} values, {@code bias} (with {@code addsBias}) the float32 vector added last.
-     */
-    void executePacked(DnnlStreamContext context, MemorySegment a, MemorySegment packedB, MemorySegment c,
-                       MemorySegment scales, MemorySegment compensation, MemorySegment bias) {
-        execute(context, a, packedB, c, scales, 0, compensation, bias);
-    }
-
-    private void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c,
-                         MemorySegment scales, int zeroPoint, MemorySegment compensation, MemorySegment bias) {
-        var memories = new ArrayList<MemorySegment>(7);
+        var memories = new ArrayList<MemorySegment>(6);
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment args = dnnl_exec_arg_t.allocateArray(7, call);
+            MemorySegment args = dnnl_exec_arg_t.allocateArray(6, call);
             int n = 0;
             n = arg(args, n, dnnl_h.DNNL_ARG_SRC(), memory(srcMd, a, call, memories));
             n = arg(args, n, dnnl_h.DNNL_ARG_WEIGHTS(), memory(weightsMd, b, call, memories));
@@ -135,16 +113,9 @@ final class DnnlMatmul implements AutoCloseable {
             }
             if (key.quantized()) {
                 n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_OUTPUT_SCALES(), memory(scalesMd, scales, call, memories));
-            }
-            if (key.packedB()) {
-                n = arg(args, n, dnnl_h.DNNL_ARG_BIAS(), memory(compensationMd, compensation, call, memories));
-            } else if (key.quantized()) {
                 MemorySegment zp = call.allocateFrom(JAVA_INT, zeroPoint);
                 n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_ZERO_POINTS() | dnnl_h.DNNL_ARG_SRC(),
                         memory(zeroPointMd, zp, call, memories));
-            }
-            if (key.addsBias()) {
-                n = arg(args, n, FIRST_POST_OP_SRC_1, memory(biasMd, bias, call, memories));
             }
             check(dnnl_h.dnnl_primitive_execute(primitive, context.stream(), n, args), "dnnl_primitive_execute");
         } finally {
@@ -162,7 +133,7 @@ final class DnnlMatmul implements AutoCloseable {
     private MemorySegment primitiveDesc(MemorySegment weights) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment desc = dnnl_matmul_desc_t.allocate(temp);
-            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weights, compensationMd, dstMd), "dnnl_matmul_desc_init");
+            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weights, MemorySegment.NULL, dstMd), "dnnl_matmul_desc_init");
             List<Runnable> cleanup = new ArrayList<>();
             try {
                 MemorySegment attr = created(temp, "dnnl_primitive_attr_create", dnnl_h::dnnl_primitive_attr_create);
@@ -173,23 +144,16 @@ final class DnnlMatmul implements AutoCloseable {
                     int mask = key.scaleCount() == 1 ? 0 : PER_COLUMN_MASK;
                     check(dnnl_h.dnnl_primitive_attr_set_output_scales(attr, 1, mask,
                             temp.allocateFrom(JAVA_FLOAT, RUNTIME_F32)), "dnnl_primitive_attr_set_output_scales");
-                    if (!key.packedB()) {
-                        check(dnnl_h.dnnl_primitive_attr_set_zero_points(attr, dnnl_h.DNNL_ARG_SRC(), 1, 0,
-                                temp.allocateFrom(JAVA_INT, RUNTIME_S32)), "dnnl_primitive_attr_set_zero_points");
-                    }
+                    check(dnnl_h.dnnl_primitive_attr_set_zero_points(attr, dnnl_h.DNNL_ARG_SRC(), 1, 0,
+                            temp.allocateFrom(JAVA_INT, RUNTIME_S32)), "dnnl_primitive_attr_set_zero_points");
                 } else if (key.alpha() != 1f) {
                     check(dnnl_h.dnnl_primitive_attr_set_output_scales(attr, 1, 0,
                             temp.allocateFrom(JAVA_FLOAT, key.alpha())), "dnnl_primitive_attr_set_output_scales");
                 }
-                if (key.beta() != 0f || key.addsBias()) {
+                if (key.beta() != 0f) {
                     MemorySegment postOps = created(temp, "dnnl_post_ops_create", dnnl_h::dnnl_post_ops_create);
                     cleanup.add(() -> dnnl_h.dnnl_post_ops_destroy(postOps));
-                    if (key.beta() != 0f) {
-                        check(dnnl_h.dnnl_post_ops_append_sum(postOps, key.beta()), "dnnl_post_ops_append_sum");
-                    } else {
-                        check(dnnl_h.dnnl_post_ops_append_binary(postOps, dnnl_h.dnnl_binary_add(), biasMd),
-                                "dnnl_post_ops_append_binary");
-                    }
+                    check(dnnl_h.dnnl_post_ops_append_sum(postOps, key.beta()), "dnnl_post_ops_append_sum");
                     check(dnnl_h.dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops");
                 }
                 MemorySegment pd = temp.allocate(ADDRESS);

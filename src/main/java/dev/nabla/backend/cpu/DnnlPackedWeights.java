@@ -3,7 +3,6 @@ package dev.nabla.backend.cpu;
 import static dev.nabla.backend.cpu.DnnlStatus.check;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.nabla.bindings.dnnl.dnnl_exec_arg_t;
 import dev.nabla.bindings.dnnl.dnnl_h;
@@ -13,8 +12,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * An int8 weight matrix reordered once into the layout a packed-B int8 matmul ({@link DnnlMatmulKey#packedB()})
- * reads, with its column sums, so that a call neither re-packs the weight nor recomputes the compensation of the
- * source zero point: {@code sum_p (A[i][p] - zp) * B[p][j] = sum_p A[i][p] * B[p][j] - zp * sum_p B[p][j]}.
+ * reads, with its column sums, so that a call neither re-packs the weight nor sums it for the source zero point:
+ * {@code sum_p (A[i][p] - zp) * B[p][j] = sum_p A[i][p] * B[p][j] - zp * sum_p B[p][j]}.
  *
  * <p>Immutable once made, so threads may share it. Its memory is freed by the garbage collector when it becomes
  * unreachable (packing is rare: once per weight and layout), so no owner has to close it.
@@ -102,11 +101,11 @@ final class DnnlPackedWeights {
         return data;
     }
 
-    /** {@code -zeroPoint * sum_p B[p][j]} for each column: the s32 bias of a packed-B matmul, in {@code arena}. */
-    MemorySegment compensation(int zeroPoint, Arena arena) {
-        MemorySegment out = arena.allocate(JAVA_INT, columnSums.length);
-        for (int j = 0; j < columnSums.length; j++) {
-            out.setAtIndex(JAVA_INT, j, -zeroPoint * columnSums[j]);
+    /** {@code zeroPoint * sum_p B[j][p]} for each row {@code j} of B as stored: what the zero point takes off C's column j. */
+    int[] compensation(int zeroPoint) {
+        int[] out = new int[columnSums.length];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = zeroPoint * columnSums[j];
         }
         return out;
     }

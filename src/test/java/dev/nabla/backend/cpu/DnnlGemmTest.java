@@ -155,20 +155,14 @@ class DnnlGemmTest {
         }
     }
 
-    /**
-     * The packed path gives {@link DnnlGemm#gemmInt8}'s integers and roundings exactly: 7-bit activations (as dynamic
-     * quantization makes them) keep every sum below 2^24, so its float conversions are exact.
-     */
+    /** The packed path gives {@link DnnlGemm#gemmInt8}'s exact sums and its roundings, then the bias add's. */
     @ParameterizedTest(name = "{0} {1}x{2}x{3} zeroPoint={4} perColumn={5} bias={6}")
     @CsvSource({"U8, 1, 1, 1, 0, false, false", "U8, 128, 512, 784, 61, true, true", "U8, 17, 33, 65, 127, false, true",
-            "S8, 13, 7, 29, -5, true, false", "U8, 128, 10, 256, 0, true, true"})
+            "S8, 13, 7, 29, -5, true, false", "U8, 128, 10, 256, 0, true, true", "U8, 9, 20, 4099, 255, true, true"})
     void linearInt8IsGemmInt8ThenBias(DnnlDataType aType, int m, int n, int k, int zeroPoint, boolean perColumn,
                                       boolean withBias) {
         var random = new Random(m * 31L + n * 7L + k);
-        byte[] a = new byte[m * k];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (byte) (aType == DnnlDataType.U8 ? random.nextInt(128) : random.nextInt(128) - 64);
-        }
+        byte[] a = int8(random, aType, m * k);
         byte[] w = int8(random, DnnlDataType.S8, n * k);
         float[] scales = new float[perColumn ? n : 1];
         float[] bias = new float[n];

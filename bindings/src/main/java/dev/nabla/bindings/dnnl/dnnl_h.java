@@ -77,24 +77,6 @@ public class dnnl_h {
     public static int DNNL_MAX_NDIMS() {
         return DNNL_MAX_NDIMS;
     }
-    private static final int DNNL_ARG_SRC_1 = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define DNNL_ARG_SRC_1 2
-     * }
-     */
-    public static int DNNL_ARG_SRC_1() {
-        return DNNL_ARG_SRC_1;
-    }
-    private static final int DNNL_ARG_BIAS = (int)41L;
-    /**
-     * {@snippet lang=c :
-     * #define DNNL_ARG_BIAS 41
-     * }
-     */
-    public static int DNNL_ARG_BIAS() {
-        return DNNL_ARG_BIAS;
-    }
     private static final int DNNL_ARG_SCRATCHPAD = (int)80L;
     /**
      * {@snippet lang=c :
@@ -121,15 +103,6 @@ public class dnnl_h {
      */
     public static int DNNL_ARG_ATTR_ZERO_POINTS() {
         return DNNL_ARG_ATTR_ZERO_POINTS;
-    }
-    private static final int DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE = (int)16384L;
-    /**
-     * {@snippet lang=c :
-     * #define DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE 16384
-     * }
-     */
-    public static int DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE() {
-        return DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE;
     }
     private static final int dnnl_success = (int)0L;
     /**
@@ -256,24 +229,6 @@ public class dnnl_h {
      */
     public static int dnnl_format_tag_any() {
         return dnnl_format_tag_any;
-    }
-    private static final int dnnl_ab = (int)3L;
-    /**
-     * {@snippet lang=c :
-     * enum <anonymous>.dnnl_ab = 3
-     * }
-     */
-    public static int dnnl_ab() {
-        return dnnl_ab;
-    }
-    private static final int dnnl_binary_add = (int)131056L;
-    /**
-     * {@snippet lang=c :
-     * enum <anonymous>.dnnl_binary_add = 131056
-     * }
-     */
-    public static int dnnl_binary_add() {
-        return dnnl_binary_add;
     }
     private static final int dnnl_cpu = (int)1L;
     /**
@@ -1305,66 +1260,6 @@ public class dnnl_h {
                 traceDowncall("dnnl_post_ops_append_sum", post_ops, scale);
             }
             return (int)mh$.invokeExact(post_ops, scale);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class dnnl_post_ops_append_binary {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            dnnl_h.C_INT,
-            dnnl_h.C_POINTER,
-            dnnl_h.C_INT,
-            dnnl_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_post_ops_append_binary");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
-     * }
-     */
-    public static FunctionDescriptor dnnl_post_ops_append_binary$descriptor() {
-        return dnnl_post_ops_append_binary.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
-     * }
-     */
-    public static MethodHandle dnnl_post_ops_append_binary$handle() {
-        return dnnl_post_ops_append_binary.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
-     * }
-     */
-    public static MemorySegment dnnl_post_ops_append_binary$address() {
-        return dnnl_post_ops_append_binary.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * dnnl_status_t dnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src1_desc)
-     * }
-     */
-    public static int dnnl_post_ops_append_binary(MemorySegment post_ops, int alg_kind, MemorySegment src1_desc) {
-        var mh$ = dnnl_post_ops_append_binary.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("dnnl_post_ops_append_binary", post_ops, alg_kind, src1_desc);
-            }
-            return (int)mh$.invokeExact(post_ops, alg_kind, src1_desc);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

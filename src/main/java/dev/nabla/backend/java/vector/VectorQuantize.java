@@ -4,14 +4,15 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API halves of dynamic quantization's two passes over float32 activations: a fused min-max reduction and
- * the affine quantization to 8-bit integers. Both give exactly the scalar kernels' results (the caller does the tail
- * with them).
+ * The Vector API halves of dynamic quantization's passes: over float32 activations a fused min-max reduction and the
+ * affine quantization to 8-bit integers, and over an int8 product's exact 32-bit sums their dequantization to
+ * float32. Each gives exactly the scalar kernel's results (the caller does the tail with it).
  *
  * <p>Load this class only when {@link dev.nabla.backend.java.VectorSupport#available()} is true.
  */
@@ -20,6 +21,8 @@ public final class VectorQuantize {
     /** Bytes as many as the float lanes (8 or 16), or null on shapes without one: then only the scalar kernel runs. */
     private static final VectorSpecies<Byte> SB = ByteVector.SPECIES_64.length() == S.length() ? ByteVector.SPECIES_64
             : ByteVector.SPECIES_128.length() == S.length() ? ByteVector.SPECIES_128 : null;
+    /** Ints as many as the float lanes, for the exact sums of an int8 product. */
+    private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer, ties to even. */
@@ -89,6 +92,28 @@ public final class VectorQuantize {
             // F2B is Java's (byte) cast, (byte) (int) f: exact integers in [qmin, qmax] keep their bit pattern
             ByteVector b = (ByteVector) rounded.convertShape(VectorOperators.F2B, SB, 0);
             b.intoMemorySegment(dst, dstOffset + i, NO);
+        }
+        return m;
+    }
+
+    /**
+     * {@code c[j] = (float) (acc[j] - compensation[j]) * scales[j] + bias[j]} (no bias term when {@code bias} is null)
+     * over the leading whole vectors of one row of {@code n}: {@code acc} int32 and {@code c} float32, offsets in
+     * elements. The multiply and the add round separately, as the scalar kernel's; the differences must fit an int.
+     *
+     * @return how many leading elements were done
+     */
+    public static int dequantizeRow(MemorySegment acc, long accOffset, int[] compensation, float[] scales,
+                                    float[] bias, MemorySegment c, long cOffset, int n) {
+        int m = S.loopBound(n);
+        for (int j = 0; j < m; j += L) {
+            IntVector sums = IntVector.fromMemorySegment(SI, acc, (accOffset + j) * Integer.BYTES, NO)
+                    .sub(IntVector.fromArray(SI, compensation, j));
+            FloatVector y = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(S, scales, j));
+            if (bias != null) {
+                y = y.add(FloatVector.fromArray(S, bias, j));
+            }
+            y.intoMemorySegment(c, (cOffset + j) * Float.BYTES, NO);
         }
         return m;
     }
