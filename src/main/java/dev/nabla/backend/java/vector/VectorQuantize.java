@@ -104,14 +104,17 @@ public final class VectorQuantize {
             return 0;
         }
         long m = S.loopBound(n);
-        float lo = qmin - zeroPoint;
-        float hi = qmax - zeroPoint;
+        FloatVector lo = FloatVector.broadcast(S, qmin - zeroPoint);
+        FloatVector hi = FloatVector.broadcast(S, qmax - zeroPoint);
         FloatVector zero = FloatVector.broadcast(S, 0f);
         long base = srcOffset * Float.BYTES;
         for (long i = 0; i < m; i += L) {
             FloatVector scaled = FloatVector.fromMemorySegment(S, src, base + i * Float.BYTES, NO).mul(inverseScale);
             VectorMask<Float> nan = scaled.test(VectorOperators.IS_NAN);
-            FloatVector clamped = scaled.blend(zero, nan).max(lo).min(hi);
+            FloatVector finite = scaled.blend(zero, nan);
+            // compare and blend: no NaN is left, so FloatVector.max/min's NaN and signed-zero handling would be waste
+            FloatVector clamped = finite.blend(lo, finite.compare(VectorOperators.LT, lo))
+                    .blend(hi, finite.compare(VectorOperators.GT, hi));
             FloatVector rounded = clamped.add(ROUNDER).sub(ROUNDER).add((float) zeroPoint);
             // F2B is Java's (byte) cast, (byte) (int) f: exact integers in [qmin, qmax] keep their bit pattern
             ByteVector b = (ByteVector) rounded.convertShape(VectorOperators.F2B, SB, 0);
