@@ -255,6 +255,39 @@ class DnnlGemmTest {
         }
     }
 
+    /** Threads sharing one weight's slot: the first calls race to pack it, every call gets the exact result. */
+    @Test
+    void concurrentPackedCallsShareOneSlot() throws Exception {
+        int m = 16, n = 48, k = 100, zeroPoint = 9;
+        var random = new Random(17);
+        byte[] a = int8(random, DnnlDataType.U8, m * k);
+        byte[] w = int8(random, DnnlDataType.S8, n * k);
+        MemorySegment sa = bytes(a), sw = bytes(w), one = arena.allocateFrom(JAVA_FLOAT, 1f);
+        var slot = new AtomicReference<Object>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                futures.add(pool.submit(() -> {
+                    MemorySegment c = Arena.ofAuto().allocate(JAVA_FLOAT, (long) m * n);
+                    for (int r = 0; r < 20; r++) {
+                        gemm.linearInt8(DnnlDataType.U8, m, n, k, sa, 0, k, zeroPoint, sw, 0, k, slot, one, 0, 1,
+                                MemorySegment.NULL, 0, c, 0, n);
+                        for (int i = 0; i < m * n; i++) {
+                            float expected = int8Dot(DnnlDataType.U8, a, w, i / n, i % n, k, k, true, zeroPoint);
+                            assertEquals(expected, c.getAtIndex(JAVA_FLOAT, i), "C[" + i / n + "][" + i % n + "]");
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void badInputNamesTheArgument() {
         MemorySegment a = store(DnnlDataType.BF16, filled(100, 1)), c = store(DnnlDataType.F32, filled(100, 0));
