@@ -59,6 +59,22 @@ BENCH_OPTS := $(JAVA_OPTS) $(UNSAFE_OPT)
 # here, which makes OpenBLAS use AVX2 kernels on this AVX-512 CPU). Tests keep the environment as it is.
 BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 EXAMPLES_CP = $(ROOT)/examples/target/classes:$$(cat $(ROOT)/examples/target/classpath.txt)
+# make run takes the examples from their jar: the JVM's AOT cache accepts only jars on the class path.
+EXAMPLES_JAR := $(ROOT)/examples/target/nabla-examples-$(NABLA_VERSION).jar
+RUN_CP = $(EXAMPLES_JAR):$$(cat $(ROOT)/examples/target/classpath.txt)
+# JDK 25's ahead-of-time cache for make run (JEP 483, 514, 515): the classes a training run loaded and linked, and the
+# profiles of its hot methods, so that a run starts sooner and its JIT compiles the training step earlier. Recorded
+# by a short training run on first use and again whenever the sources of the library or the examples change (Maven
+# rewrites the jars on every build, and the JVM checks a cached jar by its size only, so the sources decide), one file
+# per JDK build under the build directory. RUN_AOT=0 turns it off; RUN_AOT_TRAINING is the recording run's options.
+RUN_AOT ?= 1
+RUN_AOT_TRAINING ?= --epochs 1 --train-limit 8192 --test-limit 1000 --optimizer sgd
+JAVA_RUNTIME_VERSION := $(shell sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$$/\1/p' "$(JAVA_HOME)/release" 2>/dev/null)
+EXAMPLES_INPUTS := $(ROOT)/examples/pom.xml $(shell find $(ROOT)/examples/src/main -type f 2>/dev/null)
+ifeq ($(shell [ "$(RUN_AOT)" = 1 ] && [ "$(JAVA_FEATURE)" -ge 25 ] 2>/dev/null && echo yes),yes)
+RUN_AOT_CACHE := $(BUILD_PATH)/aot/run-$(or $(JAVA_RUNTIME_VERSION),jdk$(JAVA_FEATURE)).aot
+RUN_AOT_OPT = $$(test -s "$(RUN_AOT_CACHE)" && echo "-XX:AOTCache=$(RUN_AOT_CACHE)")
+endif
 BENCH_JAR := $(ROOT)/benchmarks/target/benchmarks.jar
 GEMM_C := $(ROOT)/benchmarks/target/gemm_bench
 ALLREDUCE_C := $(ROOT)/benchmarks/target/allreduce_bench
@@ -92,12 +108,12 @@ help:
 	@echo "                     perplexity and tokens/s, then sampled text (ARGS=\"--steps 3000 --width 192 ...\")"
 	@echo "  make bench-lm      time per training step of run-lm's model: Nabla vs PyTorch (python3-torch), same sizes"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
-	@echo "                     then smoke-run examples and benchmarks"
+	@echo "                     then smoke-run examples and benchmarks, and the CUDA emulator's real-block mode on a subset"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
 	@echo "  make run-ddp       Fashion-MNIST MLP trained data-parallel on NP MPI ranks (NP=2, ARGS=\"--epochs 3\")"
 	@echo "  make soak          the concurrency stress and fuzz suites for minutes (SOAK_SECONDS=120 per test, SOAK_CASES=1000000)"
 	@echo "  make setup         install system packages when possible (root + apt): libopenblas0-pthread, dataset-fashion-mnist,"
-	@echo "                     fortunes"
+	@echo "                     fortunes, g++"
 	@echo "  make fixtures      regenerate the PyTorch reference fixtures (needs Debian's python3-torch)"
 	@echo "  make build         mvn install of the library dev.nabla:nabla (jar, sources and javadoc jars) and its parent pom"
 	@echo "                     into ~/.m2, for projects that depend on it"
@@ -282,11 +298,20 @@ $(ALLREDUCE_C): $(ROOT)/benchmarks/c/allreduce_bench.c
 
 # ---------------------------------------------------------------- the front-door commands
 
-test: setup verify test-mpi smoke-examples smoke-benchmarks
+test: setup verify test-mpi smoke-examples smoke-benchmarks cuda-emu-threads-test
 	@echo "make test: all passed"
 
-run: setup examples-build
-	"$(JAVA)" $(JAVA_OPTS) -cp "$(EXAMPLES_CP)" dev.nabla.examples.fashion.FashionMnistTrain $(ARGS)
+run: setup examples-build $(RUN_AOT_CACHE)
+	"$(JAVA)" $(JAVA_OPTS) $(RUN_AOT_OPT) -cp "$(RUN_CP)" dev.nabla.examples.fashion.FashionMnistTrain $(ARGS)
+
+# make run's AOT cache (RUN_AOT_CACHE above): a short training run under -XX:AOTCacheOutput, after examples-build, its
+# output (the JVM's included) in a log. A failure leaves no cache, and make run runs without one.
+$(RUN_AOT_CACHE): $(LIB_INPUTS) $(EXAMPLES_INPUTS)
+	@mkdir -p $(dir $@) && rm -f $@
+	@echo "run: recording the JVM's AOT cache with a short training run (once per build): $@"
+	@"$(JAVA)" $(JAVA_OPTS) -XX:AOTCacheOutput=$@ -cp "$(RUN_CP)" dev.nabla.examples.fashion.FashionMnistTrain \
+	    $(RUN_AOT_TRAINING) --output-dir $(dir $@)training-run >$@.log 2>&1 && test -s $@ \
+	    || { rm -f $@; echo "run: no AOT cache (the recording run failed, see $@.log); running without it"; }
 
 # Serves the demo page until Ctrl-C; uses runs/fashion-mnist/checkpoint.safetensors from make run, or trains it first.
 demo: setup examples-build
@@ -456,5 +481,6 @@ bindings:
 clean:
 	rm -rf $(BUILD_PATH) $(ROOT)/examples/target $(ROOT)/benchmarks/target $(ROOT)/benchmarks/target-djl
 
-# CUDA: make ptx (kernels to PTX with nvcc), make gpu-bundle (self-contained GPU test bundle), make cuda-emu-test
+# CUDA: make ptx (kernels to PTX with nvcc), make gpu-bundle (self-contained GPU test bundle), make cuda-emu-test,
+# make cuda-emu-threads-test
 include $(ROOT)/scripts/gpu/Makefile.gpu

@@ -8,8 +8,10 @@
 #   openmpi-bin            mpirun, which launches it (make test-mpi, make run-ddp)
 #   chromium               headless browser for the demo page's test (make test; skipped without it)
 #   fortunes               the text corpus of make run-lm (/usr/share/games/fortunes, about 2.5 MB of fortunes)
+#   g++                    builds the CPU emulation of the CUDA driver (make cuda-emu-test; make test runs
+#                          cuda-emu-threads-test on it)
 set -u
-wanted=(libopenblas0-pthread dataset-fashion-mnist libdnnl2 libopenmpi-dev openmpi-bin chromium fortunes)
+wanted=(libopenblas0-pthread dataset-fashion-mnist libdnnl2 libopenmpi-dev openmpi-bin chromium fortunes g++)
 missing=()
 for p in "${wanted[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -22,7 +24,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${missing[*]} with apt-get"
     if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; }; then
-        echo "setup: apt-get failed; continuing without ${missing[*]} (bundled OpenBLAS; dataset download; no oneDNN fast path; no MPI; no browser test; no run-lm corpus)"
+        echo "setup: apt-get failed; continuing without ${missing[*]} (bundled OpenBLAS; dataset download; no oneDNN fast path; no MPI; no browser test; no run-lm corpus; no CUDA emulator)"
     fi
 else
     echo "setup: ${missing[*]} not installed and not installable here (needs root and apt-get); continuing"

@@ -1,5 +1,5 @@
 // Nabla's own CUDA kernels: the element-wise, reduction, indexing, im2col and optimizer kernels behind
-// dev.nabla.backend.cuda.CudaBackend. `make ptx` (scripts/gpu/Makefile.gpu) compiles this file with nvcc to PTX,
+// dev.nabla.backend.cuda.CudaBackend, and the fused softmax / batch-norm / max-pooling kernels of nabla_fused.cuh. `make ptx` (scripts/gpu/Makefile.gpu) compiles this file with nvcc to PTX,
 // committed as src/main/resources/dev/nabla/cuda/nabla_kernels.ptx and JIT-compiled by the driver at run time.
 //
 // Conventions (mirrored by dev.nabla.backend.cuda.Layouts, which builds the argument structs byte by byte):
@@ -594,3 +594,5 @@ ENTRY_2T(float, f32, float, f32)
 ENTRY_2T(float, f32, double, f64)
 ENTRY_2T(double, f64, float, f32)
 ENTRY_2T(double, f64, double, f64)
+
+#include "nabla_fused.cuh"

@@ -4,7 +4,7 @@
 #   <bundle>/jre/            jlinked Java runtime (only the modules the jars need)
 #   <bundle>/lib/            nabla.jar (library + PTX), jackson, junit-platform-console-standalone
 #   <bundle>/test-classes/   the compiled tests and their resources (fixtures)
-#   <bundle>/run-gpu-tests.sh, torch_matmul.py
+#   <bundle>/run-gpu-tests.sh, torch_matmul.py, torch_steps.py
 # Usage: scripts/gpu/make-bundle.sh [bundle-dir]   (env: JAVA_HOME = JDK 22+, BUILD_DIR = Maven build dir)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -43,6 +43,7 @@ tr ':' '\n' < "$BUILD_DIR/runtime-classpath.txt" | grep -Ev '/org/bytedeco/|/org
     [ -n "$j" ] && cp "$j" "$BUNDLE/lib/"
 done
 cp "$CONSOLE" "$BUNDLE/lib/"
+cp "$ROOT/scripts/gpu/torch_cudnn.py" "$BUNDLE/" # the PyTorch side of CudnnBench (run-gpu-tests.sh step 4c)
 
 CP=$(ls "$BUNDLE"/lib/*.jar | tr '\n' ':')
 # Modules the jars use, by jdeps, without java.desktop: only Jackson refers to it (java.beans, optional and
@@ -56,7 +57,7 @@ jlink --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --
     --output "$BUNDLE/jre" 2>&1 | grep -v "^Warning: The --compress flag\|deprecated" || true
 # libjvm.so carries its symbol table (about 8 MB): not needed to run
 command -v strip >/dev/null 2>&1 && strip --strip-unneeded "$BUNDLE/jre/lib/server/libjvm.so" || true
-cp "$ROOT/scripts/gpu/run-gpu-tests.sh" "$ROOT/scripts/gpu/torch_matmul.py" "$BUNDLE/"
+cp "$ROOT/scripts/gpu/run-gpu-tests.sh" "$ROOT/scripts/gpu/torch_matmul.py" "$ROOT/scripts/gpu/torch_steps.py" "$BUNDLE/"
 chmod +x "$BUNDLE/run-gpu-tests.sh"
 "$BUNDLE/jre/bin/java" -version 2>&1 | head -1
 SIZE=$(du -sm "$BUNDLE" | cut -f1)

@@ -6,7 +6,11 @@
 // Device pointers are host addresses plus 2^47 (non-canonical on x86-64): Java code that dereferences a device
 // segment crashes here as it would on a GPU, and every copy is checked against the live allocations. Every call
 // that needs a context fails with CUDA_ERROR_INVALID_CONTEXT on a thread without one, like the real driver.
-// Kernels run sequentially (one block of one thread walks the whole grid-stride loop); timing means nothing here.
+// Two ways to run a launch (timing means nothing in either):
+//  - by default, sequentially: one block of one thread walks the whole grid-stride loop;
+//  - with NABLA_CUDA_EMU_THREADS=1, with the launch's real grid and block (emu_threads.h): each block's threads run
+//    concurrently as host threads, __syncthreads() is a real barrier, __shared__ memory is per block (blocks run
+//    one after another) and atomics are real atomics. This runs the shared-memory reduction trees as the GPU does.
 #include <math.h>
 #include <cmath>
 #include <cstdint>
@@ -24,27 +28,21 @@ using std::isinf;
 using std::isnan;
 using std::signbit;
 
-struct Dim3 {
-    unsigned x, y, z;
-};
-static Dim3 threadIdx{0, 0, 0}, blockIdx{0, 0, 0}, blockDim{1, 1, 1}, gridDim{1, 1, 1};
+#include "emu_threads.h"
+
+using emu::Dim3;
+using emu::threadIdx;
+using emu::blockIdx;
+using emu::blockDim;
+using emu::gridDim;
+using emu::atomicAdd;
+using emu::atomicCAS;
 #define __global__
 #define __device__
 #define __forceinline__ inline
-#define __shared__ static
+#define __shared__ static  // one copy per kernel: per block, since blocks run one after another
 #define __launch_bounds__(x)
-#define __syncthreads() ((void)0)
-static int atomicCAS(int* a, int compare, int v) {
-    int old = *a;
-    if (old == compare) *a = v;
-    return old;
-}
-template <typename T>
-static T atomicAdd(T* a, T v) {
-    T old = *a;
-    *a = old + v;
-    return old;
-}
+#define __syncthreads() emu::syncthreads()
 
 #include "../nabla_kernels.cu"
 
@@ -94,7 +92,8 @@ std::map<std::string, std::function<void(void**)>>& kernels() {
 #define REG_T(S)                                                                                                 \
     REG1(fill_##S) REG1(unary_##S) REG1(binary_##S) REG1(reduce_thread_##S) REG1(reduce_block_##S)              \
     REG1(argreduce_##S) REG1(im2col_##S) REG1(col2im_##S) REG1(sgd_##S) REG1(adam_##S) REG1(rmsprop_##S)        \
-    REG1(adagrad_##S)
+    REG1(adagrad_##S) REG1(softmax_##S) REG1(softmax_backward_##S) REG1(batch_norm_##S)                        \
+    REG1(batch_norm_backward_##S) REG1(max_pool2d_##S) REG1(max_pool2d_backward_##S)
 #define REG_TT(S, D) REG1(copy_##S##_##D) REG1(gather_##S##_##D) REG1(scatter_add_##S##_##D)
         REG_T(f32) REG_T(f64)
         REG_TT(f32, f32) REG_TT(f32, f64) REG_TT(f64, f32) REG_TT(f64, f64)
@@ -175,7 +174,12 @@ int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
     if (gx == 0 || gy != 1 || gz != 1 || bx == 0 || bx > 1024 || by != 1 || bz != 1 || shared > 48 * 1024) return 1;
     (void)stream;
     std::lock_guard<std::mutex> lock(mu);
-    (*static_cast<std::function<void(void**)>*>(f))(params);
+    auto& kernel = *static_cast<std::function<void(void**)>*>(f);
+    if (emu::threads_mode()) {
+        emu::run_blocks(gx, bx, [&kernel, params] { kernel(params); });
+    } else {
+        kernel(params);
+    }
     return 0;
 }
 

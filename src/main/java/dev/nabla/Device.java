@@ -4,6 +4,7 @@ import dev.nabla.backend.Backend;
 import dev.nabla.backend.DTypeDispatch;
 import dev.nabla.backend.cpu.KernelThreads;
 import dev.nabla.backend.cuda.CudaBackend;
+import dev.nabla.backend.cuda.CudnnSettings;
 import dev.nabla.nativelib.OpenBlas;
 import dev.nabla.backend.registry.Backends;
 import java.util.ArrayList;
@@ -164,6 +165,39 @@ public final class Device {
      */
     public static void setAllowTf32(boolean allow) {
         CudaBackend.setAllowTf32(allow);
+    }
+
+    /**
+     * Restricts CUDA convolutions to the cuDNN algorithms that give bit-identical results run after run (slower for
+     * some shapes); off by default, like PyTorch's {@code torch.backends.cudnn.deterministic}. The system property
+     * {@code nabla.cudnn.deterministic=true} sets it at start-up.
+     */
+    public static void setCudnnDeterministic(boolean deterministic) {
+        CudnnSettings.setDeterministic(deterministic);
+    }
+
+    /** True if CUDA convolutions use only deterministic cuDNN algorithms ({@link #setCudnnDeterministic}). */
+    public static boolean cudnnDeterministic() {
+        return CudnnSettings.deterministic();
+    }
+
+    /**
+     * Chooses each new convolution shape's cuDNN algorithms by timing them once instead of by cuDNN's heuristics
+     * (the first call of a shape is slower, later ones may be faster); off by default, like PyTorch's
+     * {@code torch.backends.cudnn.benchmark}. The system property {@code nabla.cudnn.benchmark=true} sets it at
+     * start-up.
+     */
+    public static void setCudnnBenchmark(boolean benchmark) {
+        CudnnSettings.setBenchmark(benchmark);
+    }
+
+    /**
+     * Lets CUDA convolution, batch norm and softmax run on cuDNN where {@code libcudnn.so.9} is found (true, the
+     * default), or keeps them on Nabla's own CUDA kernels (false), like PyTorch's {@code torch.backends.cudnn.enabled}.
+     * The system property {@code nabla.cudnn.enabled=false} sets it at start-up.
+     */
+    public static void setCudnnEnabled(boolean enabled) {
+        CudnnSettings.setEnabled(enabled);
     }
 
     /**

@@ -117,7 +117,8 @@ public final class F {
 
     /**
      * 2-D convolution (cross-correlation, as in PyTorch): x {@code [N, C, H, W]}, w {@code [O, C/groups, kh, kw]},
-     * b {@code [O]} or null. Computed as unfold (im2col) followed by one batched GEMM per group.
+     * b {@code [O]} or null. Runs the backend's fused convolution where it has one (the {@code cpu} device: oneDNN,
+     * float32); otherwise computed as unfold (im2col) followed by one batched GEMM per group.
      */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int[] stride, int[] padding, int[] dilation,
                                 int groups) {
@@ -144,6 +145,12 @@ public final class F {
         ConvGeometry g = geometry("conv2d", new int[] {(int) w.size(2), (int) w.size(3)}, dilation, padding, stride);
         long oh = g.outH(x.size(2));
         long ow = g.outW(x.size(3));
+        if (oh > 0 && ow > 0) { // a misfit window is reported by unfold below
+            Tensor fused = Conv2dOp.apply(x, w, b, g, groups, oh, ow);
+            if (fused != null) {
+                return fused;
+            }
+        }
         Tensor cols = Unfold.unfold(x, g, 0.0); // [N, C*kh*kw, L]
         long k = (c / groups) * g.kernelH() * g.kernelW();
         Tensor out;

@@ -21,6 +21,8 @@ class MaxPoolKernelTest {
         new Case(1, 2, 7, 9, new int[] {3, 3}, new int[] {1, 2}, new int[] {1, 1}, new int[] {1, 1}),
         new Case(2, 1, 9, 8, new int[] {2, 3}, new int[] {2, 1}, new int[] {1, 1}, new int[] {2, 2}),
         new Case(3, 64, 14, 14, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, new int[] {1, 1}),
+        // rows of 20 windows (more than one vector's 16) and an odd height and width (the last row/column unused)
+        new Case(2, 3, 7, 41, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, new int[] {1, 1}),
     };
 
     @ParameterizedTest

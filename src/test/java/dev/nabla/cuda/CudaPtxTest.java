@@ -71,7 +71,8 @@ class CudaPtxTest {
         List<String> names = new ArrayList<>();
         for (String t : List.of("f32", "f64")) {
             for (String k : List.of("fill", "unary", "binary", "reduce_thread", "reduce_block", "argreduce", "im2col",
-                    "col2im", "sgd", "adam", "rmsprop", "adagrad")) {
+                    "col2im", "sgd", "adam", "rmsprop", "adagrad", "softmax", "softmax_backward", "batch_norm",
+                    "batch_norm_backward", "max_pool2d", "max_pool2d_backward")) {
                 names.add(k + "_" + t);
             }
             for (String u : List.of("f32", "f64")) {

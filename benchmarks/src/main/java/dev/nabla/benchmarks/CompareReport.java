@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The arithmetic and the table of {@code make bench-compare} ({@link CompareRunner}): from the per-round results of
@@ -42,6 +44,15 @@ final class CompareReport {
 
     private static final Predicate<String> SQUARE_GEMM = w -> w.matches("gemm_f(32|64)_[0-9]+");
     private static final Predicate<String> STEPS_AND_BIG_GEMM = w -> w.startsWith("step_") || w.equals("gemm_f32_1024");
+
+    /** Floating-point operations of one MLP step (COMPARE.md): its GEMMs, forward, weight and needed input gradients. */
+    static final double MLP_STEP_FLOPS = 2.0 * 128 * (2 * (784 * 512 + 512 * 256 + 256 * 10) + 512 * 256 + 256 * 10);
+    /**
+     * Floating-point operations of one CNN step: its convolutions and products (multiply-adds of the forward pass, the
+     * same again for the weight gradients, and the input gradients of every layer but the first). Batch norm,
+     * pooling and the rest are not counted.
+     */
+    static final double CNN_STEP_FLOPS = cnnStepFlops();
 
     /**
      * One ratio column.
@@ -193,8 +204,46 @@ final class CompareReport {
     }
 
     /**
+     * The floating-point operations of one operation of {@code workload}: {@code 2n³} for the square GEMMs, {@code 2MKN}
+     * for {@code gemm_f32_MxKxN}, the GEMM and convolution work of the MLP and CNN steps; NaN where not counted (the
+     * tutorial-network step, unknown workloads).
+     */
+    static double flops(String workload) {
+        Matcher square = Pattern.compile("gemm_f(?:32|64)_([0-9]+)").matcher(workload);
+        if (square.matches()) {
+            double n = Double.parseDouble(square.group(1));
+            return 2 * n * n * n;
+        }
+        Matcher shaped = Pattern.compile("gemm_f(?:32|64)_([0-9]+)x([0-9]+)x([0-9]+)").matcher(workload);
+        if (shaped.matches()) {
+            return 2 * Double.parseDouble(shaped.group(1)) * Double.parseDouble(shaped.group(2))
+                    * Double.parseDouble(shaped.group(3));
+        }
+        return switch (workload) {
+            case "step_mlp" -> MLP_STEP_FLOPS;
+            case "step_cnn" -> CNN_STEP_FLOPS;
+            default -> Double.NaN;
+        };
+    }
+
+    private static double cnnStepFlops() {
+        double conv1 = 128.0 * 32 * 28 * 28 * 9;       // multiply-adds: outputs x (1 channel x 3 x 3)
+        double conv2 = 128.0 * 64 * 14 * 14 * 32 * 9;  // outputs x (32 channels x 3 x 3)
+        double fc1 = 128.0 * 3136 * 256;
+        double fc2 = 128.0 * 256 * 10;
+        double forward = conv1 + conv2 + fc1 + fc2;
+        return 2 * (2 * forward + conv2 + fc1 + fc2); // forward, weight gradients, input gradients past conv1
+    }
+
+    /** Nabla's ({@code nabla-cpu}) effective GFLOP/s for {@code workload}: {@link #flops} over its median time. */
+    double nablaGflops(String workload) {
+        return flops(workload) / time(workload, "nabla-cpu") / 1e3;
+    }
+
+    /**
      * The Markdown table: one row per workload, the median time of each framework (µs), then each ratio's median
-     * and, with more than one round, its [min-max] over the rounds. Columns without any value are left out.
+     * and, with more than one round, its [min-max] over the rounds, then Nabla's effective GFLOP/s where the
+     * workload's operations are counted ({@link #flops}). Columns without any value are left out.
      */
     String table() {
         List<RatioSpec> specs = RATIOS.stream()
@@ -203,6 +252,10 @@ final class CompareReport {
         header.add("workload");
         frameworks.forEach(f -> header.add(f + " µs"));
         specs.forEach(s -> header.add(s.name()));
+        boolean gflops = workloads.stream().anyMatch(w -> Double.isFinite(nablaGflops(w)));
+        if (gflops) {
+            header.add("Nabla GFLOP/s");
+        }
         StringBuilder sb = new StringBuilder();
         sb.append("| ").append(String.join(" | ", header)).append(" |\n");
         sb.append("|---").append("|---:".repeat(header.size() - 1)).append("|\n");
@@ -215,6 +268,10 @@ final class CompareReport {
             for (RatioSpec s : specs) {
                 Ratio r = ratio(s, w);
                 cells.add(r == null ? "" : formatRatio(r));
+            }
+            if (gflops) {
+                double g = nablaGflops(w);
+                cells.add(Double.isFinite(g) ? String.format(Locale.ROOT, "%.1f", g) : "");
             }
             sb.append("| ").append(String.join(" | ", cells)).append(" |\n");
         }

@@ -1013,6 +1013,7 @@ public final class CompareRunner {
                     "0.76 [0.72–0.79]",                        // Nabla/C gemm_f64_*: 0.8 x 0.9 x (1, 1.1)
                     "1.00 (1 of 2 rounds)",                    // Nabla/PyTorch step_mlp: pytorch failed in round 2
                     "2.00 [2.00–2.00]",                        // cpu/java gemm_f32_1024
+                    " | 52.4 |",                                // Nabla GFLOP/s gemm_f32_64: 2 x 64^3 flops in 10 us
                     "djl: skipped: cannot run here: fake djl cannot run",
                     "FAILED: pytorch round 2 default")) {
                 check(problems, md.contains(cell), "the Markdown has " + cell);

@@ -2,7 +2,9 @@ package dev.nabla.backend.cpu;
 
 import dev.nabla.backend.java.ChunkRunner;
 import dev.nabla.backend.java.JavaBackend;
+import dev.nabla.base.ConvGeometry;
 import dev.nabla.base.ScalarType;
+import dev.nabla.base.Strided;
 import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
@@ -13,6 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The CPU backend: GEMM in OpenBLAS through the generated bindings (row-major, transposition passed as a flag,
  * never materialised); element-wise kernels, copies, fills and reductions are the Java kernels, split across
  * {@link KernelThreads} when large enough.
+ *
+ * <p>float32 convolutions run on oneDNN's convolution primitives when oneDNN is loaded ({@link DnnlConvolutions});
+ * otherwise, and for other dtypes, {@code F.conv2d} composes them from im2col and GEMM.
  *
  * <p>OpenBLAS threads are chosen per GEMM: small GEMMs run on one thread (on 2 cores, OpenBLAS with 2 threads is
  * slower than with 1 for GEMMs with a ~10-wide dimension), large ones on {@code min(OpenBLAS's initial count,
@@ -134,6 +139,68 @@ public class CpuBackend extends JavaBackend {
                 aZeroPoint, b, bOffset, ldb, packed, scales, scalesOffset, scaleCount, bias, biasOffset, c, cOffset,
                 ldc);
         return true;
+    }
+
+    /** oneDNN's forward convolution (bias added in the same pass); false without oneDNN or for other than float32. */
+    @Override
+    public boolean conv2d(ScalarType dtype, Strided x, Strided weight, Strided bias, ConvGeometry geometry, int groups,
+                          Strided out) {
+        return convolution(dtype, DnnlConvKey.Pass.FORWARD, x.shape(), weight.shape(), geometry, groups, bias != null,
+                bias == null ? new Strided[] {x, weight, out} : new Strided[] {x, weight, bias, out});
+    }
+
+    /** oneDNN's backward-data convolution; false without oneDNN or for other than float32. */
+    @Override
+    public boolean conv2dBackwardData(ScalarType dtype, Strided gradOut, Strided weight, ConvGeometry geometry,
+                                      int groups, Strided gradIn) {
+        return convolution(dtype, DnnlConvKey.Pass.BACKWARD_DATA, gradIn.shape(), weight.shape(), geometry, groups,
+                false, new Strided[] {gradOut, weight, gradIn});
+    }
+
+    /** oneDNN's backward-weights convolution (bias gradient in the same pass); false as {@link #conv2d}. */
+    @Override
+    public boolean conv2dBackwardWeight(ScalarType dtype, Strided x, Strided gradOut, ConvGeometry geometry,
+                                        int groups, Strided gradWeight, Strided gradBias) {
+        return convolution(dtype, DnnlConvKey.Pass.BACKWARD_WEIGHTS, x.shape(), gradWeight.shape(), geometry, groups,
+                gradBias != null, gradBias == null ? new Strided[] {x, gradOut, gradWeight}
+                        : new Strided[] {x, gradOut, gradWeight, gradBias});
+    }
+
+    /**
+     * Runs one oneDNN convolution pass over contiguous float32 operands (in {@link DnnlConvolution#execute}'s order);
+     * false when it cannot: another dtype (oneDNN 2.6 has no float64 convolution on x86), no oneDNN, or no oneDNN
+     * kernel for this geometry.
+     */
+    private static boolean convolution(ScalarType dtype, DnnlConvKey.Pass pass, long[] input, long[] weight,
+                                       ConvGeometry geometry, int groups, boolean bias, Strided[] operands) {
+        if (dtype != ScalarType.FLOAT32) {
+            return false;
+        }
+        DnnlConvolutions dnnl = DnnlConvolutions.shared().orElse(null);
+        if (dnnl == null) {
+            return false;
+        }
+        var key = new DnnlConvKey(pass, input[0], input[1], input[2], input[3], weight[0], geometry, groups, bias);
+        MemorySegment[] buffers = new MemorySegment[operands.length];
+        for (int i = 0; i < operands.length; i++) {
+            buffers[i] = contiguousFloats(operands[i]);
+        }
+        try {
+            dnnl.run(key, buffers);
+            return true;
+        } catch (UnsupportedOperationException e) {
+            return false; // nothing was written: oneDNN refused the primitive before running
+        }
+    }
+
+    /** The bytes of a contiguous float32 operand. */
+    private static MemorySegment contiguousFloats(Strided s) {
+        long count = 1;
+        for (long d : s.shape()) {
+            count *= d;
+        }
+        long es = ValueLayout.JAVA_FLOAT.byteSize();
+        return s.data().asSlice(s.offset() * es, count * es);
     }
 
     /** One {@code cblas_?gemm} per batch entry: Debian's OpenBLAS has no {@code cblas_?gemm_batch}. */

@@ -13,7 +13,8 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The kernels of one NVIDIA GPU: cuBLAS for GEMM, Nabla's own CUDA kernels (PTX compiled from
+ * The kernels of one NVIDIA GPU: cuBLAS for GEMM, cuDNN (when {@code libcudnn.so.9} loads: {@link Cudnn}) for
+ * convolution, batch norm and softmax, Nabla's own CUDA kernels (PTX compiled from
  * {@code native/cuda/nabla_kernels.cu}, shipped as the resource {@value #PTX_RESOURCE} and JIT-compiled by the driver
  * when the backend is created) for everything else.
  *
@@ -50,8 +51,14 @@ public final class CudaBackend implements Backend {
     private final ReductionKernels reductions;
     private final ConvKernels conv;
     private final OptimizerKernels optimizers;
+    private final NormalizationKernels normalization;
+    private final PoolingKernels pooling;
+    /** Integer and bool elements: the Java kernels on host copies (the CUDA kernels are float32/float64 only). */
+    private final HostFallback hostFallback = new HostFallback(this);
     private final DeviceAllocator allocator;
     private final MemoryPool pool;
+    /** Null when cuDNN is not loaded: the optional fused ops then return false and the callers compose them. */
+    private final Cudnn cudnn;
 
     /** Sets up device {@code index}; use {@link CudaRuntime#backend(int)} (or {@code Device.cuda(i)}) instead. */
     /** The device whose context and stream this backend uses (for {@link CudaStreamAccess}). */
@@ -69,9 +76,12 @@ public final class CudaBackend implements Backend {
         reductions = new ReductionKernels(device, module);
         conv = new ConvKernels(device, module);
         optimizers = new OptimizerKernels(device, module);
+        normalization = new NormalizationKernels(device, module);
+        pooling = new PoolingKernels(device, module);
         allocator = new DeviceAllocator(device);
         pool = new MemoryPool("cuda:" + index, allocator);
         pool.setMaxCachedBytes(Math.max(1L << 30, device.totalMemory() / 2));
+        cudnn = Cudnn.open(device, pool, this::fill, CudaBackend::allowTf32);
         LOG.log(Level.DEBUG, "cuda backend: {0}", describe());
     }
 
@@ -111,6 +121,11 @@ public final class CudaBackend implements Backend {
     /** cuBLAS version as {@code cublasGetVersion} reports it (e.g. 130000 for 13.0.0). */
     public int cublasVersion() {
         return gemm.version();
+    }
+
+    /** True if this device runs convolution, batch norm and softmax on cuDNN (loaded, and {@link CudnnSettings}). */
+    public boolean usesCudnn() {
+        return cudnn != null && CudnnSettings.enabled();
     }
 
     /** Number of {@code cuMemAlloc_v2} calls the pool made (workspace and staging excluded). */
@@ -227,28 +242,37 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
-        if (op.integersOnly()) {
-            throw new UnsupportedOperationException("unary " + op + ": integer kernels are not on CUDA yet");
+        if (op.integersOnly() || !dtype.isStandardFloat()) {
+            hostFallback.unary(op, dtype, x, out, a, b);
+            return;
         }
         elementwise.unary(op, dtype, x, out, a, b);
     }
 
     @Override
     public void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
-        if (op.integersOnly()) {
-            throw new UnsupportedOperationException("binary " + op + ": integer kernels are not on CUDA yet");
+        if (op.integersOnly() || !dtype.isStandardFloat()) {
+            hostFallback.binary(op, dtype, x, y, out);
+            return;
         }
         elementwise.binary(op, dtype, x, y, out);
     }
 
     @Override
     public void reduce(ReduceOp op, ScalarType dtype, Strided x, Strided out) {
+        if (!dtype.isStandardFloat()) {
+            hostFallback.reduce(op, dtype, x, out);
+            return;
+        }
         reductions.reduce(op, dtype, x, out);
     }
 
     @Override
     public void argReduce(ReduceOp op, ScalarType dtype, Strided x, int dim, Strided out) {
-        requireFloat("argReduce", dtype);
+        if (!dtype.isStandardFloat()) {
+            hostFallback.argReduce(op, dtype, x, dim, out);
+            return;
+        }
         try (IntegerStaging staging = new IntegerStaging(this)) {
             Strided positions = staging.scratch(dtype, out); // the kernel writes positions in the input's dtype
             reductions.argReduce(op, dtype, x, dim, positions);
@@ -258,7 +282,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gather(ScalarType dtype, Strided x, int dim, ScalarType indexType, Strided index, Strided out) {
-        requireFloat("gather", dtype);
+        if (!dtype.isStandardFloat()) {
+            hostFallback.gather(dtype, x, dim, indexType, index, out);
+            return;
+        }
         try (IntegerStaging staging = new IntegerStaging(this)) {
             indexing.gather(dtype, x, dim, ScalarType.FLOAT64, staging.indexAsDouble(indexType, index, "gather"), out);
         }
@@ -266,7 +293,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void scatterAdd(ScalarType dtype, Strided out, int dim, ScalarType indexType, Strided index, Strided src) {
-        requireFloat("scatterAdd", dtype);
+        if (!dtype.isStandardFloat()) {
+            hostFallback.scatterAdd(dtype, out, dim, indexType, index, src);
+            return;
+        }
         try (IntegerStaging staging = new IntegerStaging(this)) {
             indexing.scatterAdd(dtype, out, dim, ScalarType.FLOAT64,
                     staging.indexAsDouble(indexType, index, "scatterAdd"), src);
@@ -288,14 +318,63 @@ public final class CudaBackend implements Backend {
         optimizers.fusedUpdate(dtype, rule, param, grad, state);
     }
 
-    /**
-     * The CUDA kernels compute in float32 and float64; other dtypes are copied and filled on the host
-     * ({@link HostConversions}) and get a clear error elsewhere, never reinterpreted bytes.
-     */
-    private static void requireFloat(String op, ScalarType dtype) {
-        if (!dtype.isStandardFloat()) {
-            throw new IllegalArgumentException("cuda " + op + ": dtype " + dtype + " is not supported on CUDA yet "
-                    + "(float32 and float64 only); compute on the CPU or convert with to(DType)");
-        }
+    // ------------------------------------------------------------------ optional fused ops: cuDNN when loaded,
+    // else Nabla's own kernels (one launch each)
+
+    @Override
+    public boolean conv2d(ScalarType dtype, Strided x, Strided weight, Strided bias, ConvGeometry geometry, int groups,
+                          Strided out) {
+        return cudnn != null && cudnn.conv2d(dtype, x, weight, bias, geometry, groups, out);
+    }
+
+    @Override
+    public boolean conv2dBackwardData(ScalarType dtype, Strided gradOut, Strided weight, ConvGeometry geometry,
+                                      int groups, Strided gradIn) {
+        return cudnn != null && cudnn.conv2dBackwardData(dtype, gradOut, weight, geometry, groups, gradIn);
+    }
+
+    @Override
+    public boolean conv2dBackwardWeight(ScalarType dtype, Strided x, Strided gradOut, ConvGeometry geometry,
+                                        int groups, Strided gradWeight, Strided gradBias) {
+        return cudnn != null && cudnn.conv2dBackwardWeight(dtype, x, gradOut, geometry, groups, gradWeight, gradBias);
+    }
+
+    @Override
+    public boolean softmax(ScalarType dtype, Strided x, Strided out, boolean log) {
+        return cudnn != null && cudnn.softmax(dtype, x, out, log) || normalization.softmax(dtype, x, out, log);
+    }
+
+    @Override
+    public boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
+        return cudnn != null && cudnn.softmaxBackward(dtype, y, gradOut, gradIn, log)
+                || normalization.softmaxBackward(dtype, y, gradOut, gradIn, log);
+    }
+
+    @Override
+    public boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
+                             Strided mean, Strided var, Strided out) {
+        return cudnn != null && cudnn.batchNorm(dtype, x, weight, bias, batchStats, eps, mean, var, out)
+                || normalization.batchNorm(dtype, x, weight, bias, batchStats, eps, mean, var, out);
+    }
+
+    @Override
+    public boolean batchNormBackward(ScalarType dtype, Strided x, Strided gradOut, Strided weight, Strided mean,
+                                     Strided var, boolean batchStats, double eps, Strided gradIn, Strided gradWeight,
+                                     Strided gradBias) {
+        return cudnn != null && cudnn.batchNormBackward(dtype, x, gradOut, weight, mean, var, batchStats, eps, gradIn,
+                gradWeight, gradBias)
+                || normalization.batchNormBackward(dtype, x, gradOut, weight, mean, var, batchStats, eps, gradIn,
+                gradWeight, gradBias);
+    }
+
+    /** Max pooling stays on Nabla's kernel: cuDNN's pooling does not return PyTorch's argmax indices. */
+    @Override
+    public boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
+        return pooling.maxPool2d(dtype, x, geometry, out, indices);
+    }
+
+    @Override
+    public boolean maxPool2dBackward(ScalarType dtype, Strided gradOut, Strided indices, Strided gradIn) {
+        return pooling.maxPool2dBackward(dtype, gradOut, indices, gradIn);
     }
 }

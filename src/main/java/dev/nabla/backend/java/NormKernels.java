@@ -206,6 +206,8 @@ final class NormKernels {
                     VectorNorm.rowNormalize(xs, xo + at, os, oo + at, (int) len, m, a, b, c);
                 } else if (rows) {
                     NormLoopsFloat.normalizeRow(xs, xo + at, os, oo + at, (int) len, m, a, b, c);
+                } else if (vec) {
+                    VectorNorm.normalize(xs, xo + at, os, oo + at, len, m[c], a[c], b[c]);
                 } else {
                     NormLoopsFloat.normalize(xs, xo + at, os, oo + at, len, m[c], a[c], b[c]);
                 }
@@ -475,6 +477,8 @@ final class NormKernels {
                         VectorNorm.rowScale(gs, go + at, os, oo + at, (int) len, sc, c);
                     } else if (rows) {
                         NormLoopsFloat.scaleRow(gs, go + at, os, oo + at, (int) len, sc, c);
+                    } else if (vec) {
+                        VectorNorm.scale(gs, go + at, os, oo + at, len, sc[c]);
                     } else {
                         NormLoopsFloat.scale(gs, go + at, os, oo + at, len, sc[c]);
                     }
@@ -482,6 +486,8 @@ final class NormKernels {
                     VectorNorm.rowInputGradient(gs, go + at, xs, xo + at, os, oo + at, (int) len, m, gm, pr, sc, c);
                 } else if (rows) {
                     NormLoopsFloat.inputGradientRow(gs, go + at, xs, xo + at, os, oo + at, (int) len, m, gm, pr, sc, c);
+                } else if (vec) {
+                    VectorNorm.inputGradient(gs, go + at, xs, xo + at, os, oo + at, len, m[c], gm[c], pr[c], sc[c]);
                 } else {
                     NormLoopsFloat.inputGradient(gs, go + at, xs, xo + at, os, oo + at, len, m[c], gm[c], pr[c], sc[c]);
                 }

@@ -77,6 +77,15 @@ public class dnnl_h {
     public static int DNNL_MAX_NDIMS() {
         return DNNL_MAX_NDIMS;
     }
+    private static final int DNNL_ARG_BIAS = (int)41L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_BIAS 41
+     * }
+     */
+    public static int DNNL_ARG_BIAS() {
+        return DNNL_ARG_BIAS;
+    }
     private static final int DNNL_ARG_SCRATCHPAD = (int)80L;
     /**
      * {@snippet lang=c :
@@ -85,6 +94,15 @@ public class dnnl_h {
      */
     public static int DNNL_ARG_SCRATCHPAD() {
         return DNNL_ARG_SCRATCHPAD;
+    }
+    private static final int DNNL_ARG_DIFF_BIAS = (int)169L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_DIFF_BIAS 169
+     * }
+     */
+    public static int DNNL_ARG_DIFF_BIAS() {
+        return DNNL_ARG_DIFF_BIAS;
     }
     private static final int DNNL_ARG_ATTR_OUTPUT_SCALES = (int)513L;
     /**
@@ -230,6 +248,69 @@ public class dnnl_h {
     public static int dnnl_format_tag_any() {
         return dnnl_format_tag_any;
     }
+    private static final int dnnl_a = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_a = 2
+     * }
+     */
+    public static int dnnl_a() {
+        return dnnl_a;
+    }
+    private static final int dnnl_abcd = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_abcd = 5
+     * }
+     */
+    public static int dnnl_abcd() {
+        return dnnl_abcd;
+    }
+    private static final int dnnl_abcde = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_abcde = 7
+     * }
+     */
+    public static int dnnl_abcde() {
+        return dnnl_abcde;
+    }
+    private static final int dnnl_forward_training = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_forward_training = 64
+     * }
+     */
+    public static int dnnl_forward_training() {
+        return dnnl_forward_training;
+    }
+    private static final int dnnl_backward_data = (int)160L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_backward_data = 160
+     * }
+     */
+    public static int dnnl_backward_data() {
+        return dnnl_backward_data;
+    }
+    private static final int dnnl_backward_weights = (int)192L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_backward_weights = 192
+     * }
+     */
+    public static int dnnl_backward_weights() {
+        return dnnl_backward_weights;
+    }
+    private static final int dnnl_convolution_direct = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_convolution_direct = 1
+     * }
+     */
+    public static int dnnl_convolution_direct() {
+        return dnnl_convolution_direct;
+    }
     private static final int dnnl_cpu = (int)1L;
     /**
      * {@snippet lang=c :
@@ -248,6 +329,24 @@ public class dnnl_h {
     public static int dnnl_scratchpad_mode_user() {
         return dnnl_scratchpad_mode_user;
     }
+    private static final int dnnl_query_src_md = (int)129L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_query_src_md = 129
+     * }
+     */
+    public static int dnnl_query_src_md() {
+        return dnnl_query_src_md;
+    }
+    private static final int dnnl_query_diff_src_md = (int)130L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_query_diff_src_md = 130
+     * }
+     */
+    public static int dnnl_query_diff_src_md() {
+        return dnnl_query_diff_src_md;
+    }
     private static final int dnnl_query_weights_md = (int)131L;
     /**
      * {@snippet lang=c :
@@ -256,6 +355,33 @@ public class dnnl_h {
      */
     public static int dnnl_query_weights_md() {
         return dnnl_query_weights_md;
+    }
+    private static final int dnnl_query_diff_weights_md = (int)132L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_query_diff_weights_md = 132
+     * }
+     */
+    public static int dnnl_query_diff_weights_md() {
+        return dnnl_query_diff_weights_md;
+    }
+    private static final int dnnl_query_dst_md = (int)133L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_query_dst_md = 133
+     * }
+     */
+    public static int dnnl_query_dst_md() {
+        return dnnl_query_dst_md;
+    }
+    private static final int dnnl_query_diff_dst_md = (int)134L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_query_diff_dst_md = 134
+     * }
+     */
+    public static int dnnl_query_diff_dst_md() {
+        return dnnl_query_diff_dst_md;
     }
     private static final int dnnl_query_scratchpad_md = (int)136L;
     /**
@@ -1747,6 +1873,207 @@ public class dnnl_h {
         }
     }
 
+    private static class dnnl_dilated_convolution_forward_desc_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_dilated_convolution_forward_desc_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_forward_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *bias_desc, const dnnl_memory_desc_t *dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static FunctionDescriptor dnnl_dilated_convolution_forward_desc_init$descriptor() {
+        return dnnl_dilated_convolution_forward_desc_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_forward_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *bias_desc, const dnnl_memory_desc_t *dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static MethodHandle dnnl_dilated_convolution_forward_desc_init$handle() {
+        return dnnl_dilated_convolution_forward_desc_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_forward_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *bias_desc, const dnnl_memory_desc_t *dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static MemorySegment dnnl_dilated_convolution_forward_desc_init$address() {
+        return dnnl_dilated_convolution_forward_desc_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_forward_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *bias_desc, const dnnl_memory_desc_t *dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static int dnnl_dilated_convolution_forward_desc_init(MemorySegment conv_desc, int prop_kind, int alg_kind, MemorySegment src_desc, MemorySegment weights_desc, MemorySegment bias_desc, MemorySegment dst_desc, MemorySegment strides, MemorySegment dilates, MemorySegment padding_l, MemorySegment padding_r) {
+        var mh$ = dnnl_dilated_convolution_forward_desc_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_dilated_convolution_forward_desc_init", conv_desc, prop_kind, alg_kind, src_desc, weights_desc, bias_desc, dst_desc, strides, dilates, padding_l, padding_r);
+            }
+            return (int)mh$.invokeExact(conv_desc, prop_kind, alg_kind, src_desc, weights_desc, bias_desc, dst_desc, strides, dilates, padding_l, padding_r);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_dilated_convolution_backward_data_desc_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_dilated_convolution_backward_data_desc_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_data_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *diff_src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static FunctionDescriptor dnnl_dilated_convolution_backward_data_desc_init$descriptor() {
+        return dnnl_dilated_convolution_backward_data_desc_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_data_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *diff_src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static MethodHandle dnnl_dilated_convolution_backward_data_desc_init$handle() {
+        return dnnl_dilated_convolution_backward_data_desc_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_data_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *diff_src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static MemorySegment dnnl_dilated_convolution_backward_data_desc_init$address() {
+        return dnnl_dilated_convolution_backward_data_desc_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_data_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *diff_src_desc, const dnnl_memory_desc_t *weights_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static int dnnl_dilated_convolution_backward_data_desc_init(MemorySegment conv_desc, int alg_kind, MemorySegment diff_src_desc, MemorySegment weights_desc, MemorySegment diff_dst_desc, MemorySegment strides, MemorySegment dilates, MemorySegment padding_l, MemorySegment padding_r) {
+        var mh$ = dnnl_dilated_convolution_backward_data_desc_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_dilated_convolution_backward_data_desc_init", conv_desc, alg_kind, diff_src_desc, weights_desc, diff_dst_desc, strides, dilates, padding_l, padding_r);
+            }
+            return (int)mh$.invokeExact(conv_desc, alg_kind, diff_src_desc, weights_desc, diff_dst_desc, strides, dilates, padding_l, padding_r);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_dilated_convolution_backward_weights_desc_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_dilated_convolution_backward_weights_desc_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_weights_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *diff_weights_desc, const dnnl_memory_desc_t *diff_bias_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static FunctionDescriptor dnnl_dilated_convolution_backward_weights_desc_init$descriptor() {
+        return dnnl_dilated_convolution_backward_weights_desc_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_weights_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *diff_weights_desc, const dnnl_memory_desc_t *diff_bias_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static MethodHandle dnnl_dilated_convolution_backward_weights_desc_init$handle() {
+        return dnnl_dilated_convolution_backward_weights_desc_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_weights_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *diff_weights_desc, const dnnl_memory_desc_t *diff_bias_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static MemorySegment dnnl_dilated_convolution_backward_weights_desc_init$address() {
+        return dnnl_dilated_convolution_backward_weights_desc_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_dilated_convolution_backward_weights_desc_init(dnnl_convolution_desc_t *conv_desc, dnnl_alg_kind_t alg_kind, const dnnl_memory_desc_t *src_desc, const dnnl_memory_desc_t *diff_weights_desc, const dnnl_memory_desc_t *diff_bias_desc, const dnnl_memory_desc_t *diff_dst_desc, const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r)
+     * }
+     */
+    public static int dnnl_dilated_convolution_backward_weights_desc_init(MemorySegment conv_desc, int alg_kind, MemorySegment src_desc, MemorySegment diff_weights_desc, MemorySegment diff_bias_desc, MemorySegment diff_dst_desc, MemorySegment strides, MemorySegment dilates, MemorySegment padding_l, MemorySegment padding_r) {
+        var mh$ = dnnl_dilated_convolution_backward_weights_desc_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_dilated_convolution_backward_weights_desc_init", conv_desc, alg_kind, src_desc, diff_weights_desc, diff_bias_desc, diff_dst_desc, strides, dilates, padding_l, padding_r);
+            }
+            return (int)mh$.invokeExact(conv_desc, alg_kind, src_desc, diff_weights_desc, diff_bias_desc, diff_dst_desc, strides, dilates, padding_l, padding_r);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class dnnl_matmul_desc_init {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             dnnl_h.C_INT,
@@ -2200,6 +2527,33 @@ public class dnnl_h {
      */
     public static int DNNL_ARG_WEIGHTS() {
         return DNNL_ARG_WEIGHTS;
+    }
+    private static final int DNNL_ARG_DIFF_SRC = (int)129L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_DIFF_SRC 129
+     * }
+     */
+    public static int DNNL_ARG_DIFF_SRC() {
+        return DNNL_ARG_DIFF_SRC;
+    }
+    private static final int DNNL_ARG_DIFF_DST = (int)145L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_DIFF_DST 145
+     * }
+     */
+    public static int DNNL_ARG_DIFF_DST() {
+        return DNNL_ARG_DIFF_DST;
+    }
+    private static final int DNNL_ARG_DIFF_WEIGHTS = (int)161L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_DIFF_WEIGHTS 161
+     * }
+     */
+    public static int DNNL_ARG_DIFF_WEIGHTS() {
+        return DNNL_ARG_DIFF_WEIGHTS;
     }
 }
 

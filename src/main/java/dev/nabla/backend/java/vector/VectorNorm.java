@@ -20,6 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * C2 does not vectorize: they mix segment and array accesses): per-channel sums are kept in double (each float
  * widened to a double lane), the element-wise rows run in float with per-channel coefficient arrays.
  *
+ * <p>Plane loops for {@code [N, C, ...]} inputs, one channel's contiguous run with scalar coefficients: the same
+ * float operations in the same order as the scalar loops (so the same results), which C2 does not vectorize either.
+ *
  * <p><b>Load this class only when {@link dev.nabla.backend.java.VectorSupport#available()} is true</b>; its
  * signatures mention no incubator type.
  */
@@ -221,6 +224,47 @@ public final class VectorNorm {
         }
         for (; j < n; j++) {
             o.setAtIndex(E, oo + j, g.getAtIndex(E, go + j) * scale[c + j]);
+        }
+    }
+
+    /** The vector at element index {@code i}. */
+    private static FloatVector at(MemorySegment s, long i) {
+        return FloatVector.fromMemorySegment(S, s, i * Float.BYTES, NO);
+    }
+
+    /** {@code o[oo + i] = (x[xo + i] - m) * a + b} for {@code i < n}. */
+    public static void normalize(MemorySegment x, long xo, MemorySegment o, long oo, long n, float m, float a, float b) {
+        long i = 0;
+        for (long lim = n - n % L; i < lim; i += L) {
+            at(x, xo + i).sub(m).mul(a).add(b).intoMemorySegment(o, (oo + i) * Float.BYTES, NO);
+        }
+        for (; i < n; i++) {
+            o.setAtIndex(E, oo + i, (x.getAtIndex(E, xo + i) - m) * a + b);
+        }
+    }
+
+    /** {@code o[oo + i] = (g[go + i] - (x[xo + i] - m) * proj - gMean) * scale} for {@code i < n}. */
+    public static void inputGradient(MemorySegment g, long go, MemorySegment x, long xo, MemorySegment o, long oo,
+                                     long n, float m, float gMean, float proj, float scale) {
+        long i = 0;
+        for (long lim = n - n % L; i < lim; i += L) {
+            FloatVector xc = at(x, xo + i).sub(m);
+            at(g, go + i).sub(xc.mul(proj)).sub(gMean).mul(scale).intoMemorySegment(o, (oo + i) * Float.BYTES, NO);
+        }
+        for (; i < n; i++) {
+            float xc = x.getAtIndex(E, xo + i) - m;
+            o.setAtIndex(E, oo + i, (g.getAtIndex(E, go + i) - xc * proj - gMean) * scale);
+        }
+    }
+
+    /** {@code o[oo + i] = g[go + i] * scale} for {@code i < n}. */
+    public static void scale(MemorySegment g, long go, MemorySegment o, long oo, long n, float scale) {
+        long i = 0;
+        for (long lim = n - n % L; i < lim; i += L) {
+            at(g, go + i).mul(scale).intoMemorySegment(o, (oo + i) * Float.BYTES, NO);
+        }
+        for (; i < n; i++) {
+            o.setAtIndex(E, oo + i, g.getAtIndex(E, go + i) * scale);
         }
     }
 }
