@@ -1,10 +1,12 @@
 package dev.nabla;
 
-import dev.nabla.memory.Storage;
+import java.lang.foreign.MemorySegment;
 
 /**
- * The kernel call behind {@link F#quantizedLinear}: checks the operands and runs the backend's 8-bit integer GEMM
- * ({@code Backend.gemmInt8}) on contiguous operands, then adds the bias. Inference only: no graph node is recorded.
+ * The kernel call behind {@link F#quantizedLinear}: checks the operands and runs the backend's fused int8 linear
+ * kernel ({@code Backend.linearInt8}, the weight packed once per version: {@link PackedWeightSlots}) or, where it has
+ * none, its 8-bit integer GEMM ({@code Backend.gemmInt8}) and then adds the bias. Contiguous operands. Inference only:
+ * no graph node is recorded.
  */
 final class QuantizedLinearOp {
     private static final String OP = "quantizedLinear";
@@ -26,19 +28,23 @@ final class QuantizedLinearOp {
         Tensor xc = x.contiguous();
         Tensor wc = w.contiguous();
         Tensor sc = scales.contiguous();
-        Storage px = InFlight.pinStorage(OP, xc);
-        Storage pw = InFlight.pinAlso(OP, wc, px);
-        Storage ps = InFlight.pinAlso(OP, sc, pw);
-        try {
-            x.backend().gemmInt8(x.dtype().scalar(), (int) m, (int) n, (int) k, px.segment(), xc.storageOffset(),
-                    (int) k, (int) xZeroPoint, pw.segment(), wc.storageOffset(), (int) k, ps.segment(),
-                    sc.storageOffset(), (int) sc.numel(), out.storage().segment(), out.storageOffset(), (int) n);
-        } finally {
-            InFlight.unpin(ps);
-            InFlight.unpin(pw);
-            InFlight.unpin(px);
+        Tensor bc = bias == null ? null : bias.contiguous();
+        boolean fused;
+        try (InFlight pins = InFlight.pin(OP, xc, wc, sc, bc)) {
+            MemorySegment xs = xc.storage().segment();
+            MemorySegment ws = wc.storage().segment();
+            MemorySegment ss = sc.storage().segment();
+            fused = x.backend().linearInt8(x.dtype().scalar(), (int) m, (int) n, (int) k, xs, xc.storageOffset(),
+                    (int) k, (int) xZeroPoint, ws, wc.storageOffset(), (int) k, PackedWeightSlots.of(wc), ss,
+                    sc.storageOffset(), (int) sc.numel(), bc == null ? MemorySegment.NULL : bc.storage().segment(),
+                    bc == null ? 0 : bc.storageOffset(), out.storage().segment(), out.storageOffset(), (int) n);
+            if (!fused) {
+                x.backend().gemmInt8(x.dtype().scalar(), (int) m, (int) n, (int) k, xs, xc.storageOffset(), (int) k,
+                        (int) xZeroPoint, ws, wc.storageOffset(), (int) k, ss, sc.storageOffset(), (int) sc.numel(),
+                        out.storage().segment(), out.storageOffset(), (int) n);
+            }
         }
-        if (bias != null) {
+        if (bias != null && !fused) {
             try (Grad off = Grad.disabled()) {
                 out.add_(bias);
             }

@@ -114,6 +114,35 @@ class QuantizedLinearTest {
         }
     }
 
+    /** The cpu device packs a weight once and keeps the packing per storage, offset, shape and version. */
+    @Test
+    void aWeightWrittenInPlaceOrAnotherViewIsNotServedAStalePacking() {
+        int m = 6, n = 7, k = 40;
+        long[] x = randomInts(6, m * k, 0, 127);
+        long[] w = randomInts(7, 2 * n * k, -128, 127);
+        long[] first = java.util.Arrays.copyOfRange(w, 0, n * k);
+        long[] second = java.util.Arrays.copyOfRange(w, n * k, 2 * n * k);
+        float[] scales = {0.01f};
+        float[] bias = {1, 2, 3, 4, 5, 6, 7};
+        for (Device d : new Device[] {Device.CPU, Device.JAVA}) {
+            try (Scope s = Scope.open(); Grad off = Grad.disabled()) {
+                Tensor tx = Tensor.of(x, DType.UINT8, d, m, k);
+                Tensor both = Tensor.of(w, DType.INT8, d, 2 * n, k);
+                Tensor top = both.narrow(0, 0, n);
+                Tensor bottom = both.narrow(0, n, n);
+                Tensor ts = floats(scales, d);
+                Tensor tb = floats(bias, d);
+                assertClose(reference(x, 5, first, scales, bias, m, n, k),
+                        F.quantizedLinear(tx, 5, top, ts, tb).toFloatArray(), d + " first view");
+                assertClose(reference(x, 5, second, scales, bias, m, n, k),
+                        F.quantizedLinear(tx, 5, bottom, ts, tb).toFloatArray(), d + " second view");
+                top.copy_(bottom);
+                assertClose(reference(x, 5, second, scales, bias, m, n, k),
+                        F.quantizedLinear(tx, 5, top, ts, tb).toFloatArray(), d + " first view after copy_");
+            }
+        }
+    }
+
     @Test
     void badOperandsAreNamed() {
         try (Scope s = Scope.open()) {

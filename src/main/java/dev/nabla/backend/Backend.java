@@ -5,6 +5,7 @@ import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
 import dev.nabla.memory.MemoryPool;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The kernels of one device, over raw buffers. Backends know nothing about tensors' lifetimes or autograd:
@@ -156,6 +157,21 @@ public interface Backend {
 
     // Optional fused kernels. A backend without one returns false, and the caller composes the operation from the
     // primitives above (slower: more passes over memory and temporaries, same results).
+
+    /**
+     * {@link #gemmInt8} followed by adding {@code bias[j]} (float32, {@code n} values; {@link MemorySegment#NULL} for
+     * none) to each row, in one call with the same results, where the weight {@code B} may be kept packed in a layout
+     * of this backend's choosing: {@code packed} is a slot the caller holds for this weight, empty at first and
+     * replaced by an empty one whenever B's contents change; the backend may store its packed copy there and reuse it.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean linearInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                               int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
+                               MemorySegment scales, long scalesOffset, int scaleCount, MemorySegment bias,
+                               long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        return false;
+    }
 
     /**
      * Max pooling of {@code x} {@code [N, C, H, W]} into {@code out} {@code [N, C, outH, outW]} (both contiguous):

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What every device does with the dtypes its kernels are not written for, in front of one {@link Backend}:
@@ -313,6 +314,15 @@ public final class DTypeDispatch implements Backend {
             return inner.maxPool2dBackward(dtype, gradOut, indices, gradIn);
         }
         return false;
+    }
+
+    @Override
+    public boolean linearInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                              int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
+                              MemorySegment scales, long scalesOffset, int scaleCount, MemorySegment bias,
+                              long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        return inner.linearInt8(aType, m, n, k, a, aOffset, lda, aZeroPoint, b, bOffset, ldb, packed, scales,
+                scalesOffset, scaleCount, bias, biasOffset, c, cOffset, ldc);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.nabla.quantization;
 
 import dev.nabla.DType;
 import dev.nabla.Grad;
+import dev.nabla.Scope;
 import dev.nabla.Tensor;
 
 /**
@@ -16,6 +17,8 @@ public final class QuantizedConv2d extends QuantizedWeightLayer {
     private final int[] stride;
     private final int[] padding;
     private final int[] dilation;
+    /** The weight as the GEMM reads it; see {@link #columnWeight}. */
+    private volatile ColumnWeight columnWeight;
 
     /**
      * A convolution with the given quantized weight ({@code [out, C, kh, kw]}, int8 per output channel, symmetric),
@@ -61,12 +64,40 @@ public final class QuantizedConv2d extends QuantizedWeightLayer {
             }
             Tensor cols = im2col(x, (int) ws[2], (int) ws[3], oh, ow);
             long k = ws[1] * ws[2] * ws[3];
-            // the weight in the columns' (kh, kw, C) order
-            Tensor y = product(cols.reshape(n * oh * ow, k), w.permute(0, 2, 3, 1).contiguous().reshape(ws[0], k));
+            Tensor y = product(cols.reshape(n * oh * ow, k), columnWeight(w));
             // [N, out, oh, ow] as a channels-last view of the rows: the next layer's im2col or pooling reads
             // channels-last anyway, and a flatten copies into channels-first order
             return requantize(y, q -> q.reshape(n, oh, ow, ws[0]).permute(0, 3, 1, 2));
         }
+    }
+
+    /**
+     * The weight in the columns' (kh, kw, C) order, {@code [out, kh * kw * C]}, made once per version of the weight
+     * buffer: the product packs a weight once per storage, so a fresh copy per call would also be packed per call.
+     */
+    private Tensor columnWeight(Tensor w) {
+        ColumnWeight cached = columnWeight;
+        if (cached == null || cached.source() != w || cached.version() != w.version() || cached.weight().isClosed()) {
+            long[] ws = w.shape();
+            Tensor permuted = Scope.detached(() -> w.permute(0, 2, 3, 1).contiguous().reshape(ws[0], ws[1] * ws[2] * ws[3]));
+            cached = new ColumnWeight(w, w.version(), permuted);
+            columnWeight = cached;
+        }
+        return cached.weight();
+    }
+
+    /** A permuted copy of the weight buffer {@code source} at {@code version} (immutable: threads may share it). */
+    private record ColumnWeight(Tensor source, long version, Tensor weight) {
+    }
+
+    /** Also releases the permuted copy of the weight. */
+    @Override
+    public void close() {
+        ColumnWeight cached = columnWeight;
+        if (cached != null) {
+            cached.weight().close();
+        }
+        super.close();
     }
 
     private long outSize(long in, int kernel, int axis) {

@@ -10,6 +10,7 @@ import dev.nabla.bindings.openblas.cblas_h;
 import dev.nabla.nativelib.OpenBlas;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The CPU backend: GEMM in OpenBLAS through the generated bindings (row-major, transposition passed as a flag,
@@ -119,6 +120,26 @@ public class CpuBackend extends JavaBackend {
         }
         dnnl.gemmInt8(aType == ScalarType.UINT8 ? DnnlDataType.U8 : DnnlDataType.S8, DnnlDataType.F32, true, m, n, k,
                 a, aOffset, lda, aZeroPoint, b, bOffset, ldb, scales, scalesOffset, scaleCount, c, cOffset, ldc);
+    }
+
+    /**
+     * oneDNN's blocked-weight int8 matmul on the weight packed once ({@link DnnlGemm#linearInt8}), then one pass for
+     * zero point, scales and bias; false (the caller composes {@link #gemmInt8} and a bias add) without oneDNN or when
+     * {@code k} exceeds {@link DnnlGemm#MAX_PACKED_K}.
+     */
+    @Override
+    public boolean linearInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                              int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
+                              MemorySegment scales, long scalesOffset, int scaleCount, MemorySegment bias,
+                              long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
+        if (dnnl == null || (aType != ScalarType.UINT8 && aType != ScalarType.INT8) || k > DnnlGemm.MAX_PACKED_K) {
+            return false;
+        }
+        dnnl.linearInt8(aType == ScalarType.UINT8 ? DnnlDataType.U8 : DnnlDataType.S8, m, n, k, a, aOffset, lda,
+                aZeroPoint, b, bOffset, ldb, packed, scales, scalesOffset, scaleCount, bias, biasOffset, c, cOffset,
+                ldc);
+        return true;
     }
 
     /** oneDNN's forward convolution (bias added in the same pass); false without oneDNN or for other than float32. */

@@ -1,15 +1,18 @@
 package dev.nabla.backend.cpu;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import dev.nabla.bindings.dnnl.dnnl_h;
 import dev.nabla.nativelib.Dnnl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -32,6 +35,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class DnnlGemm implements AutoCloseable {
     /** Most primitives kept at once. */
     static final int CACHE_CAPACITY = 256;
+    /** Largest k of {@link #linearInt8}: sums and zero-point shares, each up to {@code 255 * 128 * k}, fit an int. */
+    public static final int MAX_PACKED_K = 32_768;
 
     private final MemorySegment engine;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -96,7 +101,8 @@ public final class DnnlGemm implements AutoCloseable {
         if (m == 0 || n == 0) {
             return;
         }
-        run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, 0),
+        run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, 0,
+                false),
                 pa, pb, pc, MemorySegment.NULL, 0);
     }
 
@@ -134,7 +140,74 @@ public final class DnnlGemm implements AutoCloseable {
             return;
         }
         run(new DnnlMatmulKey(aType, DnnlDataType.S8, outputType, false, transB, m, n, k, lda, ldb, ldc, 1f, 0f,
-                scaleCount), pa, pb, pc, ps, aZeroPoint);
+                scaleCount, false), pa, pb, pc, ps, aZeroPoint);
+    }
+
+    /**
+     * {@link #gemmInt8} with {@code transB} and float32 output, then {@code + bias[j]}, with the same results, where the
+     * weight {@code B} ({@code n x k}) is packed once into the blocked layout of oneDNN's fastest int8 kernel and kept
+     * in {@code packed}: a slot the caller holds for this weight and must replace by an empty one when B's contents
+     * change. oneDNN computes the exact sums {@code sum_p A[i][p] * B[j][p]} in 32 bits; one pass
+     * ({@link Int8Epilogue}) then takes off {@code aZeroPoint * sum_p B[j][p]} (summed once per packing), scales and
+     * adds the bias: {@code C[i][j] = (float) (sum_p (A[i][p] - aZeroPoint) * B[j][p]) * scale[j] + bias[j]}.
+     *
+     * @param bias {@code n} float32 values, or {@link MemorySegment#NULL} for none
+     * @throws IllegalArgumentException as {@link #gemmInt8}, or when {@code k > }{@value #MAX_PACKED_K} (the sums
+     *                                  could overflow 32 bits)
+     */
+    public void linearInt8(DnnlDataType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
+                           int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
+                           MemorySegment scales, long scalesOffset, int scaleCount, MemorySegment bias,
+                           long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        if (aType != DnnlDataType.U8 && aType != DnnlDataType.S8) {
+            throw new IllegalArgumentException("aType must be U8 or S8, got " + aType);
+        }
+        if (scaleCount != 1 && scaleCount != n) {
+            throw new IllegalArgumentException("scaleCount must be 1 or n = " + n + ", got " + scaleCount);
+        }
+        if (k > MAX_PACKED_K) {
+            throw new IllegalArgumentException("k must be at most " + MAX_PACKED_K + ", got " + k);
+        }
+        var operands = new GemmOperands(false, true, m, n, k);
+        MemorySegment pa = operands.a(a, aOffset, lda, aType);
+        MemorySegment pb = operands.b(b, bOffset, ldb, DnnlDataType.S8);
+        operands.c(c, cOffset, ldc, DnnlDataType.F32);
+        MemorySegment ps = GemmOperands.slice("scales", scales, scalesOffset, scaleCount, DnnlDataType.F32);
+        float[] biasValues = bias.equals(MemorySegment.NULL) ? null
+                : GemmOperands.slice("bias", bias, biasOffset, n, DnnlDataType.F32).toArray(JAVA_FLOAT);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        float[] scaleValues = new float[n];
+        Arrays.fill(scaleValues, ps.getAtIndex(JAVA_FLOAT, 0));
+        if (scaleCount == n) {
+            MemorySegment.copy(ps, JAVA_FLOAT, 0, scaleValues, 0, n);
+        }
+        var key = new DnnlMatmulKey(aType, DnnlDataType.S8, DnnlDataType.S32, false, true, m, n, k, lda, ldb, n, 1f, 0f,
+                0, true);
+        lock.readLock().lock();
+        try {
+            DnnlMatmul matmul = primitive(key);
+            DnnlStreamContext context = contexts.poll();
+            if (context == null) {
+                context = new DnnlStreamContext(engine);
+            }
+            try {
+                DnnlPackedWeights weights = packed.get() instanceof DnnlPackedWeights p && p.fits(matmul) ? p : null;
+                if (weights == null) {
+                    weights = DnnlPackedWeights.pack(engine, context, matmul, pb, n, k, ldb);
+                    packed.set(weights);
+                }
+                MemorySegment acc = context.accumulators((long) m * n * Integer.BYTES);
+                matmul.execute(context, pa, weights.data(), acc, MemorySegment.NULL, 0);
+                Int8Epilogue.apply(acc, m, n, weights.compensation(aZeroPoint), scaleValues, biasValues, c, cOffset,
+                        ldc);
+            } finally {
+                contexts.add(context);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**

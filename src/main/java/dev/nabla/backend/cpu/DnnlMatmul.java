@@ -38,6 +38,9 @@ final class DnnlMatmul implements AutoCloseable {
     /** Holds the descriptors (read by oneDNN in every execution) until {@link #close()}. */
     private final Arena descriptors = Arena.ofShared();
     private final MemorySegment srcMd;
+    /** B as the caller stores it (row-major or transposed). */
+    private final MemorySegment plainWeightsMd;
+    /** B as the primitive reads it: the plain layout, or with {@code packedB} the one oneDNN chose. */
     private final MemorySegment weightsMd;
     private final MemorySegment dstMd;
     private final MemorySegment scalesMd;
@@ -56,12 +59,15 @@ final class DnnlMatmul implements AutoCloseable {
         this.engine = engine;
         try {
             srcMd = matrix(key.a(), key.m(), key.k(), key.transA(), key.lda());
-            weightsMd = matrix(key.b(), key.k(), key.n(), key.transB(), key.ldb());
+            plainWeightsMd = matrix(key.b(), key.k(), key.n(), key.transB(), key.ldb());
             dstMd = matrix(key.c(), key.m(), key.n(), false, key.ldc());
             scalesMd = key.quantized() ? vector(DnnlDataType.F32, key.scaleCount()) : MemorySegment.NULL;
             zeroPointMd = key.quantized() ? vector(DnnlDataType.S32, 1) : MemorySegment.NULL;
-            MemorySegment pd = primitiveDesc();
+            MemorySegment pd = primitiveDesc(key.packedB() ? anyLayout(key.b(), key.k(), key.n()) : plainWeightsMd);
             try {
+                weightsMd = key.packedB()
+                        ? copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_weights_md(), 0))
+                        : plainWeightsMd;
                 scratchpadMd = copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
                 scratchpadBytes = dnnl_h.dnnl_memory_desc_get_size(scratchpadMd);
                 MemorySegment out = descriptors.allocate(ADDRESS);
@@ -74,6 +80,16 @@ final class DnnlMatmul implements AutoCloseable {
             descriptors.close();
             throw e;
         }
+    }
+
+    /** B as the caller stores it: what {@link DnnlPackedWeights} reorders from. */
+    MemorySegment plainWeightsMd() {
+        return plainWeightsMd;
+    }
+
+    /** B as this primitive reads it: what {@link DnnlPackedWeights} reorders into. */
+    MemorySegment weightsMd() {
+        return weightsMd;
     }
 
     /**
@@ -114,10 +130,10 @@ final class DnnlMatmul implements AutoCloseable {
         descriptors.close();
     }
 
-    private MemorySegment primitiveDesc() {
+    private MemorySegment primitiveDesc(MemorySegment weights) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment desc = dnnl_matmul_desc_t.allocate(temp);
-            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weightsMd, MemorySegment.NULL, dstMd), "dnnl_matmul_desc_init");
+            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weights, MemorySegment.NULL, dstMd), "dnnl_matmul_desc_init");
             List<Runnable> cleanup = new ArrayList<>();
             try {
                 MemorySegment attr = created(temp, "dnnl_primitive_attr_create", dnnl_h::dnnl_primitive_attr_create);
@@ -157,6 +173,14 @@ final class DnnlMatmul implements AutoCloseable {
         MemorySegment strides = transposed ? descriptors.allocateFrom(JAVA_LONG, 1, ld)
                 : descriptors.allocateFrom(JAVA_LONG, ld, 1);
         check(dnnl_h.dnnl_memory_desc_init_by_strides(md, 2, dims, type.code(), strides), "dnnl_memory_desc_init_by_strides");
+        return md;
+    }
+
+    /** A {@code rows x cols} matrix in whatever layout the primitive prefers ({@code dnnl_format_tag_any}). */
+    private MemorySegment anyLayout(DnnlDataType type, int rows, int cols) {
+        MemorySegment md = dnnl_memory_desc_t.allocate(descriptors);
+        check(dnnl_h.dnnl_memory_desc_init_by_tag(md, 2, descriptors.allocateFrom(JAVA_LONG, rows, cols), type.code(),
+                dnnl_h.dnnl_format_tag_any()), "dnnl_memory_desc_init_by_tag");
         return md;
     }
 

@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * What one execution at a time owns: a oneDNN stream and buffers kept between executions (the scratchpad, and the
- * operands {@link DnnlConvolution} keeps in oneDNN's layouts). Reusing them matters: a fresh multi-megabyte buffer per
+ * What one execution at a time owns: a oneDNN stream and buffers kept between executions (the scratchpad, the
+ * operands {@link DnnlConvolution} keeps in oneDNN's layouts, and the sums of {@link DnnlGemm#linearInt8}). Reusing them matters: a fresh multi-megabyte buffer per
  * call (zeroed, mapped and faulted in by the kernel) cost more than the int8 product itself at n = 1024. Pooled by
  * {@link DnnlGemm} and {@link DnnlConvolutions}; used by one thread at a time.
  */
@@ -34,6 +34,14 @@ final class DnnlStreamContext implements AutoCloseable {
     /** A buffer of at least {@code bytes}, reused while large enough (grown, never shrunk). */
     MemorySegment scratchpad(long bytes) {
         return buffer(0, bytes);
+    }
+
+    /**
+     * The 32-bit sums of a packed int8 product ({@link DnnlGemm#linearInt8}): buffer 1 (a call owns the whole context,
+     * so sharing the slot with a convolution's operands is safe).
+     */
+    MemorySegment accumulators(long bytes) {
+        return buffer(1, bytes);
     }
 
     /**

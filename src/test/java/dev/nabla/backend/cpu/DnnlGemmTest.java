@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -154,6 +155,62 @@ class DnnlGemmTest {
         }
     }
 
+    /** The packed path gives {@link DnnlGemm#gemmInt8}'s exact sums and its roundings, then the bias add's. */
+    @ParameterizedTest(name = "{0} {1}x{2}x{3} zeroPoint={4} perColumn={5} bias={6}")
+    @CsvSource({"U8, 1, 1, 1, 0, false, false", "U8, 128, 512, 784, 61, true, true", "U8, 17, 33, 65, 127, false, true",
+            "S8, 13, 7, 29, -5, true, false", "U8, 128, 10, 256, 0, true, true", "U8, 9, 20, 4099, 255, true, true"})
+    void linearInt8IsGemmInt8ThenBias(DnnlDataType aType, int m, int n, int k, int zeroPoint, boolean perColumn,
+                                      boolean withBias) {
+        var random = new Random(m * 31L + n * 7L + k);
+        byte[] a = int8(random, aType, m * k);
+        byte[] w = int8(random, DnnlDataType.S8, n * k);
+        float[] scales = new float[perColumn ? n : 1];
+        float[] bias = new float[n];
+        for (int j = 0; j < n; j++) {
+            scales[j % scales.length] = (float) (1e-4 + 1e-3 * random.nextDouble());
+            bias[j] = (float) (random.nextDouble() - 0.5);
+        }
+        MemorySegment sa = bytes(a), sw = bytes(w), ss = arena.allocateFrom(JAVA_FLOAT, scales);
+        MemorySegment sb = withBias ? arena.allocateFrom(JAVA_FLOAT, bias) : MemorySegment.NULL;
+        MemorySegment fused = arena.allocate(JAVA_FLOAT, (long) m * n);
+        MemorySegment plain = arena.allocate(JAVA_FLOAT, (long) m * n);
+        run(() -> gemm.linearInt8(aType, m, n, k, sa, 0, k, zeroPoint, sw, 0, k, new AtomicReference<>(), ss, 0,
+                scales.length, sb, 0, fused, 0, n));
+        run(() -> gemm.gemmInt8(aType, DnnlDataType.F32, true, m, n, k, sa, 0, k, zeroPoint, sw, 0, k, ss, 0,
+                scales.length, plain, 0, n));
+        for (int i = 0; i < m * n; i++) {
+            float expected = plain.getAtIndex(JAVA_FLOAT, i) + (withBias ? bias[i % n] : 0f);
+            assertEquals(expected, fused.getAtIndex(JAVA_FLOAT, i), "C[" + i / n + "][" + i % n + "]");
+        }
+    }
+
+    /** The slot keeps the packing: a call reuses it (so stale when B changed) until the caller empties the slot. */
+    @Test
+    void linearInt8PacksOncePerSlot() {
+        int m = 4, n = 3, k = 8;
+        MemorySegment a = bytes(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0,
+                1, 0, 0, 0, 0, 0, 0, 0});
+        byte[] w = new byte[n * k];
+        Arrays.fill(w, (byte) 1);
+        MemorySegment sw = bytes(w);
+        MemorySegment one = arena.allocateFrom(JAVA_FLOAT, 1f);
+        MemorySegment c = arena.allocate(JAVA_FLOAT, (long) m * n);
+        var slot = new AtomicReference<Object>();
+        Runnable call = () -> gemm.linearInt8(DnnlDataType.U8, m, n, k, a, 0, k, 0, sw, 0, k, slot, one, 0, 1,
+                MemorySegment.NULL, 0, c, 0, n);
+        run(call);
+        Object packed = slot.get();
+        assertTrue(packed instanceof DnnlPackedWeights, "the slot holds the packing: " + packed);
+        assertEquals(16f, c.getAtIndex(JAVA_FLOAT, n)); // row 1: 8 * 2 * 1
+        sw.fill((byte) 3);
+        run(call);
+        assertTrue(packed == slot.get(), "the packing is reused");
+        assertEquals(16f, c.getAtIndex(JAVA_FLOAT, n));
+        slot.set(null);
+        run(call);
+        assertEquals(48f, c.getAtIndex(JAVA_FLOAT, n)); // repacked from the new B: 8 * 2 * 3
+    }
+
     @Test
     void primitivesAreCachedPerShape() {
         try (DnnlGemm own = DnnlGemm.create()) {
@@ -186,6 +243,39 @@ class DnnlGemmTest {
                                 a, 0, size, a, 0, size, 0f, c, 0, size);
                         for (int i = 0; i < size * size; i++) {
                             assertEquals(size, c.getAtIndex(JAVA_FLOAT, i));
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Threads sharing one weight's slot: the first calls race to pack it, every call gets the exact result. */
+    @Test
+    void concurrentPackedCallsShareOneSlot() throws Exception {
+        int m = 16, n = 48, k = 100, zeroPoint = 9;
+        var random = new Random(17);
+        byte[] a = int8(random, DnnlDataType.U8, m * k);
+        byte[] w = int8(random, DnnlDataType.S8, n * k);
+        MemorySegment sa = bytes(a), sw = bytes(w), one = arena.allocateFrom(JAVA_FLOAT, 1f);
+        var slot = new AtomicReference<Object>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                futures.add(pool.submit(() -> {
+                    MemorySegment c = Arena.ofAuto().allocate(JAVA_FLOAT, (long) m * n);
+                    for (int r = 0; r < 20; r++) {
+                        gemm.linearInt8(DnnlDataType.U8, m, n, k, sa, 0, k, zeroPoint, sw, 0, k, slot, one, 0, 1,
+                                MemorySegment.NULL, 0, c, 0, n);
+                        for (int i = 0; i < m * n; i++) {
+                            float expected = int8Dot(DnnlDataType.U8, a, w, i / n, i % n, k, k, true, zeroPoint);
+                            assertEquals(expected, c.getAtIndex(JAVA_FLOAT, i), "C[" + i / n + "][" + i % n + "]");
                         }
                     }
                 }));

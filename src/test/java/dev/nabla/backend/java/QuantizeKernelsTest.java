@@ -96,4 +96,35 @@ class QuantizeKernelsTest {
             }
         }
     }
+
+    /** Signed zeros, infinities, subnormals, all-negative runs and NaNs of either sign, at every position of a vector. */
+    @Test
+    void vectorMinMaxOrdersSpecialValuesAsMathMinAndMax() {
+        float negativeNaN = Float.intBitsToFloat(0xffc00001);
+        float[][] cases = {
+                {-0f, 0f}, {0f, -0f}, {-1f, -2f, -3f}, {Float.POSITIVE_INFINITY, 1f}, {Float.NEGATIVE_INFINITY, -1f},
+                {Float.MIN_VALUE, -Float.MIN_VALUE}, {Float.MAX_VALUE, -Float.MAX_VALUE}, {negativeNaN, 1f},
+                {Float.NaN, -1f}, {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY}};
+        try (Arena arena = Arena.ofConfined()) {
+            for (float[] special : cases) {
+                for (int at = 0; at < 40; at += 3) {
+                    float[] x = new float[67];
+                    java.util.Arrays.fill(x, special[special.length - 1]);
+                    for (int s = 0; s < special.length; s++) {
+                        x[(at + s * 17) % x.length] = special[s];
+                    }
+                    float lo = Float.POSITIVE_INFINITY;
+                    float hi = Float.NEGATIVE_INFINITY;
+                    for (float v : x) {
+                        lo = Math.min(lo, v);
+                        hi = Math.max(hi, v);
+                    }
+                    float[] vector = MinMax.of(true, arena.allocateFrom(ValueLayout.JAVA_FLOAT, x), 0, x.length);
+                    String what = java.util.Arrays.toString(special) + " at " + at;
+                    assertEquals(Float.floatToIntBits(lo), Float.floatToIntBits(vector[0]), what + ": min");
+                    assertEquals(Float.floatToIntBits(hi), Float.floatToIntBits(vector[1]), what + ": max");
+                }
+            }
+        }
+    }
 }
