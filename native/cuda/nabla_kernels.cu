@@ -147,6 +147,13 @@ __device__ double unary_op(int op, double x, double a, double b) {
             const double k = 0.7978845608028654;                   // sqrt(2/pi)
             return 0.5 * x * (1.0 + tanh(k * (x + 0.044715 * x * x * x)));
         }
+        case NABLA_UNARY_GELU_TANH_DERIVATIVE: {                 // ((1 - s) x 2u' + 1) s, s = sigmoid(2u)
+            if (x > 1e10 || x < -1e10) return x > 0 ? 1.0 : -0.0; // the limits, before x^2 overflows
+            const double c = 0.7978845608028654, ck = c * 0.044715;
+            const double x2 = x * x;
+            const double s = sigmoid(x * (x2 * (2.0 * ck) + 2.0 * c));
+            return ((1.0 - s) * x * (x2 * (6.0 * ck) + 2.0 * c) + 1.0) * s;
+        }
         case NABLA_UNARY_SOFTPLUS: return jmax(x, 0.0) + log1p(exp(-fabs(x)));
         case NABLA_UNARY_SILU: return x * sigmoid(x);
         case NABLA_UNARY_ERF: return erf(x);

@@ -846,6 +846,11 @@ public final class Tensor implements AutoCloseable {
         return unary("geluTanh", UnaryOp.GELU_TANH, 0, 0);
     }
 
+    /** The derivative of {@link #geluTanh()} at each element, one kernel (its backward multiplies by it). */
+    Tensor geluTanhDerivative() {
+        return unary("geluTanhDerivative", UnaryOp.GELU_TANH_DERIVATIVE, 0, 0);
+    }
+
     /** {@code log(1 + e^this)}. */
     public Tensor softplus() {
         return unary("softplus", UnaryOp.SOFTPLUS, 0, 0);

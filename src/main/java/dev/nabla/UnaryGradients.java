@@ -70,13 +70,16 @@ final class UnaryGradients {
             });
             case SIGMOID -> output((g, y, a, b) -> g.mul(y.mul(y.rsub(1.0))));
             case TANH -> output((g, y, a, b) -> g.mul(y.square().rsub(1.0)));
-            case GELU_TANH -> input((g, x, a, b) -> {
-                // gelu = x s with s = (1 + tanh u) / 2 = sigmoid(2u), u = c (x + k x^3), so
-                // gelu' = s (1 + x (1 - s) 2u'): 13 element-wise kernels where the tanh form took 18
+            case GELU_TANH -> input((g, x, a, b) -> g.mul(x.geluTanhDerivative()));
+            // f = s + x T s (1 - s) with s = sigmoid(2u), T = 2u' = 2c (1 + 3k x^2), s' = T s (1 - s), so
+            // f' = s (1 - s) (2T + 12ck x^2 + x T^2 (1 - 2s)): composed, as only a double backward needs it
+            case GELU_TANH_DERIVATIVE -> input((g, x, a, b) -> {
                 Tensor x2 = x.square();
                 Tensor s = x.mul(x2.mul(2 * SQRT_2_OVER_PI * 0.044715).add(2 * SQRT_2_OVER_PI)).sigmoid();
-                Tensor twoDu = x2.mul(6 * SQRT_2_OVER_PI * 0.044715).add(2 * SQRT_2_OVER_PI);
-                return g.mul(s.rsub(1.0).mul(x).mul(twoDu).add(1.0).mul(s));
+                Tensor t = x2.mul(6 * SQRT_2_OVER_PI * 0.044715).add(2 * SQRT_2_OVER_PI);
+                Tensor inner = t.mul(2.0).add(x2.mul(12 * SQRT_2_OVER_PI * 0.044715))
+                        .add(x.mul(t.square()).mul(s.mul(-2.0).add(1.0)));
+                return g.mul(s.mul(s.rsub(1.0)).mul(inner));
             });
             case SOFTPLUS -> input((g, x, a, b) -> g.mul(x.sigmoid()));
             case SILU -> input((g, x, a, b) -> {

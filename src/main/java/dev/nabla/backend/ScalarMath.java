@@ -46,6 +46,21 @@ public final class ScalarMath {
         return 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
     }
 
+    /**
+     * The derivative of {@link #geluTanh}: with {@code s = sigmoid(2u)} ({@code = (1 + tanh u) / 2}),
+     * {@code u = sqrt(2/pi) (x + 0.044715 x^3)}, it is {@code ((1 - s) x 2u' + 1) s}; beyond {@code |x| = 1e10} it
+     * is its limit (1, or -0 as the formula gives there), also for infinities.
+     */
+    public static double geluTanhDerivative(double x) {
+        if (x > 1e10 || x < -1e10) { // the limits 1 and (-)0, where x^2 would overflow float32 (0 * inf = NaN)
+            return x > 0 ? 1.0 : -0.0;
+        }
+        double x2 = x * x;
+        double s = sigmoid(x * (x2 * (2 * SQRT_2_OVER_PI * 0.044715) + 2 * SQRT_2_OVER_PI));
+        double twoDu = x2 * (6 * SQRT_2_OVER_PI * 0.044715) + 2 * SQRT_2_OVER_PI;
+        return ((1.0 - s) * x * twoDu + 1.0) * s;
+    }
+
     /** {@code log(1 + e^x)} without overflow. */
     public static double softplus(double x) {
         return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
