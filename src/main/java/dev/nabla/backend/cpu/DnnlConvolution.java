@@ -1,5 +1,8 @@
 package dev.nabla.backend.cpu;
 
+import static dev.nabla.backend.cpu.DnnlMemories.arg;
+import static dev.nabla.backend.cpu.DnnlMemories.copyOf;
+import static dev.nabla.backend.cpu.DnnlMemories.memory;
 import static dev.nabla.backend.cpu.DnnlStatus.check;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -91,7 +94,7 @@ final class DnnlConvolution implements AutoCloseable {
             }
             MemorySegment pd = primitiveDesc(key, any(src), any(weights), bias, any(dst));
             try {
-                scratchpadMd = copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
+                scratchpadMd = copyOf(descriptors, dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
                 scratchpadBytes = dnnl_h.dnnl_memory_desc_get_size(scratchpadMd);
                 internalMds = new MemorySegment[argIds.length];
                 reorders = created = new MemorySegment[argIds.length];
@@ -100,7 +103,7 @@ final class DnnlConvolution implements AutoCloseable {
                     if (query == 0) {
                         continue;
                     }
-                    MemorySegment chosen = copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, query, 0));
+                    MemorySegment chosen = copyOf(descriptors, dnnl_h.dnnl_primitive_desc_query_md(pd, query, 0));
                     if (dnnl_h.dnnl_memory_desc_equal(chosen, argMds[i]) == 0) {
                         internalMds[i] = chosen;
                         reorders[i] = output(argIds[i]) ? reorder(chosen, argMds[i]) : reorder(argMds[i], chosen);
@@ -138,15 +141,15 @@ final class DnnlConvolution implements AutoCloseable {
             MemorySegment[] user = new MemorySegment[argIds.length];
             MemorySegment[] internal = new MemorySegment[argIds.length];
             for (int i = 0; i < argIds.length; i++) {
-                user[i] = memory(argMds[i], buffers[i], call, memories);
+                user[i] = memory(engine, argMds[i], buffers[i], call, memories);
                 internal[i] = internalMds[i] == null ? user[i]
-                        : memory(internalMds[i], context.buffer(1 + i, dnnl_h.dnnl_memory_desc_get_size(internalMds[i])),
+                        : memory(engine, internalMds[i], context.buffer(1 + i, dnnl_h.dnnl_memory_desc_get_size(internalMds[i])),
                                 call, memories);
                 arg(args, i, argIds[i], internal[i]);
             }
             if (scratchpadBytes > 0) {
                 arg(args, count - 1, dnnl_h.DNNL_ARG_SCRATCHPAD(),
-                        memory(scratchpadMd, context.scratchpad(scratchpadBytes), call, memories));
+                        memory(engine, scratchpadMd, context.scratchpad(scratchpadBytes), call, memories));
             }
             MemorySegment reorderArgs = dnnl_exec_arg_t.allocateArray(2, call);
             for (int i = 0; i < argIds.length; i++) {
@@ -300,24 +303,6 @@ final class DnnlConvolution implements AutoCloseable {
         check(dnnl_h.dnnl_memory_desc_init_by_tag(md, dims.length, descriptors.allocateFrom(JAVA_LONG, dims),
                 DnnlDataType.F32.code(), tag), "dnnl_memory_desc_init_by_tag");
         return md;
-    }
-
-    private MemorySegment copyOf(MemorySegment md) {
-        long size = dnnl_memory_desc_t.layout().byteSize();
-        return descriptors.allocate(dnnl_memory_desc_t.layout()).copyFrom(md.reinterpret(size));
-    }
-
-    private MemorySegment memory(MemorySegment md, MemorySegment data, Arena call, List<MemorySegment> created) {
-        MemorySegment out = call.allocate(ADDRESS);
-        check(dnnl_h.dnnl_memory_create(out, md, engine, data), "dnnl_memory_create");
-        created.add(out.get(ADDRESS, 0));
-        return out.get(ADDRESS, 0);
-    }
-
-    private static void arg(MemorySegment args, int index, int arg, MemorySegment memory) {
-        MemorySegment slot = dnnl_exec_arg_t.asSlice(args, index);
-        dnnl_exec_arg_t.arg(slot, arg);
-        dnnl_exec_arg_t.memory(slot, memory);
     }
 
     private static MemorySegment created(Arena arena, String call,

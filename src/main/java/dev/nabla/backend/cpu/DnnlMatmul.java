@@ -1,5 +1,7 @@
 package dev.nabla.backend.cpu;
 
+import static dev.nabla.backend.cpu.DnnlMemories.copyOf;
+import static dev.nabla.backend.cpu.DnnlMemories.memory;
 import static dev.nabla.backend.cpu.DnnlStatus.check;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -66,9 +68,9 @@ final class DnnlMatmul implements AutoCloseable {
             MemorySegment pd = primitiveDesc(key.packedB() ? anyLayout(key.b(), key.k(), key.n()) : plainWeightsMd);
             try {
                 weightsMd = key.packedB()
-                        ? copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_weights_md(), 0))
+                        ? copyOf(descriptors, dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_weights_md(), 0))
                         : plainWeightsMd;
-                scratchpadMd = copyOf(dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
+                scratchpadMd = copyOf(descriptors, dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
                 scratchpadBytes = dnnl_h.dnnl_memory_desc_get_size(scratchpadMd);
                 MemorySegment out = descriptors.allocate(ADDRESS);
                 check(dnnl_h.dnnl_primitive_create(out, pd), "dnnl_primitive_create");
@@ -104,18 +106,18 @@ final class DnnlMatmul implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment args = dnnl_exec_arg_t.allocateArray(6, call);
             int n = 0;
-            n = arg(args, n, dnnl_h.DNNL_ARG_SRC(), memory(srcMd, a, call, memories));
-            n = arg(args, n, dnnl_h.DNNL_ARG_WEIGHTS(), memory(weightsMd, b, call, memories));
-            n = arg(args, n, dnnl_h.DNNL_ARG_DST(), memory(dstMd, c, call, memories));
+            n = arg(args, n, dnnl_h.DNNL_ARG_SRC(), memory(engine, srcMd, a, call, memories));
+            n = arg(args, n, dnnl_h.DNNL_ARG_WEIGHTS(), memory(engine, weightsMd, b, call, memories));
+            n = arg(args, n, dnnl_h.DNNL_ARG_DST(), memory(engine, dstMd, c, call, memories));
             if (scratchpadBytes > 0) {
                 MemorySegment scratch = context.scratchpad(scratchpadBytes);
-                n = arg(args, n, dnnl_h.DNNL_ARG_SCRATCHPAD(), memory(scratchpadMd, scratch, call, memories));
+                n = arg(args, n, dnnl_h.DNNL_ARG_SCRATCHPAD(), memory(engine, scratchpadMd, scratch, call, memories));
             }
             if (key.quantized()) {
-                n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_OUTPUT_SCALES(), memory(scalesMd, scales, call, memories));
+                n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_OUTPUT_SCALES(), memory(engine, scalesMd, scales, call, memories));
                 MemorySegment zp = call.allocateFrom(JAVA_INT, zeroPoint);
                 n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_ZERO_POINTS() | dnnl_h.DNNL_ARG_SRC(),
-                        memory(zeroPointMd, zp, call, memories));
+                        memory(engine, zeroPointMd, zp, call, memories));
             }
             check(dnnl_h.dnnl_primitive_execute(primitive, context.stream(), n, args), "dnnl_primitive_execute");
         } finally {
@@ -191,23 +193,8 @@ final class DnnlMatmul implements AutoCloseable {
         return md;
     }
 
-    private MemorySegment copyOf(MemorySegment md) {
-        long size = dnnl_memory_desc_t.layout().byteSize();
-        return descriptors.allocate(dnnl_memory_desc_t.layout()).copyFrom(md.reinterpret(size));
-    }
-
-    private MemorySegment memory(MemorySegment md, MemorySegment data, Arena call, List<MemorySegment> created) {
-        MemorySegment out = call.allocate(ADDRESS);
-        check(dnnl_h.dnnl_memory_create(out, md, engine, data), "dnnl_memory_create");
-        MemorySegment memory = out.get(ADDRESS, 0);
-        created.add(memory);
-        return memory;
-    }
-
     private static int arg(MemorySegment args, int index, int arg, MemorySegment memory) {
-        MemorySegment slot = dnnl_exec_arg_t.asSlice(args, index);
-        dnnl_exec_arg_t.arg(slot, arg);
-        dnnl_exec_arg_t.memory(slot, memory);
+        DnnlMemories.arg(args, index, arg, memory);
         return index + 1;
     }
 

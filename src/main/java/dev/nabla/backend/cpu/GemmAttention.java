@@ -1,6 +1,7 @@
 package dev.nabla.backend.cpu;
 
 import dev.nabla.backend.AttentionProblem;
+import dev.nabla.backend.java.AttentionKernels;
 import dev.nabla.base.AttentionDropout;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
@@ -63,15 +64,7 @@ final class GemmAttention {
 
     /** Whether this kernel takes the call: float32 or float64 operands, all contiguous. */
     static boolean suits(ScalarType t, Strided... operands) {
-        if (t != ScalarType.FLOAT32 && t != ScalarType.FLOAT64) {
-            return false;
-        }
-        for (Strided s : operands) {
-            if (!s.isContiguous()) {
-                return false;
-            }
-        }
-        return true;
+        return AttentionKernels.suits(t, operands);
     }
 
     /** Fills {@code out [batch, l, ev]} and {@code lse [batch * l]}. */

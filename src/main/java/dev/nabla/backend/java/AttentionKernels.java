@@ -11,14 +11,15 @@ import java.util.function.IntConsumer;
  * {@link ChunkRunner}, the backward splits problems (each problem's dq accumulates in one thread, so no two threads
  * write the same gradient row). The per-dtype work is in {@code AttentionFloat}/{@code AttentionDouble}.
  */
-final class AttentionKernels {
+public final class AttentionKernels {
     /** Below this many score elements (l x s x batch) one thread does the whole call. */
     private static final long PARALLEL_MIN_SCORES = 1 << 15;
 
     private AttentionKernels() {
     }
 
-    private static boolean suits(ScalarType t, Strided... operands) {
+    /** Whether the attention kernels take the call: float32 or float64 operands, all contiguous. */
+    public static boolean suits(ScalarType t, Strided... operands) {
         if (t != ScalarType.FLOAT32 && t != ScalarType.FLOAT64) {
             return false;
         }
