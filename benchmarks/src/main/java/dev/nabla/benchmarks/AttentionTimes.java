@@ -13,8 +13,10 @@ import java.util.Locale;
  * The Nabla side of the attention timing against {@code benchmarks/python/torch_attention.py}: forward + backward
  * (from {@code out.sum()}) of {@link F#scaledDotProductAttention} on the cpu device, float32, q, k, v of shape
  * {@code [batch, heads, seq, dim]}, and of the matmul/softmax composite a user would write, for each sequence length;
- * median of the timed repetitions, each in its own scope. Prints
- * {@code nabla: seq <L> fused <ms> ms, composite <ms> ms (forward+backward, ...)}.
+ * median of the timed repetitions, each in its own scope, and the peak of the cpu pool's bytes in use above those
+ * before the call ({@link Device#memoryStats()}). Prints
+ * {@code nabla: seq <L> fused <ms> ms, composite <ms> ms (forward+backward, ...); peak pool fused <MB> MB, composite
+ * <MB> MB}.
  * <pre>
  *   java ... dev.nabla.benchmarks.AttentionTimes [SEQS=128,256,512,1024,2048] [REPS=10] [BATCH=4] [HEADS=8]
  *            [DIM=64] [causal]
@@ -50,12 +52,13 @@ public final class AttentionTimes {
                 qkv[i] = Scope.detached(() -> Tensor.normal(g, 0, 1, DType.FLOAT32, Device.CPU, batch, heads, n, dim)
                         .requiresGrad_(true));
             }
-            double fused = median(reps, () -> F.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], null, 0, causal),
-                    qkv);
-            double composite = median(reps, () -> composite(qkv, causal), qkv);
+            double[] fused = median(reps,
+                    () -> F.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], null, 0, causal), qkv);
+            double[] composite = median(reps, () -> composite(qkv, causal), qkv);
             System.out.printf(Locale.ROOT, "nabla: seq %d fused %.2f ms, composite %.2f ms (forward+backward, batch %d"
-                    + " x %d heads, dim %d%s, %s)%n", n, fused, composite, batch, heads, dim,
-                    causal ? ", causal" : "", Device.CPU);
+                    + " x %d heads, dim %d%s, %s); peak pool fused %.1f MB, composite %.1f MB%n", n, fused[0],
+                    composite[0], batch, heads, dim, causal ? ", causal" : "", Device.CPU, fused[1] / 1e6,
+                    composite[1] / 1e6);
             for (Tensor t : qkv) {
                 t.close();
             }
@@ -75,13 +78,18 @@ public final class AttentionTimes {
         return s.softmax(-1).matmul(qkv[2]);
     }
 
-    private static double median(int reps, java.util.function.Supplier<Tensor> attention, Tensor[] qkv) {
+    /** The median milliseconds of the timed repetitions and the largest peak of pool bytes above the start. */
+    private static double[] median(int reps, java.util.function.Supplier<Tensor> attention, Tensor[] qkv) {
         double[] ms = new double[reps];
+        long peak = 0;
         for (int r = 0; r < WARMUP + reps; r++) {
+            Device.CPU.resetPeakMemoryStats();
+            long before = Device.CPU.memoryStats().bytesInUse();
             long t0 = System.nanoTime();
             try (Scope s = Scope.open()) {
                 attention.get().sum().backward();
             }
+            peak = Math.max(peak, Device.CPU.memoryStats().peakBytesInUse() - before);
             for (Tensor t : qkv) {
                 t.setGrad(null);
             }
@@ -90,6 +98,6 @@ public final class AttentionTimes {
             }
         }
         Arrays.sort(ms);
-        return (ms[(reps - 1) / 2] + ms[reps / 2]) / 2;
+        return new double[] {(ms[(reps - 1) / 2] + ms[reps / 2]) / 2, peak};
     }
 }
