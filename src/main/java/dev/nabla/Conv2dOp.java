@@ -120,7 +120,11 @@ final class Conv2dOp extends Node {
             }
         }
         if (done) {
-            return new Tensor[] {needsInputGrad(1) ? gradWeight : null, gradBias};
+            if (!needsInputGrad(1)) { // the kernel computes both; only the bias gradient is wanted
+                gradWeight.close();
+                return new Tensor[] {null, gradBias};
+            }
+            return new Tensor[] {gradWeight, gradBias};
         }
         gradWeight.close();
         if (gradBias != null) {
