@@ -1,6 +1,6 @@
 // Fused kernels behind the Backend's optional methods (softmax, batch norm, max pooling): one launch each where the
 // composed form takes several. Included by nabla_kernels.cu (same conventions: double arithmetic, rounded once when
-// stored). The host (dev.nabla.backend.cuda.FusedKernels) chooses the launch configuration per shape.
+// stored). The host (dev.nabla.backend.cuda.NormalizationKernels, PoolingKernels) chooses the launch configuration per shape.
 //
 // Block reductions are shared-memory trees: they need blockDim.x to be a power of two, at most FUSED_THREADS.
 // Every thread of a block reaches every __syncthreads (loops over rows/channels run the same trip count in the

@@ -121,7 +121,7 @@ final class CudnnBatchNorm {
     }
 
     private static boolean suits(ScalarType t, double eps, Strided... operands) {
-        return CudnnShapes.isFloat(t) && eps >= cudnn_h.CUDNN_BN_MIN_EPSILON() && operands[0].rank() >= 2
+        return t.isStandardFloat() && eps >= cudnn_h.CUDNN_BN_MIN_EPSILON() && operands[0].rank() >= 2
                 && CudnnShapes.suits(operands);
     }
 

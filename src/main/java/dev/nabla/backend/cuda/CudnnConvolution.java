@@ -36,7 +36,7 @@ final class CudnnConvolution {
 
     /** {@code y = conv(x, w) + bias}; see {@link dev.nabla.backend.Backend#conv2d}. */
     boolean forward(ScalarType t, Strided x, Strided w, Strided bias, ConvGeometry g, int groups, Strided y) {
-        if (!CudnnShapes.isFloat(t) || !CudnnShapes.suits(x, w, bias, y)) {
+        if (!t.isStandardFloat() || !CudnnShapes.suits(x, w, bias, y)) {
             return false;
         }
         ConvProblem p = problem(t, x, w, g, groups, y);
@@ -68,7 +68,7 @@ final class CudnnConvolution {
 
     /** {@code gradIn} from {@code gradOut} and {@code w}; see {@link dev.nabla.backend.Backend#conv2dBackwardData}. */
     boolean backwardData(ScalarType t, Strided gradOut, Strided w, ConvGeometry g, int groups, Strided gradIn) {
-        if (!CudnnShapes.isFloat(t) || !CudnnShapes.suits(gradOut, w, gradIn)) {
+        if (!t.isStandardFloat() || !CudnnShapes.suits(gradOut, w, gradIn)) {
             return false;
         }
         ConvProblem p = problem(t, gradIn, w, g, groups, gradOut);
@@ -97,7 +97,7 @@ final class CudnnConvolution {
      */
     boolean backwardWeight(ScalarType t, Strided x, Strided gradOut, ConvGeometry g, int groups, Strided gradWeight,
                            Strided gradBias) {
-        if (!CudnnShapes.isFloat(t) || !CudnnShapes.suits(x, gradOut, gradWeight, gradBias)) {
+        if (!t.isStandardFloat() || !CudnnShapes.suits(x, gradOut, gradWeight, gradBias)) {
             return false;
         }
         ConvProblem p = problem(t, x, gradWeight, g, groups, gradOut);

@@ -22,14 +22,9 @@ final class CudnnShapes {
         return true;
     }
 
-    /** True for the dtypes the cuDNN paths compute in: float32 and float64. */
-    static boolean isFloat(ScalarType dtype) {
-        return dtype == ScalarType.FLOAT32 || dtype == ScalarType.FLOAT64;
-    }
-
     /** Throws {@link IllegalArgumentException} unless {@code dtype} is float32 or float64. */
     static void requireFloat(ScalarType dtype) {
-        if (!isFloat(dtype)) {
+        if (!dtype.isStandardFloat()) {
             throw new IllegalArgumentException("cuDNN: dtype " + dtype + " is not supported (float32 and float64 only)");
         }
     }

@@ -27,7 +27,7 @@ final class CudnnSoftmax {
 
     /** See {@link dev.nabla.backend.Backend#softmax}. */
     boolean forward(ScalarType t, Strided x, Strided out, boolean log) {
-        if (!CudnnShapes.isFloat(t) || !CudnnShapes.suits(x, out)) {
+        if (!t.isStandardFloat() || !CudnnShapes.suits(x, out)) {
             return false;
         }
         TensorKey rows = rows(t, x, out);
@@ -45,7 +45,7 @@ final class CudnnSoftmax {
 
     /** See {@link dev.nabla.backend.Backend#softmaxBackward}. */
     boolean backward(ScalarType t, Strided y, Strided gradOut, Strided gradIn, boolean log) {
-        if (!CudnnShapes.isFloat(t) || !CudnnShapes.suits(y, gradOut, gradIn)) {
+        if (!t.isStandardFloat() || !CudnnShapes.suits(y, gradOut, gradIn)) {
             return false;
         }
         TensorKey rows = rows(t, y, gradOut);

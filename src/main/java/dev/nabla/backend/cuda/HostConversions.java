@@ -67,8 +67,14 @@ final class HostConversions {
         return hi - lo + 1;
     }
 
-    /** A host copy of the device range {@code s} covers, as a view with the same shape and strides. */
-    private static Strided toHost(CudaBackend cuda, Arena arena, Strided s, ScalarType t) {
+    /**
+     * A host copy of the device range {@code s} covers, as a view with the same shape and strides (nothing is copied
+     * for an operand without elements).
+     */
+    static Strided toHost(CudaBackend cuda, Arena arena, Strided s, ScalarType t) {
+        if (s.numel() == 0) {
+            return new Strided(arena.allocate(t.byteSize(), 8), 0, s.shape(), s.strides());
+        }
         long lo = low(s);
         long bytes = span(s) * t.byteSize();
         MemorySegment host = arena.allocate(bytes, 8);
@@ -76,7 +82,11 @@ final class HostConversions {
         return new Strided(host, s.offset() - lo, s.shape(), s.strides());
     }
 
-    private static void back(CudaBackend cuda, Strided host, Strided device, ScalarType t) {
+    /** Writes the host copy {@code host} made by {@link #toHost} back over {@code device}'s range. */
+    static void back(CudaBackend cuda, Strided host, Strided device, ScalarType t) {
+        if (device.numel() == 0) {
+            return;
+        }
         cuda.copyFromHost(host.data(), device.data(), low(device) * t.byteSize(), host.data().byteSize());
     }
 }

@@ -1,6 +1,5 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.UnaryOp;
@@ -8,21 +7,20 @@ import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 
 /**
  * The integer and bool kernels of the CUDA backend, whose own kernels are written for float32/float64 elements: the
- * pure-Java backend runs them on host copies. Each operand's span of device memory goes to the host, the Java kernel
- * runs there, and each output's span goes back (an output is copied in first, so the elements of its span outside the
- * view keep their values). Two copies per call: correct, not fast; enough for the integer bookkeeping of models
+ * pure-Java backend runs them on host copies made by {@link HostConversions}: each operand's span of device memory goes
+ * to the host, the Java kernel runs there, and each output's span goes back (an output is copied in first, so the
+ * elements of its span outside the view keep their values). Two copies per call: correct, not fast; enough for the integer bookkeeping of models
  * (pruning masks, indices, counts), which is never the hot path of a float training step.
  */
 final class HostFallback {
-    private final Backend device;
+    private final CudaBackend device;
     private final JavaBackend host = new JavaBackend(true);
 
     /** Kernels for {@code device}, whose {@code copyToHost}/{@code copyFromHost} move the operands. */
-    HostFallback(Backend device) {
+    HostFallback(CudaBackend device) {
         this.device = device;
     }
 
@@ -84,41 +82,11 @@ final class HostFallback {
         }
     }
 
-    /** The host copy of {@code s}'s span: same shape and strides, its offset moved to the copy's start. */
     private Strided toHost(Arena arena, ScalarType dtype, Strided s) {
-        long[] span = span(s);
-        long count = span[1] - span[0];
-        MemorySegment copy = arena.allocate(Math.max(count, 1) * dtype.byteSize(), 64);
-        if (count > 0) {
-            device.copyToHost(s.data(), span[0] * dtype.byteSize(), copy, count * dtype.byteSize());
-        }
-        return new Strided(copy, s.offset() - span[0], s.shape(), s.strides());
+        return HostConversions.toHost(device, arena, s, dtype);
     }
 
     private void back(ScalarType dtype, Strided hostCopy, Strided deviceOperand) {
-        long[] span = span(deviceOperand);
-        long count = span[1] - span[0];
-        if (count > 0) {
-            device.copyFromHost(hostCopy.data(), deviceOperand.data(), span[0] * dtype.byteSize(),
-                    count * dtype.byteSize());
-        }
-    }
-
-    /** The element range [first, end) that {@code s} touches; empty when a size is zero. */
-    private static long[] span(Strided s) {
-        long first = s.offset();
-        long last = s.offset();
-        for (int d = 0; d < s.shape().length; d++) {
-            if (s.shape()[d] == 0) {
-                return new long[] {s.offset(), s.offset()};
-            }
-            long reach = (s.shape()[d] - 1) * s.strides()[d];
-            if (reach < 0) {
-                first += reach;
-            } else {
-                last += reach;
-            }
-        }
-        return new long[] {first, last + 1};
+        HostConversions.back(device, hostCopy, deviceOperand, dtype);
     }
 }

@@ -31,7 +31,7 @@ class CudnnShapesTest {
     void dtypesMapToCudnnDataTypes() {
         assertEquals(cudnn_h.CUDNN_DATA_FLOAT(), CudnnShapes.dataType(ScalarType.FLOAT32));
         assertEquals(cudnn_h.CUDNN_DATA_DOUBLE(), CudnnShapes.dataType(ScalarType.FLOAT64));
-        assertFalse(CudnnShapes.isFloat(ScalarType.BFLOAT16));
+        assertThrows(IllegalArgumentException.class, () -> CudnnShapes.dataType(ScalarType.BFLOAT16));
         assertThrows(IllegalArgumentException.class, () -> CudnnShapes.dataType(ScalarType.FLOAT16));
     }
 
