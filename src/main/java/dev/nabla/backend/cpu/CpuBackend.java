@@ -1,6 +1,7 @@
 package dev.nabla.backend.cpu;
 
 import dev.nabla.backend.AttentionProblem;
+import dev.nabla.backend.java.AttentionKernels;
 import dev.nabla.backend.java.ChunkRunner;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.base.ConvGeometry;
@@ -186,22 +187,13 @@ public class CpuBackend extends JavaBackend {
         for (int i = 0; i < operands.length; i++) {
             buffers[i] = contiguousFloats(operands[i]);
         }
-        try {
-            dnnl.run(key, buffers);
-            return true;
-        } catch (UnsupportedOperationException e) {
-            return false; // nothing was written: oneDNN refused the primitive before running
-        }
+        return dnnl.run(key, buffers); // false: oneDNN has no primitive for it, nothing was written
     }
 
     /** The bytes of a contiguous float32 operand. */
     private static MemorySegment contiguousFloats(Strided s) {
-        long count = 1;
-        for (long d : s.shape()) {
-            count *= d;
-        }
         long es = ValueLayout.JAVA_FLOAT.byteSize();
-        return s.data().asSlice(s.offset() * es, count * es);
+        return s.data().asSlice(s.offset() * es, s.numel() * es);
     }
 
     /** One {@code cblas_?gemm} per batch entry: Debian's OpenBLAS has no {@code cblas_?gemm_batch}. */
@@ -239,7 +231,7 @@ public class CpuBackend extends JavaBackend {
     @Override
     public boolean attention(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v, Strided out,
                              Strided lse) {
-        if (!GemmAttention.suits(dtype, q, k, v, out, lse)) {
+        if (!AttentionKernels.suits(dtype, q, k, v, out, lse)) {
             return super.attention(dtype, p, q, k, v, out, lse);
         }
         new GemmAttention(this, dtype, p, q, k, v).forward(out, lse);
@@ -251,7 +243,7 @@ public class CpuBackend extends JavaBackend {
     public boolean attentionBackward(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v,
                                      Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK,
                                      Strided gradV) {
-        if (!GemmAttention.suits(dtype, q, k, v, out, lse, gradOut, gradQ, gradK, gradV)) {
+        if (!AttentionKernels.suits(dtype, q, k, v, out, lse, gradOut, gradQ, gradK, gradV)) {
             return super.attentionBackward(dtype, p, q, k, v, out, lse, gradOut, gradQ, gradK, gradV);
         }
         new GemmAttention(this, dtype, p, q, k, v).backward(out, lse, gradOut, gradQ, gradK, gradV);

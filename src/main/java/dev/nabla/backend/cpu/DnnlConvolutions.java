@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -30,6 +32,8 @@ final class DnnlConvolutions {
     /** Guarded by {@link #lock}: reads under the read lock, changes under the write lock. */
     private final Map<DnnlConvKey, DnnlConvolution> primitives = new HashMap<>();
     private final ConcurrentLinkedQueue<DnnlStreamContext> contexts = new ConcurrentLinkedQueue<>();
+    /** Keys oneDNN has no implementation for: refused once, then declined without asking again. */
+    private final Set<DnnlConvKey> refused = ConcurrentHashMap.newKeySet();
 
     private DnnlConvolutions() {
         try (Arena temp = Arena.ofConfined()) {
@@ -47,12 +51,21 @@ final class DnnlConvolutions {
     /**
      * Runs {@code key}'s primitive over buffers at these native addresses, in {@link DnnlConvolution#execute}'s order.
      *
-     * @throws UnsupportedOperationException when oneDNN has no implementation for this convolution on this CPU
+     * @return false, with nothing written, when oneDNN has no implementation for this convolution on this CPU
      */
-    void run(DnnlConvKey key, MemorySegment... buffers) {
+    boolean run(DnnlConvKey key, MemorySegment... buffers) {
+        if (refused.contains(key)) {
+            return false;
+        }
         lock.readLock().lock();
         try {
-            DnnlConvolution convolution = primitive(key);
+            DnnlConvolution convolution;
+            try {
+                convolution = primitive(key);
+            } catch (UnsupportedOperationException e) {
+                refused.add(key);
+                return false;
+            }
             DnnlStreamContext context = contexts.poll();
             if (context == null) {
                 context = new DnnlStreamContext(engine);
@@ -62,6 +75,7 @@ final class DnnlConvolutions {
             } finally {
                 contexts.add(context);
             }
+            return true;
         } finally {
             lock.readLock().unlock();
         }
