@@ -34,7 +34,8 @@ final class QuantizedLinearOp {
             MemorySegment xs = xc.storage().segment();
             MemorySegment ws = wc.storage().segment();
             MemorySegment ss = sc.storage().segment();
-            fused = x.backend().linearInt8(x.dtype().scalar(), (int) m, (int) n, (int) k, xs, xc.storageOffset(),
+            // a non-contiguous weight's copy is new each call: packing it would cost more than it saves
+            fused = w.isContiguous() && x.backend().linearInt8(x.dtype().scalar(), (int) m, (int) n, (int) k, xs, xc.storageOffset(),
                     (int) k, (int) xZeroPoint, ws, wc.storageOffset(), (int) k, PackedWeightSlots.of(wc), ss,
                     sc.storageOffset(), (int) sc.numel(), bc == null ? MemorySegment.NULL : bc.storage().segment(),
                     bc == null ? 0 : bc.storageOffset(), out.storage().segment(), out.storageOffset(), (int) n);
