@@ -1,7 +1,6 @@
 package dev.nabla.backend.cpu;
 
 import dev.nabla.backend.AttentionProblem;
-import dev.nabla.backend.java.AttentionKernels;
 import dev.nabla.base.AttentionDropout;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
@@ -60,11 +59,6 @@ final class GemmAttention {
         this.ko = k.offset();
         this.vo = v.offset();
         this.keyBlock = Math.min(p.s(), MAX_BLOCK_SCORES / BLOCK_Q);
-    }
-
-    /** Whether this kernel takes the call: float32 or float64 operands, all contiguous. */
-    static boolean suits(ScalarType t, Strided... operands) {
-        return AttentionKernels.suits(t, operands);
     }
 
     /** Fills {@code out [batch, l, ev]} and {@code lse [batch * l]}. */
