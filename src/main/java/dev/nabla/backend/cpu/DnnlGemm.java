@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Reduced-precision GEMM on the CPU through oneDNN's matmul: bfloat16 and float16 with float32 accumulation, and
- * 8-bit integer products with 32-bit accumulation, on operands in raw memory (as {@code Backend.gemm}).
+ * GEMM on the CPU through oneDNN's matmul: float32, bfloat16 and float16 with float32 accumulation, and 8-bit
+ * integer products with 32-bit accumulation, on operands in raw memory (as {@code Backend.gemm}).
  * All matrices are row-major; {@code op(X)} is {@code X} or, when its flag is set, {@code X} stored transposed.
  *
  * <p>Primitives: oneDNN compiles a kernel per shape, so a primitive is created once per distinct
@@ -76,9 +76,9 @@ public final class DnnlGemm implements AutoCloseable {
     }
 
     /**
-     * {@code C = alpha * op(A) * op(B) + beta * C} with {@code A}, {@code B} in {@code inputType} ({@link DnnlDataType#BF16}
-     * or {@link DnnlDataType#F16}), products accumulated in float32, and {@code C} in {@code outputType} (the input type
-     * or {@link DnnlDataType#F32}). {@code op(A)} is {@code m x k}, {@code op(B)} is {@code k x n}, {@code C} is
+     * {@code C = alpha * op(A) * op(B) + beta * C} with {@code A}, {@code B} in {@code inputType} ({@link DnnlDataType#F32},
+     * {@link DnnlDataType#BF16} or {@link DnnlDataType#F16}), products accumulated in float32, and {@code C} in
+     * {@code outputType} (the input type or {@link DnnlDataType#F32}). {@code op(A)} is {@code m x k}, {@code op(B)} is {@code k x n}, {@code C} is
      * {@code m x n}; offsets and leading dimensions count elements. When {@code beta == 0}, C is not read.
      *
      * @throws IllegalArgumentException naming the argument when a segment is null or too small, a size negative,
@@ -88,8 +88,8 @@ public final class DnnlGemm implements AutoCloseable {
     public void gemm(DnnlDataType inputType, DnnlDataType outputType, boolean transA, boolean transB,
                      int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
                      MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc) {
-        if (inputType != DnnlDataType.BF16 && inputType != DnnlDataType.F16) {
-            throw new IllegalArgumentException("inputType must be BF16 or F16, got " + inputType);
+        if (inputType != DnnlDataType.F32 && inputType != DnnlDataType.BF16 && inputType != DnnlDataType.F16) {
+            throw new IllegalArgumentException("inputType must be F32, BF16 or F16, got " + inputType);
         }
         if (outputType != inputType && outputType != DnnlDataType.F32) {
             throw new IllegalArgumentException("outputType must be " + inputType + " or F32, got " + outputType);

@@ -60,6 +60,10 @@ class DnnlGemmTest {
             "BF16, BF16, 31, 7, 17, true,  true,  0, -2.0, 1.0",
             "F16,  F32, 17, 19, 21, false, true,  3, 1.0, 0.25",
             "F16,  F16, 12, 5,  33, true,  false, 0, 1.0, 0.0",
+            "F32,  F32,  1,  1,  1, false, false, 0, 1.0, 0.0",
+            "F32,  F32, 67, 65, 129, false, true, 2, 1.0, 1.0",
+            "F32,  F32, 128, 70, 96, true, false, 0, -0.5, 0.0",
+            "F32,  F32, 33, 77, 64, true,  true,  4, 2.0, 0.5",
     })
     void matchesReference(DnnlDataType in, DnnlDataType out, int m, int n, int k, boolean transA, boolean transB,
                           int pad, float alpha, float beta) {
@@ -311,7 +315,7 @@ class DnnlGemmTest {
                 4, 4, 4, 1f, MemorySegment.ofArray(new short[16]), 0, 4, a, 0, 4, 0f, c, 0, 4));
         assertMessage("outputType must be BF16 or F32", () -> gemm.gemm(DnnlDataType.BF16, DnnlDataType.F16,
                 false, false, 4, 4, 4, 1f, a, 0, 4, a, 0, 4, 0f, c, 0, 4));
-        assertMessage("inputType must be BF16 or F16", () -> gemm.gemm(DnnlDataType.F32, DnnlDataType.F32,
+        assertMessage("inputType must be F32, BF16 or F16", () -> gemm.gemm(DnnlDataType.S8, DnnlDataType.F32,
                 false, false, 4, 4, 4, 1f, a, 0, 4, a, 0, 4, 0f, c, 0, 4));
         assertMessage("scaleCount must be 1 or n = 4", () -> gemm.gemmInt8(DnnlDataType.U8, DnnlDataType.F32, false,
                 4, 4, 4, a, 0, 4, 0, a, 0, 4, c, 0, 2, c, 0, 4));
