@@ -89,7 +89,7 @@ GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
 .PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml run-lm demo fixtures bench \
-        bench-gemm-c bench-compare bench-allreduce bench-ddp bench-lm bench-attention \
+        bench-gemm-c bench-compare bench-allreduce bench-ddp bench-lm bench-attention bench-startup \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -108,6 +108,7 @@ help:
 	@echo "                     perplexity and tokens/s, then sampled text (ARGS=\"--steps 3000 --width 192 ...\")"
 	@echo "  make bench-lm      time per training step of run-lm's model: Nabla vs PyTorch (python3-torch), same sizes"
 	@echo "  make bench-attention  attention forward+backward, sequence 128..2048: Nabla fused and composite vs PyTorch"
+	@echo "  make bench-startup time from java start to the first training step, without and with a JDK AOT cache"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks, and the CUDA emulator's real-block mode on a subset"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
@@ -364,6 +365,13 @@ bench-attention: benchmarks-build
 	    128,$(ATTN_SEQS) $(ATTN_REPS)
 	$(BENCH_ENV) OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE \
 	    /usr/bin/python3 $(ROOT)/benchmarks/python/torch_attention.py --seqs $(ATTN_SEQS) --reps $(ATTN_REPS)
+
+# Time from launching java to the end of the seed network's first training step, STARTUP_RUNS launches each without
+# and with a JDK 25 AOT cache (recorded here by a 200-step run), alternated; medians in ms.
+STARTUP_RUNS ?= 10
+bench-startup: benchmarks-build
+	$(BENCH_ENV) $(ROOT)/scripts/bench-startup.sh "$(JAVA)" "$(BENCH_JAR)" $(BUILD_PATH)/aot/startup.aot \
+	    $(STARTUP_RUNS) $(BENCH_OPTS)
 
 # Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
 fixtures:
