@@ -207,6 +207,7 @@ smoke-benchmarks:
 	    -f 0 -wi 0 -i 1 -r 100ms -p impl=composed -foe true -v SILENT
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.NablaHarness --list-configs
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AttentionTimes 16,33 1 1 2 8 causal
+	$(ROOT)/scripts/bench-startup.sh "$(JAVA)" "$(BENCH_JAR)" $(BUILD_PATH)/aot/startup-smoke.aot 1 $(BENCH_OPTS)
 	@# bench-compare's runner end to end on fake harnesses: search, rounds, skip, failure, ratios and table checked
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --self-test --root $(ROOT)
 
