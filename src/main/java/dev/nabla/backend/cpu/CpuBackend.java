@@ -194,7 +194,7 @@ public class CpuBackend extends JavaBackend {
      */
     private static boolean convolution(ScalarType dtype, DnnlConvKey.Pass pass, long[] input, long[] weight,
                                        ConvGeometry geometry, int groups, boolean bias, Strided[] operands) {
-        if (dtype != ScalarType.FLOAT32) {
+        if (dtype != ScalarType.FLOAT32 || !oneDnnThreadsAllowed()) {
             return false;
         }
         DnnlConvolutions dnnl = DnnlConvolutions.shared().orElse(null);
@@ -272,7 +272,16 @@ public class CpuBackend extends JavaBackend {
     /** OpenBLAS threads for one GEMM of this size. */
     /** Whether a float32 GEMM of these sizes goes to oneDNN (when it is loaded); see {@link #ONEDNN_MIN_DIM}. */
     static boolean onOneDnn(int m, int n, int k) {
-        return !SGEMM_ON_OPENBLAS && Math.min(m, Math.min(n, k)) >= ONEDNN_MIN_DIM;
+        return !SGEMM_ON_OPENBLAS && Math.min(m, Math.min(n, k)) >= ONEDNN_MIN_DIM && oneDnnThreadsAllowed();
+    }
+
+    /**
+     * False when {@link KernelThreads#setThreads} capped the threads below the processor count: oneDNN's OpenMP
+     * threads follow {@code OMP_NUM_THREADS}, not that cap, so GEMMs stay on OpenBLAS (which follows it) and
+     * convolutions are composed.
+     */
+    static boolean oneDnnThreadsAllowed() {
+        return KernelThreads.threads() >= Runtime.getRuntime().availableProcessors();
     }
 
     int gemmThreads(int m, int n, int k) {

@@ -1,0 +1,80 @@
+package dev.nabla.backend.cpu;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.backend.registry.Backends;
+import dev.nabla.base.ScalarType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which library runs a float32 GEMM on the cpu backend: oneDNN's matmul from {@link CpuBackend#ONEDNN_MIN_DIM} in
+ * every dimension, OpenBLAS below it and whenever the kernel threads are capped below the processor count (oneDNN's
+ * OpenMP threads would not follow the cap). Either way the product equals a float64 reference.
+ */
+class CpuGemmRoutingTest {
+
+    @Test
+    void largeProductsRunOnOneDnnUnlessThreadsAreCapped() {
+        Assumptions.assumeTrue(Backends.cpu() instanceof CpuBackend, "the cpu backend has no OpenBLAS here");
+        DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
+        Assumptions.assumeTrue(dnnl != null, "libdnnl is not installed");
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "a cap needs two processors");
+        CpuBackend cpu = (CpuBackend) Backends.cpu();
+
+        int before = dnnl.cachedPrimitives();
+        multiplyAndCheck(cpu, 131, 67, 97, false, true); // a shape no other test uses: a new primitive
+        int after = dnnl.cachedPrimitives();
+        assertTrue(after == before + 1 || after == 1, "expected one new oneDNN primitive: " + before + " -> " + after);
+
+        int threads = KernelThreads.threads();
+        KernelThreads.setThreads(1);
+        try {
+            before = dnnl.cachedPrimitives();
+            multiplyAndCheck(cpu, 133, 69, 99, true, false);
+            assertEquals(before, dnnl.cachedPrimitives(), "a capped GEMM must stay on OpenBLAS");
+        } finally {
+            KernelThreads.setThreads(threads);
+        }
+
+        before = dnnl.cachedPrimitives();
+        multiplyAndCheck(cpu, 135, 63, 101, false, false); // 63 < ONEDNN_MIN_DIM
+        assertEquals(before, dnnl.cachedPrimitives(), "a GEMM with a dimension under 64 must stay on OpenBLAS");
+    }
+
+    private static void multiplyAndCheck(CpuBackend cpu, int m, int n, int k, boolean transA, boolean transB) {
+        var random = new SplittableRandom(m * 31L + n);
+        try (Arena arena = Arena.ofConfined()) {
+            float[] a = values(random, m * k), b = values(random, k * n);
+            MemorySegment sa = arena.allocateFrom(JAVA_FLOAT, a), sb = arena.allocateFrom(JAVA_FLOAT, b);
+            MemorySegment sc = arena.allocate(JAVA_FLOAT, (long) m * n);
+            int lda = transA ? m : k, ldb = transB ? k : n;
+            cpu.gemm(ScalarType.FLOAT32, transA, transB, m, n, k, 1, sa, 0, lda, sb, 0, ldb, 0, sc, 0, n);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0, sumAbs = 0;
+                    for (int p = 0; p < k; p++) {
+                        double x = a[transA ? p * lda + i : i * lda + p], y = b[transB ? j * ldb + p : p * ldb + j];
+                        sum += x * y;
+                        sumAbs += Math.abs(x * y);
+                    }
+                    assertEquals(sum, sc.getAtIndex(JAVA_FLOAT, (long) i * n + j), sumAbs * k * 0x1p-23 + 1e-30,
+                            "C[" + i + "][" + j + "] of " + m + "x" + n + "x" + k);
+                }
+            }
+        }
+    }
+
+    private static float[] values(SplittableRandom random, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (float) (random.nextDouble() * 4 - 2);
+        }
+        return v;
+    }
+}
