@@ -405,7 +405,8 @@ bench: benchmarks-build
 	    'TrainingStepBenchmark|CallOverheadBenchmark' -rf json -rff $(ROOT)/benchmarks/target/jmh-steps.json
 
 bench-gemm-c: benchmarks-build $(GEMM_C)
-	set -o pipefail; $(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.GemmVsC \
+	set -o pipefail; $(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -Dnabla.cpu.sgemm=openblas -cp "$(BENCH_JAR)" \
+	    dev.nabla.benchmarks.GemmVsC \
 	    --c-program $(GEMM_C) $(GEMM_ARGS) | tee $(ROOT)/benchmarks/target/gemm-vs-c.md
 	@echo "(table saved in benchmarks/target/gemm-vs-c.md)"
 

@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Nabla's {@code Tensor.matmul} on the {@code cpu} device against a C program calling the very same OpenBLAS library
- * ({@code benchmarks/c/gemm_bench.c}, given {@link OpenBlas#path()}), at the same sizes and thread counts, timed the
+ * ({@code benchmarks/c/gemm_bench.c}, given {@link OpenBlas#path()}; run it with {@code -Dnabla.cpu.sgemm=openblas},
+ * as {@code make bench-gemm-c} does, or float32 products of 64 and up run on oneDNN), at the same sizes and thread
+ * counts, timed the
  * same way: a repetition is {@code inner = max(1, ceil(minFlops / 2n^3))} products; untimed warm-up repetitions run
  * until at least {@code warmup} of them and 0.5 s have passed; the median of {@code reps} repetitions is reported. Each Nabla product runs in its own
  * {@link Scope}, as user code does. For each (dtype, threads, n) there are {@code rounds} rounds of one Nabla
