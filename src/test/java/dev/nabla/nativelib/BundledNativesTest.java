@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -70,16 +70,8 @@ class BundledNativesTest {
 
     @Test
     void loadsAndComputesInAFreshJvmWithoutSystemDirectories() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        var command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), BundledLoadMain.class.getName(), cache.toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output;
-        try (var in = process.getInputStream()) {
-            output = new String(in.readAllBytes());
-        }
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "child JVM did not finish");
-        assertEquals(0, process.exitValue(), output);
+        String output = ChildJvm.run(List.of("--enable-native-access=ALL-UNNAMED"), BundledLoadMain.class,
+                cache.toString());
         assertTrue(output.contains("source=MAVEN_ARTIFACT\n"), output);
         assertTrue(output.contains("path=" + cache.toRealPath()) || output.contains("path=" + cache), output);
         assertTrue(output.contains("library=OpenBLAS ") && output.contains(": OpenBLAS 0.3.31"), output);

@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.nabla.ChildJvm;
 import dev.nabla.backend.java.JavaGemm.Kernel;
 import dev.nabla.backend.java.vector.VectorGemm;
 import dev.nabla.base.ScalarType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -171,16 +170,7 @@ class JavaGemmTest {
      */
     @Test
     void runsWithoutTheVectorModuleAndNeverLoadsVectorGemm() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        var command = List.of(java.toString(), "-Xlog:class+load=info", "-cp", System.getProperty("java.class.path"),
-                NoVectorModuleMain.class.getName());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output;
-        try (var in = process.getInputStream()) {
-            output = new String(in.readAllBytes());
-        }
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "child JVM did not finish");
-        assertEquals(0, process.exitValue(), output);
+        String output = ChildJvm.run(List.of("-Xlog:class+load=info"), NoVectorModuleMain.class);
         assertTrue(output.contains("gemm=ok"), output);
         assertFalse(output.contains("jdk.incubator.vector"), "vector module touched:\n" + output);
         assertFalse(output.contains(VectorGemm.class.getName()), "VectorGemm loaded:\n" + output);

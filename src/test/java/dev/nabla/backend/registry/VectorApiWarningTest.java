@@ -3,9 +3,9 @@ package dev.nabla.backend.registry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
+import dev.nabla.ChildJvm;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,17 +28,9 @@ class VectorApiWarningTest {
     }
 
     private static String runChild(List<String> options) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        var command = new java.util.ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED"));
-        command.addAll(options);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BothBackendsMain.class.getName()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output;
-        try (var in = process.getInputStream()) {
-            output = new String(in.readAllBytes());
-        }
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "child JVM did not finish");
-        assertEquals(0, process.exitValue(), output);
+        var jvmOptions = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED"));
+        jvmOptions.addAll(options);
+        String output = ChildJvm.run(jvmOptions, BothBackendsMain.class);
         assertTrue(output.contains("backends=ok"), output);
         return output;
     }
