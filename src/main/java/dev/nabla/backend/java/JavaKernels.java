@@ -4,6 +4,7 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.UpdateRule;
+import dev.nabla.backend.java.vector.VectorAdam;
 import dev.nabla.backend.java.vector.VectorSgd;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
@@ -234,7 +235,26 @@ public final class JavaKernels {
                     (float) r.momentum(), (float) (1 - r.dampening()), r.firstStep(), r.nesterov()));
             return;
         }
+        if (vector(useVector) && dtype == ScalarType.FLOAT32 && rule instanceof UpdateRule.Adam r) {
+            VectorAdam.Step step = adamStep(r);
+            MemorySegment vmax = r.amsgrad() ? state[2].data() : null;
+            long xo = r.amsgrad() ? state[2].offset() : 0;
+            split(par, n, n * WorkCost.fusedUpdate(true), (lo, hi) -> VectorAdam.update(param.data(), param.offset(),
+                    grad.data(), grad.offset(), state[0].data(), state[0].offset(), state[1].data(), state[1].offset(),
+                    vmax, xo, lo, hi, step));
+            return;
+        }
         split(par, n, n * WorkCost.fusedUpdate(false), (lo, hi) -> FusedUpdates.apply(dtype, rule, param, grad, state,
                 lo, hi));
+    }
+
+    /** Adam's step constants in float32, computed in double as the scalar loop does. */
+    private static VectorAdam.Step adamStep(UpdateRule.Adam r) {
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(r.beta2(), r.step()));
+        double stepSize = r.lr() / (1 - Math.pow(r.beta1(), r.step()));
+        return new VectorAdam.Step((float) r.beta1(), (float) (1 - r.beta1()), (float) r.beta2(),
+                (float) (1 - r.beta2()), (float) r.eps(), (float) bc2Sqrt,
+                (float) stepSize, r.decoupled() ? (float) (1 - r.lr() * r.weightDecay()) : 1f,
+                r.decoupled() ? 0f : (float) r.weightDecay());
     }
 }
