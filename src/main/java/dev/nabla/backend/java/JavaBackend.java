@@ -159,7 +159,7 @@ public class JavaBackend implements Backend {
 
     @Override
     public boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
-        return PoolKernels.maxPool2d(runner(), dtype, x, geometry, out, indices);
+        return PoolKernels.maxPool2d(useVector, runner(), dtype, x, geometry, out, indices);
     }
 
     @Override
