@@ -168,6 +168,11 @@ public class JavaBackend implements Backend {
     }
 
     @Override
+    public boolean reluBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn) {
+        return ReluGradient.backward(useVector, runner(), dtype, y, gradOut, gradIn);
+    }
+
+    @Override
     public boolean batchNorm(ScalarType dtype, Strided x, Strided weight, Strided bias, boolean batchStats, double eps,
                              Strided mean, Strided var, Strided out) {
         return NormKernels.batchNorm(useVector, runner(), dtype, x, weight, bias, batchStats, eps, mean, var, out);
