@@ -62,7 +62,7 @@ final class UnaryGradients {
             case POW_SCALAR -> input((g, x, a, b) -> a == 0 ? g.mul(0.0) : g.mul(x.pow(a - 1)).mul(a));
             // passes where min <= x <= max, like PyTorch
             case CLAMP -> input((g, x, a, b) -> g.mul(x.mask(UnaryOp.LT_SCALAR, a).add(x.mask(UnaryOp.GT_SCALAR, b)).rsub(1.0)));
-            case RELU -> output((g, y, a, b) -> g.mul(y.mask(UnaryOp.GT_SCALAR, 0.0)));
+            case RELU -> output((g, y, a, b) -> ReluBackward.of(g, y));
             case LEAKY_RELU -> input((g, x, a, b) -> g.mul(x.mask(UnaryOp.GT_SCALAR, 0.0).mul(1.0 - a).add(a)));
             case ELU -> input((g, x, a, b) -> {
                 Tensor pos = x.mask(UnaryOp.GT_SCALAR, 0.0);

@@ -196,6 +196,16 @@ public interface Backend {
     }
 
     /**
+     * ReLU's input gradient from its output {@code y} and the output gradient {@code gradOut} (all contiguous, same
+     * shape): {@code gradIn = gradOut * (y > 0 ? 1 : 0)}, in one pass instead of a mask and a product.
+     *
+     * @return false when this backend has no such kernel (nothing was written)
+     */
+    default boolean reluBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn) {
+        return false;
+    }
+
+    /**
      * Batch normalisation of {@code x} {@code [N, C, ...]} (contiguous; statistics per channel {@code c} over the
      * {@code N * S} elements of that channel, {@code S} the product of the trailing sizes):
      * {@code out = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]}. With {@code batchStats} the kernel

@@ -317,6 +317,11 @@ public final class DTypeDispatch implements Backend {
     }
 
     @Override
+    public boolean reluBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn) {
+        return passes(dtype, "reluBackward", null) && inner.reluBackward(dtype, y, gradOut, gradIn);
+    }
+
+    @Override
     public boolean linearInt8(ScalarType aType, int m, int n, int k, MemorySegment a, long aOffset, int lda,
                               int aZeroPoint, MemorySegment b, long bOffset, int ldb, AtomicReference<Object> packed,
                               MemorySegment scales, long scalesOffset, int scaleCount, MemorySegment bias,

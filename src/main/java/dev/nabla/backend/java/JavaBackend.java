@@ -159,12 +159,17 @@ public class JavaBackend implements Backend {
 
     @Override
     public boolean maxPool2d(ScalarType dtype, Strided x, ConvGeometry geometry, Strided out, Strided indices) {
-        return PoolKernels.maxPool2d(runner(), dtype, x, geometry, out, indices);
+        return PoolKernels.maxPool2d(useVector, runner(), dtype, x, geometry, out, indices);
     }
 
     @Override
     public boolean maxPool2dBackward(ScalarType dtype, Strided gradOut, Strided indices, Strided gradIn) {
         return PoolKernels.maxPool2dBackward(runner(), dtype, gradOut, indices, gradIn);
+    }
+
+    @Override
+    public boolean reluBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn) {
+        return ReluGradient.backward(useVector, runner(), dtype, y, gradOut, gradIn);
     }
 
     @Override
