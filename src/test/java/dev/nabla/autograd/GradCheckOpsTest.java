@@ -345,6 +345,9 @@ class GradCheckOpsTest {
                 in -> F.linear(in[0], in[1], in[2]));
         add(cases, "linear [2, 3, 4] w[2, 4] b[2]", r -> new Tensor[] {r.normal(2, 3, 4), r.normal(2, 4), r.normal(2)},
                 in -> F.linear(in[0], in[1], in[2]));
+        add(cases, "linear of a transposed [3, 2, 4] w[2, 4] b[2]",
+                r -> new Tensor[] {r.normal(3, 2, 4), r.normal(2, 4), r.normal(2)},
+                in -> F.linear(in[0].transpose(0, 1), in[1], in[2]));
         add(cases, "linear [3, 4] w[2, 4] no bias", r -> new Tensor[] {r.normal(3, 4), r.normal(2, 4)},
                 in -> F.linear(in[0], in[1], null));
         add(cases, "linear [4] w[3, 4] b[3]", r -> new Tensor[] {r.normal(4), r.normal(3, 4), r.normal(3)},
