@@ -246,6 +246,34 @@ public interface Backend {
     default boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
         return false;
     }
+
+    /**
+     * Layer normalisation over rows of the trailing {@code n} elements of {@code x}: for each row,
+     * {@code out = (x - mean) * rstd * weight + bias} with the row's mean and {@code rstd = 1 / sqrt(var + eps)}
+     * (biased variance), which are also written to {@code mean} and {@code rstd} ({@code [rows]}). All operands are
+     * contiguous and of {@code dtype}; {@code weight} and {@code bias} ({@code n} elements) may be null (1 and 0).
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written)
+     */
+    default boolean layerNorm(ScalarType dtype, Strided x, long n, Strided weight, Strided bias, double eps,
+                              Strided out, Strided mean, Strided rstd) {
+        return false;
+    }
+
+    /**
+     * Gradients of {@link #layerNorm} from {@code gradOut} (shaped like {@code x}) and the {@code mean} and
+     * {@code rstd} the forward wrote: with {@code xhat = (x - mean) * rstd} and {@code gy = gradOut * weight},
+     * {@code gradIn = rstd * (gy - mean(gy) - xhat * mean(gy * xhat))} per row, {@code gradWeight = sum(gradOut * xhat)}
+     * and {@code gradBias = sum(gradOut)} over the rows. Each of {@code gradIn}, {@code gradWeight}, {@code gradBias}
+     * may be null (not wanted); {@code weight} may be null (1). All contiguous, of {@code dtype}.
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written)
+     */
+    default boolean layerNormBackward(ScalarType dtype, Strided x, long n, Strided gradOut, Strided weight,
+                                      Strided mean, Strided rstd, Strided gradIn, Strided gradWeight,
+                                      Strided gradBias) {
+        return false;
+    }
     /**
      * 2-D convolution (cross-correlation, as {@code torch.nn.functional.conv2d}) of {@code x} {@code [N, C, H, W]}
      * with {@code weight} {@code [O, C/groups, kh, kw]} into {@code out} {@code [N, O, outH, outW]}, plus
