@@ -29,11 +29,17 @@ final class ScaledDotProductAttention extends Node {
     private record Spec(long[] batch, boolean causal, double scale, double dropoutP, long seed) {
     }
 
-    private ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor mask, Spec spec) {
+    /**
+     * The node over inputs {@code q}, {@code k}, {@code v}, saving {@code qc}, {@code kc}, {@code vc}: the same values
+     * in the layout the kernel read (the forward's contiguous copies of strided heads), so that backward does not
+     * copy them again.
+     */
+    private ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor qc, Tensor kc, Tensor vc, Tensor out,
+                                      Tensor lse, Tensor mask, Spec spec) {
         super(q, k, v);
-        this.q = save(q);
-        this.k = save(k);
-        this.v = save(v);
+        this.q = save(qc);
+        this.k = save(kc);
+        this.v = save(vc);
         this.out = save(out);
         this.lse = save(lse);
         this.mask = mask;
@@ -142,7 +148,8 @@ final class ScaledDotProductAttention extends Node {
             lse.close();
             return null;
         }
-        return Node.needed(q, k, v) ? new ScaledDotProductAttention(q, k, v, o, lse, mask, spec).record(o) : o;
+        return Node.needed(q, k, v)
+                ? new ScaledDotProductAttention(q, k, v, qc, kc, vc, o, lse, mask, spec).record(o) : o;
     }
 
     private static AttentionProblem problem(Tensor q, Tensor k, Tensor v, Tensor mask, Spec spec) {
