@@ -312,9 +312,11 @@ public interface Backend {
     /**
      * Fused scaled-dot-product attention, blocked with an online softmax so that no {@code l x s} matrix exists:
      * {@code out = dropout(softmax(q kᵀ * scale + mask)) v} for each of {@code p.batch()} problems, with q
-     * {@code [batch, l, e]}, k {@code [batch, s, e]}, v {@code [batch, s, ev]}, out {@code [batch, l, ev]} (all
-     * contiguous) and {@code lse [batch * l]} receiving each query row's log-sum-exp of its masked, scaled scores
-     * (before dropout) for the backward.
+     * {@code [batch..., l, e]}, k {@code [batch..., s, e]}, v {@code [batch..., s, ev]}, out {@code [batch..., l, ev]}
+     * and {@code lse [batch * l]} (contiguous) receiving each query row's log-sum-exp of its masked, scaled scores
+     * (before dropout) for the backward. A backend may accept strided q, k, v and out (the cpu backend reads any
+     * layout with unit stride along the last dimension; out must not overlap the inputs) or return false for
+     * anything but contiguous operands, and the caller then passes contiguous copies.
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
@@ -324,8 +326,9 @@ public interface Backend {
     }
 
     /**
-     * The gradients of {@link #attention} with respect to q, k and v (contiguous, the shapes of their operands),
-     * recomputing the weights blockwise from q, k, the saved {@code lse} and the dropout seed.
+     * The gradients of {@link #attention} with respect to q, k and v (the shapes of their operands), recomputing the
+     * weights blockwise from q, k, the saved {@code lse} and the dropout seed. Layouts as for {@link #attention}: a
+     * backend that needs contiguous operands returns false for others.
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
