@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * outputs and the gradients of q, k and v on shapes that take each of its paths (many problems split over threads,
  * one problem on the caller, several key blocks with the online softmax, causal with more or fewer keys than
  * queries, broadcast bool and additive masks with fully masked rows, dropout from the same seed), float32 and
- * float64, and a float64 GradCheck across two key blocks.
+ * float64, and a float64 GradCheck across two key blocks; strided heads (views of one projection) read in place, against
+ * the java kernel on contiguous copies and by a float64 GradCheck.
  */
 class CpuAttentionKernelTest {
     private Scope scope;
@@ -122,6 +123,20 @@ class CpuAttentionKernelTest {
         for (int i = 0; i < 4; i++) {
             assertClose(results[0][i], results[1][i], tol, "strided heads, result " + i);
         }
+    }
+
+    @Test
+    void gradCheckFloat64OnStridedHeads() {
+        Generator g = new Generator(5);
+        Tensor proj = Tensor.normal(g, 0, 1, DType.FLOAT64, Device.CPU, 2, 5, 3 * 2 * 3).requiresGrad_(true);
+        GradCheck.Result r = GradCheck.check(in -> {
+            Tensor[] qkv = new Tensor[3];
+            for (int i = 0; i < 3; i++) {
+                qkv[i] = in[0].narrow(2, i * 6, 6).reshape(2, 5, 2, 3).transpose(1, 2);
+            }
+            return F.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], null, 0, true).transpose(1, 2);
+        }, proj);
+        assertTrue(r.passed(), r.toString());
     }
 
     static Stream<DType> dtypes() {
