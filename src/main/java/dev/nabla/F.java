@@ -399,6 +399,10 @@ public final class F {
         for (int i = 0; i < k; i++) {
             dims[i] = xs.length - k + i;
         }
+        Tensor fused = LayerNormOp.apply(x, dims, weight, bias, eps);
+        if (fused != null) {
+            return fused;
+        }
         Tensor y = x.sub(x.mean(dims, true)).mul(x.var(dims, 0, true).add(eps).rsqrt());
         if (weight != null) {
             y = y.mul(weight);

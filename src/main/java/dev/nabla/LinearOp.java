@@ -6,8 +6,10 @@ import dev.nabla.base.Strided;
  * {@code y = x·wᵀ + b} for a matrix input as one recorded op (PyTorch's {@code addmm}): the bias is copied into the
  * output rows and the GEMM accumulates onto it ({@code beta = 1}), and backward is one node instead of the
  * transpose, matmul and broadcast-add nodes of the composite. Small networks pay per node and per tensor, so this
- * is where their step time goes. Returns null when the operands need the general path (batched input, layouts GEMM
- * cannot read in place).
+ * is where their step time goes. An input {@code [..., in]} with more dimensions runs as its rows {@code [M, in]}
+ * (a view when the layout allows), so a sequence model's projection is one GEMM forward and its weight gradient one
+ * GEMM over all {@code M} rows, not a batched product and a reduction over the batch. Returns null when the operands
+ * need the general path (layouts GEMM cannot read in place).
  */
 final class LinearOp extends Node {
     private final SavedTensor x;
@@ -21,8 +23,20 @@ final class LinearOp extends Node {
 
     /** The product, or null when {@link F#linear}'s composite path must run. Shapes are already checked. */
     static Tensor apply(Tensor x, Tensor w, Tensor b) {
-        if (x.dim() != 2 || x.dtype() != w.dtype() || x.device() != w.device()
+        if (x.dtype() != w.dtype() || x.device() != w.device()
                 || (b != null && (b.dtype() != x.dtype() || b.device() != x.device()))) {
+            return null;
+        }
+        if (x.dim() > 2 && x.numel() > 0) {
+            long[] shape = x.shape();
+            Tensor y = apply(x.reshape(-1, shape[shape.length - 1]), w, b);
+            if (y == null) {
+                return null;
+            }
+            shape[shape.length - 1] = w.size(0);
+            return y.reshape(shape);
+        }
+        if (x.dim() != 2) {
             return null;
         }
         long m = x.size(0);

@@ -29,11 +29,17 @@ final class ScaledDotProductAttention extends Node {
     private record Spec(long[] batch, boolean causal, double scale, double dropoutP, long seed) {
     }
 
-    private ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor mask, Spec spec) {
+    /**
+     * The node over inputs {@code q}, {@code k}, {@code v}, saving {@code qc}, {@code kc}, {@code vc}: the same values
+     * in the layout the kernel read (the forward's contiguous copies of strided heads), so that backward does not
+     * copy them again.
+     */
+    private ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor qc, Tensor kc, Tensor vc, Tensor out,
+                                      Tensor lse, Tensor mask, Spec spec) {
         super(q, k, v);
-        this.q = save(q);
-        this.k = save(k);
-        this.v = save(v);
+        this.q = save(qc);
+        this.k = save(kc);
+        this.v = save(vc);
         this.out = save(out);
         this.lse = save(lse);
         this.mask = mask;
@@ -118,31 +124,76 @@ final class ScaledDotProductAttention extends Node {
         return m.expand(full);
     }
 
-    /** The fused kernel's output (recorded), or null when the backend has none or the sizes do not suit it. */
+    /**
+     * The fused kernel's output (recorded), or null when the backend has none or the sizes do not suit it. The
+     * operands go to the backend as they lie first (the cpu kernel reads strided heads in place, and the output is
+     * laid out like q, so that merging the heads back is a view); a backend that declines them gets contiguous copies.
+     */
     private static Tensor fused(Tensor q, Tensor k, Tensor v, Tensor mask, Spec spec) {
         AttentionProblem p = problem(q, k, v, mask, spec);
         if (p == null) {
             return null;
         }
-        Tensor qc = q.contiguous();
-        Tensor kc = k.contiguous();
-        Tensor vc = v.contiguous();
-        long[] outShape = q.shape();
-        outShape[outShape.length - 1] = v.size(-1);
-        Tensor o = Tensor.empty(q.dtype(), q.device(), outShape);
         Tensor lse = Tensor.empty(q.dtype(), q.device(), (long) p.batch() * p.l());
-        boolean done;
-        try (InFlight pins = InFlight.pin("scaledDotProductAttention", mask == null
-                ? new Tensor[] {qc, kc, vc} : new Tensor[] {qc, kc, vc, mask})) {
-            done = q.backend().attention(q.dtype().scalar(), p, qc.strided(), kc.strided(), vc.strided(),
-                    o.strided(), lse.strided());
+        Tensor o = emptyLike(q, v.size(-1));
+        Tensor qc = q;
+        Tensor kc = k;
+        Tensor vc = v;
+        boolean done = attention(p, q, k, v, mask, o, lse);
+        if (!done && !(q.isContiguous() && k.isContiguous() && v.isContiguous() && o.isContiguous())) {
+            o.close();
+            qc = q.contiguous();
+            kc = k.contiguous();
+            vc = v.contiguous();
+            long[] outShape = q.shape();
+            outShape[outShape.length - 1] = v.size(-1);
+            o = Tensor.empty(q.dtype(), q.device(), outShape);
+            done = attention(p, qc, kc, vc, mask, o, lse);
         }
         if (!done) {
             o.close();
             lse.close();
             return null;
         }
-        return Node.needed(q, k, v) ? new ScaledDotProductAttention(q, k, v, o, lse, mask, spec).record(o) : o;
+        return Node.needed(q, k, v)
+                ? new ScaledDotProductAttention(q, k, v, qc, kc, vc, o, lse, mask, spec).record(o) : o;
+    }
+
+    private static boolean attention(AttentionProblem p, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor o,
+                                     Tensor lse) {
+        try (InFlight pins = InFlight.pin("scaledDotProductAttention", mask == null
+                ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, mask})) {
+            return q.backend().attention(q.dtype().scalar(), p, q.strided(), k.strided(), v.strided(), o.strided(),
+                    lse.strided());
+        }
+    }
+
+    /**
+     * An uninitialised tensor shaped like {@code t} with last size {@code last}, its dimensions laid out in the order
+     * of {@code t}'s strides (PyTorch's {@code empty_like}): the output of heads viewed from {@code [N, L, H, D]} is
+     * itself {@code [N, L, H, D]} in memory. Contiguous when {@code t}'s last dimension is not its innermost.
+     */
+    private static Tensor emptyLike(Tensor t, long last) {
+        long[] shape = t.shape();
+        shape[shape.length - 1] = last;
+        long[] strides = t.rawStrides();
+        int r = shape.length;
+        Integer[] order = new Integer[r];
+        for (int i = 0; i < r; i++) {
+            order[i] = i;
+        }
+        // outermost first; size-1 dimensions keep their place among equals
+        Arrays.sort(order, (a, b) -> Long.compare(strides[b], strides[a]));
+        if (order[r - 1] != r - 1) {
+            return Tensor.empty(t.dtype(), t.device(), shape);
+        }
+        long[] laid = new long[r];
+        int[] back = new int[r];
+        for (int i = 0; i < r; i++) {
+            laid[i] = shape[order[i]];
+            back[order[i]] = i;
+        }
+        return Tensor.empty(t.dtype(), t.device(), laid).permute(back);
     }
 
     private static AttentionProblem problem(Tensor q, Tensor k, Tensor v, Tensor mask, Spec spec) {
@@ -255,28 +306,40 @@ final class ScaledDotProductAttention extends Node {
 
     private Tensor[] fusedBackward(Tensor qt, Tensor kt, Tensor vt, Tensor g) {
         AttentionProblem p = problem(qt, kt, vt, mask, spec);
-        Tensor qc = qt.contiguous();
-        Tensor kc = kt.contiguous();
-        Tensor vc = vt.contiguous();
-        Tensor gc = g.contiguous();
+        Tensor dq = emptyLike(qt, qt.size(-1));
+        Tensor dk = emptyLike(kt, kt.size(-1));
+        Tensor dv = emptyLike(vt, vt.size(-1));
         Tensor o = out.get();
-        Tensor sums = lse.get();
-        Tensor dq = Tensor.empty(qt.dtype(), qt.device(), qt.shape());
-        Tensor dk = Tensor.empty(kt.dtype(), kt.device(), kt.shape());
-        Tensor dv = Tensor.empty(vt.dtype(), vt.device(), vt.shape());
-        boolean done;
-        try (InFlight pins = InFlight.pin(name(), mask == null ? new Tensor[] {qc, kc, vc, gc, o, sums}
-                : new Tensor[] {qc, kc, vc, gc, o, sums, mask})) {
-            done = qt.backend().attentionBackward(qt.dtype().scalar(), p, qc.strided(), kc.strided(), vc.strided(),
-                    o.strided(), sums.strided(), gc.strided(), dq.strided(), dk.strided(), dv.strided());
+        boolean done = attentionBackward(p, qt, kt, vt, o, g, dq, dk, dv);
+        Tensor[] grads = {dq, dk, dv};
+        if (!done && !Arrays.stream(new Tensor[] {qt, kt, vt, o, g, dq, dk, dv}).allMatch(Tensor::isContiguous)) {
+            for (Tensor t : grads) {
+                t.close();
+            }
+            dq = Tensor.empty(qt.dtype(), qt.device(), qt.shape());
+            dk = Tensor.empty(kt.dtype(), kt.device(), kt.shape());
+            dv = Tensor.empty(vt.dtype(), vt.device(), vt.shape());
+            grads = new Tensor[] {dq, dk, dv};
+            done = attentionBackward(p, qt.contiguous(), kt.contiguous(), vt.contiguous(), o.contiguous(),
+                    g.contiguous(), dq, dk, dv);
         }
         if (!done) {
-            dq.close();
-            dk.close();
-            dv.close();
+            for (Tensor t : grads) {
+                t.close();
+            }
             return null;
         }
         return new Tensor[] {kept(0, dq), kept(1, dk), kept(2, dv)};
+    }
+
+    private boolean attentionBackward(AttentionProblem p, Tensor qt, Tensor kt, Tensor vt, Tensor o, Tensor g,
+                                      Tensor dq, Tensor dk, Tensor dv) {
+        Tensor sums = lse.get();
+        try (InFlight pins = InFlight.pin(name(), mask == null ? new Tensor[] {qt, kt, vt, g, o, sums}
+                : new Tensor[] {qt, kt, vt, g, o, sums, mask})) {
+            return qt.backend().attentionBackward(qt.dtype().scalar(), p, qt.strided(), kt.strided(), vt.strided(),
+                    o.strided(), sums.strided(), g.strided(), dq.strided(), dk.strided(), dv.strided());
+        }
     }
 
     /** {@code grad} when input {@code i} needs it; otherwise released at once. */

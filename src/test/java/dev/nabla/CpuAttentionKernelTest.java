@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * outputs and the gradients of q, k and v on shapes that take each of its paths (many problems split over threads,
  * one problem on the caller, several key blocks with the online softmax, causal with more or fewer keys than
  * queries, broadcast bool and additive masks with fully masked rows, dropout from the same seed), float32 and
- * float64, and a float64 GradCheck across two key blocks.
+ * float64, and a float64 GradCheck across two key blocks; strided heads (views of one projection) read in place, against
+ * the java kernel on contiguous copies and by a float64 GradCheck.
  */
 class CpuAttentionKernelTest {
     private Scope scope;
@@ -80,6 +81,66 @@ class CpuAttentionKernelTest {
         GradCheck.Result r = GradCheck.check(in -> F.scaledDotProductAttention(in[0], in[1], in[2], mask, 0, false),
                 q, k, v);
         assertTrue(r.passed(), r.toString());
+    }
+
+    /**
+     * Heads viewed from one {@code [N, L, 3E]} projection ({@code [N, H, L, D]} views with row stride 3E, as
+     * MultiheadAttention's q, k and v) and a transposed output gradient: the cpu kernel reads them in place and lays
+     * out its output and gradients like them, with the values of the java kernel on contiguous copies.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dtypes")
+    void readsStridedHeadsInPlace(DType dtype) {
+        long n = 2;
+        long l = 70;
+        long h = 3;
+        long d = 8;
+        Generator g = new Generator(9);
+        Tensor proj = Tensor.normal(g, 0, 1, dtype, Device.JAVA, n, l, 3 * h * d);
+        Tensor gout = Tensor.normal(g, 0, 1, dtype, Device.JAVA, n, l, h, d);
+        Tensor mask = Tensor.rand(g, l, l).to(Device.JAVA).lt(0.8);
+        Tensor[][] results = new Tensor[2][];
+        for (Device dev : new Device[] {Device.JAVA, Device.CPU}) {
+            Tensor leaf = proj.to(dev).detach().requiresGrad_(true);
+            Tensor[] qkv = new Tensor[3];
+            for (int i = 0; i < 3; i++) {
+                qkv[i] = leaf.narrow(2, i * h * d, h * d).reshape(n, l, h, d).transpose(1, 2);
+            }
+            assertTrue(!qkv[0].isContiguous(), "the heads are strided views");
+            Tensor out = F.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], mask.to(dev), 0, true, Double.NaN,
+                    new Generator(1));
+            assertEquals("ScaledDotProductAttentionBackward", out.gradFn().name(), "the fused op ran");
+            Tensor[] grads = Autograd.grad(out, qkv, gout.to(dev).transpose(1, 2), false, false);
+            if (dev == Device.CPU) {
+                assertTrue(out.transpose(1, 2).isContiguous(), "the output is laid out [N, L, H, D]");
+                for (Tensor gr : grads) {
+                    assertTrue(gr.transpose(1, 2).isContiguous(), "each gradient is laid out like its head");
+                }
+            }
+            results[dev == Device.JAVA ? 0 : 1] = new Tensor[] {out, grads[0], grads[1], grads[2]};
+        }
+        double tol = dtype == DType.FLOAT64 ? 1e-10 : 2e-4;
+        for (int i = 0; i < 4; i++) {
+            assertClose(results[0][i], results[1][i], tol, "strided heads, result " + i);
+        }
+    }
+
+    @Test
+    void gradCheckFloat64OnStridedHeads() {
+        Generator g = new Generator(5);
+        Tensor proj = Tensor.normal(g, 0, 1, DType.FLOAT64, Device.CPU, 2, 5, 3 * 2 * 3).requiresGrad_(true);
+        GradCheck.Result r = GradCheck.check(in -> {
+            Tensor[] qkv = new Tensor[3];
+            for (int i = 0; i < 3; i++) {
+                qkv[i] = in[0].narrow(2, i * 6, 6).reshape(2, 5, 2, 3).transpose(1, 2);
+            }
+            return F.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], null, 0, true).transpose(1, 2);
+        }, proj);
+        assertTrue(r.passed(), r.toString());
+    }
+
+    static Stream<DType> dtypes() {
+        return Stream.of(DType.FLOAT64, DType.FLOAT32);
     }
 
     private static Tensor[] run(Case c, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gout, Device d) {

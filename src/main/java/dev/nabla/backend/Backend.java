@@ -256,6 +256,34 @@ public interface Backend {
     default boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
         return false;
     }
+
+    /**
+     * Layer normalisation over rows of the trailing {@code n} elements of {@code x}: for each row,
+     * {@code out = (x - mean) * rstd * weight + bias} with the row's mean and {@code rstd = 1 / sqrt(var + eps)}
+     * (biased variance), which are also written to {@code mean} and {@code rstd} ({@code [rows]}). All operands are
+     * contiguous and of {@code dtype}; {@code weight} and {@code bias} ({@code n} elements) may be null (1 and 0).
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written)
+     */
+    default boolean layerNorm(ScalarType dtype, Strided x, long n, Strided weight, Strided bias, double eps,
+                              Strided out, Strided mean, Strided rstd) {
+        return false;
+    }
+
+    /**
+     * Gradients of {@link #layerNorm} from {@code gradOut} (shaped like {@code x}) and the {@code mean} and
+     * {@code rstd} the forward wrote: with {@code xhat = (x - mean) * rstd} and {@code gy = gradOut * weight},
+     * {@code gradIn = rstd * (gy - mean(gy) - xhat * mean(gy * xhat))} per row, {@code gradWeight = sum(gradOut * xhat)}
+     * and {@code gradBias = sum(gradOut)} over the rows. Each of {@code gradIn}, {@code gradWeight}, {@code gradBias}
+     * may be null (not wanted); {@code weight} may be null (1). All contiguous, of {@code dtype}.
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written)
+     */
+    default boolean layerNormBackward(ScalarType dtype, Strided x, long n, Strided gradOut, Strided weight,
+                                      Strided mean, Strided rstd, Strided gradIn, Strided gradWeight,
+                                      Strided gradBias) {
+        return false;
+    }
     /**
      * 2-D convolution (cross-correlation, as {@code torch.nn.functional.conv2d}) of {@code x} {@code [N, C, H, W]}
      * with {@code weight} {@code [O, C/groups, kh, kw]} into {@code out} {@code [N, O, outH, outW]}, plus
@@ -294,9 +322,11 @@ public interface Backend {
     /**
      * Fused scaled-dot-product attention, blocked with an online softmax so that no {@code l x s} matrix exists:
      * {@code out = dropout(softmax(q kᵀ * scale + mask)) v} for each of {@code p.batch()} problems, with q
-     * {@code [batch, l, e]}, k {@code [batch, s, e]}, v {@code [batch, s, ev]}, out {@code [batch, l, ev]} (all
-     * contiguous) and {@code lse [batch * l]} receiving each query row's log-sum-exp of its masked, scaled scores
-     * (before dropout) for the backward.
+     * {@code [batch..., l, e]}, k {@code [batch..., s, e]}, v {@code [batch..., s, ev]}, out {@code [batch..., l, ev]}
+     * and {@code lse [batch * l]} (contiguous) receiving each query row's log-sum-exp of its masked, scaled scores
+     * (before dropout) for the backward. A backend may accept strided q, k, v and out (the cpu backend reads any
+     * layout with unit stride along the last dimension; out must not overlap the inputs) or return false for
+     * anything but contiguous operands, and the caller then passes contiguous copies.
      *
      * @return false when this backend has no such kernel (nothing was written)
      */
@@ -306,8 +336,9 @@ public interface Backend {
     }
 
     /**
-     * The gradients of {@link #attention} with respect to q, k and v (contiguous, the shapes of their operands),
-     * recomputing the weights blockwise from q, k, the saved {@code lse} and the dropout seed.
+     * The gradients of {@link #attention} with respect to q, k and v (the shapes of their operands), recomputing the
+     * weights blockwise from q, k, the saved {@code lse} and the dropout seed. Layouts as for {@link #attention}: a
+     * backend that needs contiguous operands returns false for others.
      *
      * @return false when this backend has no such kernel (nothing was written)
      */

@@ -409,6 +409,21 @@ public final class DTypeDispatch implements Backend {
         }
     }
 
+    /** Float32 and float64 only: the reduced types take the composite, which computes in float32 itself. */
+    @Override
+    public boolean layerNorm(ScalarType dtype, Strided x, long n, Strided weight, Strided bias, double eps,
+                             Strided out, Strided mean, Strided rstd) {
+        return dtype.isStandardFloat() && inner.layerNorm(dtype, x, n, weight, bias, eps, out, mean, rstd);
+    }
+
+    @Override
+    public boolean layerNormBackward(ScalarType dtype, Strided x, long n, Strided gradOut, Strided weight,
+                                     Strided mean, Strided rstd, Strided gradIn, Strided gradWeight,
+                                     Strided gradBias) {
+        return dtype.isStandardFloat() && inner.layerNormBackward(dtype, x, n, gradOut, weight, mean, rstd, gradIn,
+                gradWeight, gradBias);
+    }
+
     @Override
     public boolean softmax(ScalarType dtype, Strided x, Strided out, boolean log) {
         if (passes(dtype, log ? "logSoftmax" : "softmax", null)) {

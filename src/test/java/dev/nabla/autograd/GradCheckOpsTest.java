@@ -345,6 +345,9 @@ class GradCheckOpsTest {
                 in -> F.linear(in[0], in[1], in[2]));
         add(cases, "linear [2, 3, 4] w[2, 4] b[2]", r -> new Tensor[] {r.normal(2, 3, 4), r.normal(2, 4), r.normal(2)},
                 in -> F.linear(in[0], in[1], in[2]));
+        add(cases, "linear of a transposed [3, 2, 4] w[2, 4] b[2]",
+                r -> new Tensor[] {r.normal(3, 2, 4), r.normal(2, 4), r.normal(2)},
+                in -> F.linear(in[0].transpose(0, 1), in[1], in[2]));
         add(cases, "linear [3, 4] w[2, 4] no bias", r -> new Tensor[] {r.normal(3, 4), r.normal(2, 4)},
                 in -> F.linear(in[0], in[1], null));
         add(cases, "linear [4] w[3, 4] b[3]", r -> new Tensor[] {r.normal(4), r.normal(3, 4), r.normal(3)},
@@ -511,6 +514,12 @@ class GradCheckOpsTest {
                 in -> F.layerNorm(in[0], s(3, 4), in[1], in[2], 1e-5));
         add(cases, "layerNorm [3, 5] without affine", r -> new Tensor[] {r.normal(3, 5)},
                 in -> F.layerNorm(in[0], s(5), null, null, 1e-5));
+        add(cases, "layerNorm of a transposed [5, 3] over [5], weight only",
+                r -> new Tensor[] {r.normal(5, 3), r.uniform(0.5, 1.5, 5)},
+                in -> F.layerNorm(in[0].t(), s(5), in[1], null, 1e-5));
+        add(cases, "layerNorm [2, 19] over [19], bias only (rows longer than a float32 vector)",
+                r -> new Tensor[] {r.normal(2, 19), r.normal(19)},
+                in -> F.layerNorm(in[0], s(19), null, in[1], 1e-5));
 
         add(cases, "dropout(0.3) with a fixed generator", r -> new Tensor[] {r.normal(4, 5)},
                 in -> F.dropout(in[0], 0.3, true, new Generator(3)));

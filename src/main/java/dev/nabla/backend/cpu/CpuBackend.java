@@ -1,7 +1,6 @@
 package dev.nabla.backend.cpu;
 
 import dev.nabla.backend.AttentionProblem;
-import dev.nabla.backend.java.AttentionKernels;
 import dev.nabla.backend.java.ChunkRunner;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.base.ConvGeometry;
@@ -246,14 +245,18 @@ public class CpuBackend extends JavaBackend {
         }
     }
 
-    /** Attention from OpenBLAS GEMMs over blocks ({@link GemmAttention}); the java kernel's answer otherwise. */
+    /**
+     * Attention from OpenBLAS GEMMs over blocks ({@link GemmAttention}), reading strided heads in place (unit stride
+     * along the last dimension suffices); the java kernel's answer otherwise.
+     */
     @Override
     public boolean attention(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v, Strided out,
                              Strided lse) {
-        if (!AttentionKernels.suits(dtype, q, k, v, out, lse)) {
+        AttentionOperand[] ops = GemmAttention.operands(dtype, p, lse, q, k, v, out);
+        if (ops == null) {
             return super.attention(dtype, p, q, k, v, out, lse);
         }
-        new GemmAttention(this, dtype, p, q, k, v).forward(out, lse);
+        new GemmAttention(this, dtype, p, ops[0], ops[1], ops[2]).forward(ops[3], lse);
         return true;
     }
 
@@ -262,10 +265,12 @@ public class CpuBackend extends JavaBackend {
     public boolean attentionBackward(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v,
                                      Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK,
                                      Strided gradV) {
-        if (!AttentionKernels.suits(dtype, q, k, v, out, lse, gradOut, gradQ, gradK, gradV)) {
+        AttentionOperand[] ops = GemmAttention.operands(dtype, p, lse, q, k, v, out, gradOut, gradQ, gradK, gradV);
+        if (ops == null) {
             return super.attentionBackward(dtype, p, q, k, v, out, lse, gradOut, gradQ, gradK, gradV);
         }
-        new GemmAttention(this, dtype, p, q, k, v).backward(out, lse, gradOut, gradQ, gradK, gradV);
+        new GemmAttention(this, dtype, p, ops[0], ops[1], ops[2]).backward(ops[3], lse, ops[4], ops[5], ops[6],
+                ops[7]);
         return true;
     }
 

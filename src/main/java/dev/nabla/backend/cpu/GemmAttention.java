@@ -17,7 +17,9 @@ import java.util.Arrays;
  * {@code dS = P (dP - rowsum(dO O))}, {@code dQ += dS K} and {@code dK += dSᵀ Q} by GEMM. A key block is the whole
  * key range while {@code BLOCK_Q x S} stays within {@link #MAX_BLOCK_SCORES}, so memory is O(block), never
  * O(l x s); with {@code causal} the blocks above the diagonal are skipped. Dropout uses
- * {@link AttentionDropout}'s seed rule, as the java backend's kernel.
+ * {@link AttentionDropout}'s seed rule, as the java backend's kernel. Operands need unit stride only along their
+ * last dimension ({@link AttentionOperand}): GEMM reads heads of a {@code [N, L, H, D]} projection with a row stride
+ * of {@code H * D} and writes the output and gradients in the layout the caller chose.
  *
  * <p>Threads: the forward splits (problem, query block) tasks, the backward whole problems (dK and dV of a problem
  * accumulate over its query blocks in one thread), over {@link KernelThreads} with one OpenBLAS thread per GEMM;
@@ -39,30 +41,44 @@ final class GemmAttention {
     private final ScalarType t;
     private final AttentionRows rows;
     private final AttentionProblem p;
-    private final MemorySegment q;
-    private final MemorySegment k;
-    private final MemorySegment v;
-    private final long qo;
-    private final long ko;
-    private final long vo;
+    private final AttentionOperand q;
+    private final AttentionOperand k;
+    private final AttentionOperand v;
     private final int keyBlock;
 
-    GemmAttention(CpuBackend blas, ScalarType t, AttentionProblem p, Strided q, Strided k, Strided v) {
+    GemmAttention(CpuBackend blas, ScalarType t, AttentionProblem p, AttentionOperand q, AttentionOperand k,
+                  AttentionOperand v) {
         this.blas = blas;
         this.t = t;
         this.rows = AttentionRows.of(t);
         this.p = p;
-        this.q = q.data();
-        this.k = k.data();
-        this.v = v.data();
-        this.qo = q.offset();
-        this.ko = k.offset();
-        this.vo = v.offset();
+        this.q = q;
+        this.k = k;
+        this.v = v;
         this.keyBlock = Math.min(p.s(), MAX_BLOCK_SCORES / BLOCK_Q);
     }
 
+    /**
+     * The operands of a call, or null when one of them cannot be read in place (then the java kernel, which needs
+     * contiguous operands, answers): float32 or float64, each {@code [batch..., rows, cols]} with unit column
+     * stride, {@code lse} contiguous. Outputs must not overlap one another or the inputs (the caller allocates them).
+     */
+    static AttentionOperand[] operands(ScalarType t, AttentionProblem p, Strided lse, Strided... operands) {
+        if (t != ScalarType.FLOAT32 && t != ScalarType.FLOAT64 || !lse.isContiguous()) {
+            return null;
+        }
+        AttentionOperand[] out = new AttentionOperand[operands.length];
+        for (int i = 0; i < operands.length; i++) {
+            out[i] = AttentionOperand.of(operands[i], p.batch());
+            if (out[i] == null) {
+                return null;
+            }
+        }
+        return out;
+    }
+
     /** Fills {@code out [batch, l, ev]} and {@code lse [batch * l]}. */
-    void forward(Strided out, Strided lse) {
+    void forward(AttentionOperand out, Strided lse) {
         int blocks = (p.l() + BLOCK_Q - 1) / BLOCK_Q;
         run((long) p.batch() * blocks, (lo, hi) -> {
             MemorySegment scores = scratch(1);
@@ -75,7 +91,8 @@ final class GemmAttention {
     }
 
     /** Fills the gradients {@code gq}, {@code gk}, {@code gv} from {@code gradOut} and the forward's out and lse. */
-    void backward(Strided out, Strided lse, Strided gradOut, Strided gq, Strided gk, Strided gv) {
+    void backward(AttentionOperand out, Strided lse, AttentionOperand gradOut, AttentionOperand gq,
+                  AttentionOperand gk, AttentionOperand gv) {
         run(p.batch(), (lo, hi) -> {
             MemorySegment scores = scratch(2);
             MemorySegment grads = scores.asSlice(scores.byteSize() / 2);
@@ -87,21 +104,22 @@ final class GemmAttention {
         });
     }
 
-    private void forwardBlock(int b, int qb, Strided out, Strided lse, MemorySegment s, double[] max,
+    private void forwardBlock(int b, int qb, AttentionOperand out, Strided lse, MemorySegment s, double[] max,
                               double[] sum) {
         int ne = p.e();
         int nv = p.ev();
         int r0 = qb * BLOCK_Q;
         int rn = Math.min(BLOCK_Q, p.l() - r0);
         int keyEnd = p.causal() ? Math.min(p.s(), r0 + rn) : p.s();
-        long qRow = qo + ((long) b * p.l() + r0) * ne;
+        long qRow = q.row(b, r0);
         MemorySegment o = out.data();
-        long oRow = out.offset() + ((long) b * p.l() + r0) * nv;
+        long oRow = out.row(b, r0);
+        int ldo = out.ld();
         Arrays.fill(max, 0, rn, Double.NEGATIVE_INFINITY);
         Arrays.fill(sum, 0, rn, 0);
         for (int c0 = 0; c0 < keyEnd; c0 += keyBlock) {
             int cn = Math.min(keyBlock, keyEnd - c0);
-            gemm(false, true, rn, cn, ne, p.scale(), q, qRow, ne, k, ko + ((long) b * p.s() + c0) * ne, ne,
+            gemm(false, true, rn, cn, ne, p.scale(), q.data(), qRow, q.ld(), k.data(), k.row(b, c0), k.ld(),
                     0, s, 0, cn);
             for (int r = 0; r < rn; r++) {
                 int i = r0 + r;
@@ -124,44 +142,48 @@ final class GemmAttention {
                     drop(s, row, b, i, c0, valid);
                 }
                 if (c0 > 0 && alpha != 1) {
-                    rows.scale(o, oRow + (long) r * nv, nv, alpha);
+                    rows.scale(o, oRow + (long) r * ldo, nv, alpha);
                 }
             }
-            gemm(false, false, rn, nv, cn, 1, s, 0, cn, v, vo + ((long) b * p.s() + c0) * nv, nv,
-                    c0 == 0 ? 0 : 1, o, oRow, nv);
+            gemm(false, false, rn, nv, cn, 1, s, 0, cn, v.data(), v.row(b, c0), v.ld(),
+                    c0 == 0 ? 0 : 1, o, oRow, ldo);
         }
         for (int r = 0; r < rn; r++) { // a row with every key masked out gets 0/0 = NaN, as the composite
-            rows.scale(o, oRow + (long) r * nv, nv, 1 / sum[r]);
+            rows.scale(o, oRow + (long) r * ldo, nv, 1 / sum[r]);
             rows.set(lse.data(), lse.offset() + (long) b * p.l() + r0 + r, max[r] + Math.log(sum[r]));
         }
     }
 
-    private void backwardProblem(int b, Strided out, Strided lse, Strided gradOut, Strided gq, Strided gk,
-                                 Strided gv, MemorySegment s, MemorySegment ds, double[] rowTerm, double[] rowLse) {
+    private void backwardProblem(int b, AttentionOperand out, Strided lse, AttentionOperand gradOut,
+                                 AttentionOperand gq, AttentionOperand gk, AttentionOperand gv, MemorySegment s,
+                                 MemorySegment ds, double[] rowTerm, double[] rowLse) {
         int ne = p.e();
         int nv = p.ev();
-        long kBase = ko + (long) b * p.s() * ne;
-        long vBase = vo + (long) b * p.s() * nv;
-        long gkBase = gk.offset() + (long) b * p.s() * ne;
-        long gvBase = gv.offset() + (long) b * p.s() * nv;
-        zero(gk.data(), gkBase, (long) p.s() * ne);
-        zero(gv.data(), gvBase, (long) p.s() * nv);
+        long kBase = k.row(b, 0);
+        long vBase = v.row(b, 0);
+        long gkBase = gk.row(b, 0);
+        long gvBase = gv.row(b, 0);
+        zeroRows(gk, gkBase, ne);
+        zeroRows(gv, gvBase, nv);
         MemorySegment g = gradOut.data();
+        int ldg = gradOut.ld();
         for (int r0 = 0; r0 < p.l(); r0 += BLOCK_Q) {
             int rn = Math.min(BLOCK_Q, p.l() - r0);
             int keyEnd = p.causal() ? Math.min(p.s(), r0 + rn) : p.s();
             long row0 = (long) b * p.l() + r0;
-            long qRow = qo + row0 * ne;
-            long gRow = gradOut.offset() + row0 * nv;
-            long oRow = out.offset() + row0 * nv;
+            long qRow = q.row(b, r0);
+            long gRow = gradOut.row(b, r0);
+            long oRow = out.row(b, r0);
             for (int r = 0; r < rn; r++) { // D_i = sum(dO_i * O_i): the softmax backward's row term
-                rowTerm[r] = rows.dot(g, gRow + (long) r * nv, out.data(), oRow + (long) r * nv, nv);
+                rowTerm[r] = rows.dot(g, gRow + (long) r * ldg, out.data(), oRow + (long) r * out.ld(), nv);
                 rowLse[r] = rows.get(lse.data(), lse.offset() + row0 + r);
             }
             for (int c0 = 0; c0 < keyEnd; c0 += keyBlock) {
                 int cn = Math.min(keyBlock, keyEnd - c0);
-                gemm(false, true, rn, cn, ne, p.scale(), q, qRow, ne, k, kBase + (long) c0 * ne, ne, 0, s, 0, cn);
-                gemm(false, true, rn, cn, nv, 1, g, gRow, nv, v, vBase + (long) c0 * nv, nv, 0, ds, 0, cn);
+                gemm(false, true, rn, cn, ne, p.scale(), q.data(), qRow, q.ld(), k.data(),
+                        kBase + (long) c0 * k.ld(), k.ld(), 0, s, 0, cn);
+                gemm(false, true, rn, cn, nv, 1, g, gRow, ldg, v.data(), vBase + (long) c0 * v.ld(), v.ld(), 0,
+                        ds, 0, cn);
                 for (int r = 0; r < rn; r++) {
                     int i = r0 + r;
                     long row = (long) r * cn;
@@ -178,11 +200,12 @@ final class GemmAttention {
                     zero(s, row + valid, cn - valid);
                     zero(ds, row + valid, cn - valid);
                 }
-                gemm(true, false, cn, nv, rn, 1, s, 0, cn, g, gRow, nv, 1, gv.data(), gvBase + (long) c0 * nv, nv);
-                gemm(true, false, cn, ne, rn, p.scale(), ds, 0, cn, q, qRow, ne, 1,
-                        gk.data(), gkBase + (long) c0 * ne, ne);
-                gemm(false, false, rn, ne, cn, p.scale(), ds, 0, cn, k, kBase + (long) c0 * ne, ne,
-                        c0 == 0 ? 0 : 1, gq.data(), gq.offset() + row0 * ne, ne);
+                gemm(true, false, cn, nv, rn, 1, s, 0, cn, g, gRow, ldg, 1, gv.data(),
+                        gvBase + (long) c0 * gv.ld(), gv.ld());
+                gemm(true, false, cn, ne, rn, p.scale(), ds, 0, cn, q.data(), qRow, q.ld(), 1,
+                        gk.data(), gkBase + (long) c0 * gk.ld(), gk.ld());
+                gemm(false, false, rn, ne, cn, p.scale(), ds, 0, cn, k.data(), kBase + (long) c0 * k.ld(), k.ld(),
+                        c0 == 0 ? 0 : 1, gq.data(), gq.row(b, r0), gq.ld());
             }
         }
     }
@@ -220,6 +243,17 @@ final class GemmAttention {
             double w = rows.get(s, row + j);
             rows.set(ds, row + j, w * (rows.get(ds, row + j) * z - d));
             rows.set(s, row + j, w * z);
+        }
+    }
+
+    /** Zeroes the {@code p.s()} rows of {@code cols} elements of one problem's key gradient starting at {@code base}. */
+    private void zeroRows(AttentionOperand x, long base, int cols) {
+        if (x.ld() == cols) {
+            zero(x.data(), base, (long) p.s() * cols);
+            return;
+        }
+        for (int r = 0; r < p.s(); r++) {
+            zero(x.data(), base + (long) r * x.ld(), cols);
         }
     }
 

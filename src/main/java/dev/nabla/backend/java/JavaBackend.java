@@ -195,6 +195,20 @@ public class JavaBackend implements Backend {
     public boolean softmaxBackward(ScalarType dtype, Strided y, Strided gradOut, Strided gradIn, boolean log) {
         return SoftmaxKernels.softmaxBackward(useVector, runner(), dtype, y, gradOut, gradIn, log);
     }
+
+    @Override
+    public boolean layerNorm(ScalarType dtype, Strided x, long n, Strided weight, Strided bias, double eps,
+                             Strided out, Strided mean, Strided rstd) {
+        return LayerNormKernels.forward(useVector, runner(), dtype, x, n, weight, bias, eps, out, mean, rstd);
+    }
+
+    @Override
+    public boolean layerNormBackward(ScalarType dtype, Strided x, long n, Strided gradOut, Strided weight,
+                                     Strided mean, Strided rstd, Strided gradIn, Strided gradWeight,
+                                     Strided gradBias) {
+        return LayerNormKernels.backward(useVector, runner(), dtype, x, n, gradOut, weight, mean, rstd, gradIn,
+                gradWeight, gradBias);
+    }
     @Override
     public boolean attention(ScalarType dtype, AttentionProblem p, Strided q, Strided k, Strided v, Strided out,
                              Strided lse) {
