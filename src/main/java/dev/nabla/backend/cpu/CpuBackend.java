@@ -45,7 +45,8 @@ public class CpuBackend extends JavaBackend {
      * float32 GEMMs with every dimension at least this run on oneDNN's matmul. Measured side by side (2-core AVX-512
      * VM, loaded, µs): the MLP's batch-128 products 128x512x784 346 vs OpenBLAS 611, 128x784x512 594 vs 1271,
      * 512x784x128 (weight gradient) 504 vs 640; a transformer's 2048x384x128 625 vs 1533; 256^3 188 vs 213;
-     * 1024^3 8721 vs 11219. Below it OpenBLAS wins (10-wide: 128x10x256 54 vs 12 µs).
+     * 1024^3 8721 vs 11219. Below it OpenBLAS wins (10-wide: 128x10x256 54 vs 12 µs). A shape oneDNN has no cached
+     * primitive for, once its cache is full, also stays on OpenBLAS ({@link DnnlGemm#tryGemm}).
      */
     static final int ONEDNN_MIN_DIM = 64;
     /** {@code -Dnabla.cpu.sgemm=openblas} keeps every float32 GEMM on OpenBLAS (e.g. to compare the two). */
@@ -88,10 +89,9 @@ public class CpuBackend extends JavaBackend {
         }
         if (dtype == ScalarType.FLOAT32 && onOneDnn(m, n, k)) {
             DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
-            if (dnnl != null) {
-                dnnl.gemm(DnnlDataType.F32, DnnlDataType.F32, transA, transB, m, n, k, (float) alpha,
-                        a, aOffset, lda, b, bOffset, ldb, (float) beta, c, cOffset, ldc);
-                return;
+            if (dnnl != null && dnnl.tryGemm(DnnlDataType.F32, DnnlDataType.F32, transA, transB, m, n, k,
+                    (float) alpha, a, aOffset, lda, b, bOffset, ldb, (float) beta, c, cOffset, ldc)) {
+                return; // else: oneDNN's cache is full of other shapes; OpenBLAS needs no per-shape setup
             }
         }
         useBlasThreads(gemmThreads(m, n, k));

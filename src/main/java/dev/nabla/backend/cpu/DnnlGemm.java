@@ -23,7 +23,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Primitives: oneDNN compiles a kernel per shape, so a primitive is created once per distinct
  * ({@link DnnlMatmulKey}: types, sizes, transposes, leading dimensions, alpha, beta) and cached; at most
  * {@value #CACHE_CAPACITY} are kept, and when a new one would exceed that, all are destroyed and the cache starts
- * again (shapes in a model are few; a workload with more is not helped by caching them).
+ * again (shapes in a model are few; a workload with more is not helped by caching them), except that {@link #tryGemm}
+ * declines a new shape instead, so that a caller with another library never empties the cache.
  *
  * <p>Threads and lifetime: calls from any number of threads may run at once (each execution has its own memory
  * objects, and a stream and scratchpad taken from a pool of {@link DnnlStreamContext}s, one per concurrent caller at
@@ -43,9 +44,11 @@ public final class DnnlGemm implements AutoCloseable {
     /** Guarded by {@link #lock}: reads under the read lock, changes under the write lock. */
     private final Map<DnnlMatmulKey, DnnlMatmul> primitives = new LinkedHashMap<>();
     private final ConcurrentLinkedQueue<DnnlStreamContext> contexts = new ConcurrentLinkedQueue<>();
+    private final int capacity;
     private boolean closed; // guarded by lock
 
-    private DnnlGemm() {
+    private DnnlGemm(int capacity) {
+        this.capacity = capacity;
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment out = temp.allocate(ADDRESS);
             DnnlStatus.check(dnnl_h.dnnl_engine_create(out, dnnl_h.dnnl_cpu(), 0), "dnnl_engine_create(cpu, 0)");
@@ -69,10 +72,15 @@ public final class DnnlGemm implements AutoCloseable {
      * @throws IllegalStateException when oneDNN is not loaded, naming what was tried
      */
     public static DnnlGemm create() {
+        return create(CACHE_CAPACITY);
+    }
+
+    /** {@link #create()} with room for {@code capacity} primitives (tests fill a small cache). */
+    static DnnlGemm create(int capacity) {
         if (Dnnl.load().isEmpty()) {
             throw new IllegalStateException("oneDNN is not available: " + String.join("; ", Dnnl.attempts()));
         }
-        return new DnnlGemm();
+        return new DnnlGemm(capacity);
     }
 
     /**
@@ -88,6 +96,30 @@ public final class DnnlGemm implements AutoCloseable {
     public void gemm(DnnlDataType inputType, DnnlDataType outputType, boolean transA, boolean transB,
                      int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
                      MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc) {
+        gemm(inputType, outputType, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset,
+                ldc, true);
+    }
+
+    /**
+     * {@link #gemm} when a primitive for this shape is cached or the cache has room for one; false, with nothing
+     * written, when the cache is full of other shapes. A caller with another library uses it for such shapes instead
+     * of evicting the cache: a workload whose shapes keep changing (variable batch or sequence lengths) would
+     * otherwise pay a primitive's creation, about a millisecond, on every call.
+     *
+     * @return whether the product was computed
+     * @throws IllegalArgumentException as {@link #gemm}
+     */
+    public boolean tryGemm(DnnlDataType inputType, DnnlDataType outputType, boolean transA, boolean transB,
+                           int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
+                           MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc) {
+        return gemm(inputType, outputType, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c,
+                cOffset, ldc, false);
+    }
+
+    private boolean gemm(DnnlDataType inputType, DnnlDataType outputType, boolean transA, boolean transB,
+                         int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
+                         MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc,
+                         boolean mayEvict) {
         if (inputType != DnnlDataType.F32 && inputType != DnnlDataType.BF16 && inputType != DnnlDataType.F16) {
             throw new IllegalArgumentException("inputType must be F32, BF16 or F16, got " + inputType);
         }
@@ -99,11 +131,10 @@ public final class DnnlGemm implements AutoCloseable {
         MemorySegment pb = operands.b(b, bOffset, ldb, inputType);
         MemorySegment pc = operands.c(c, cOffset, ldc, outputType);
         if (m == 0 || n == 0) {
-            return;
+            return true;
         }
-        run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, 0,
-                false),
-                pa, pb, pc, MemorySegment.NULL, 0);
+        return run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha,
+                beta, 0, false), pa, pb, pc, MemorySegment.NULL, 0, mayEvict);
     }
 
     /**
@@ -140,7 +171,7 @@ public final class DnnlGemm implements AutoCloseable {
             return;
         }
         run(new DnnlMatmulKey(aType, DnnlDataType.S8, outputType, false, transB, m, n, k, lda, ldb, ldc, 1f, 0f,
-                scaleCount, false), pa, pb, pc, ps, aZeroPoint);
+                scaleCount, false), pa, pb, pc, ps, aZeroPoint, true);
     }
 
     /**
@@ -187,7 +218,7 @@ public final class DnnlGemm implements AutoCloseable {
                 0, true);
         lock.readLock().lock();
         try {
-            DnnlMatmul matmul = primitive(key);
+            DnnlMatmul matmul = primitive(key, true);
             DnnlStreamContext context = contexts.poll();
             if (context == null) {
                 context = new DnnlStreamContext(engine);
@@ -243,11 +274,15 @@ public final class DnnlGemm implements AutoCloseable {
         }
     }
 
-    private void run(DnnlMatmulKey key, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
-                     int zeroPoint) {
+    /** Runs {@code key}'s primitive; false when it is not cached, the cache is full and {@code mayEvict} is false. */
+    private boolean run(DnnlMatmulKey key, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
+                        int zeroPoint, boolean mayEvict) {
         lock.readLock().lock();
         try {
-            DnnlMatmul matmul = primitive(key);
+            DnnlMatmul matmul = primitive(key, mayEvict);
+            if (matmul == null) {
+                return false;
+            }
             DnnlStreamContext context = contexts.poll();
             if (context == null) {
                 context = new DnnlStreamContext(engine);
@@ -257,13 +292,17 @@ public final class DnnlGemm implements AutoCloseable {
             } finally {
                 contexts.add(context);
             }
+            return true;
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    /** The cached primitive for {@code key}, created on a miss; called and returns with the read lock held. */
-    private DnnlMatmul primitive(DnnlMatmulKey key) {
+    /**
+     * The cached primitive for {@code key}, created on a miss (the cache emptied first when full, unless
+     * {@code mayEvict} is false: then null); called and returns with the read lock held.
+     */
+    private DnnlMatmul primitive(DnnlMatmulKey key, boolean mayEvict) {
         if (closed) {
             throw new IllegalStateException("DnnlGemm is closed");
         }
@@ -279,7 +318,10 @@ public final class DnnlGemm implements AutoCloseable {
             }
             DnnlMatmul matmul = primitives.get(key); // another thread may have created it meanwhile
             if (matmul == null) {
-                if (primitives.size() >= CACHE_CAPACITY) {
+                if (primitives.size() >= capacity) {
+                    if (!mayEvict) {
+                        return null;
+                    }
                     clearPrimitives(); // safe: the write lock means no execution is in flight
                 }
                 matmul = new DnnlMatmul(key, engine);
@@ -303,7 +345,7 @@ public final class DnnlGemm implements AutoCloseable {
 
         private static DnnlGemm create() {
             try {
-                return Dnnl.load().isPresent() ? new DnnlGemm() : null;
+                return Dnnl.load().isPresent() ? new DnnlGemm(CACHE_CAPACITY) : null;
             } catch (RuntimeException e) { // never leave the holder class failed: no engine means no fast path
                 System.getLogger(DnnlGemm.class.getName()).log(System.Logger.Level.WARNING, "oneDNN engine creation failed", e);
                 return null;

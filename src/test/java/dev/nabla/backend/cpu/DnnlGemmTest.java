@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -213,6 +214,33 @@ class DnnlGemmTest {
         slot.set(null);
         run(call);
         assertEquals(48f, c.getAtIndex(JAVA_FLOAT, n)); // repacked from the new B: 8 * 2 * 3
+    }
+
+    @Test
+    void tryGemmNeverEvictsAFullCache() {
+        try (DnnlGemm own = DnnlGemm.create(2)) {
+            MemorySegment a = store(DnnlDataType.F32, filled(64, 1)), c = store(DnnlDataType.F32, filled(64, 0));
+            assertTrue(own.tryGemm(DnnlDataType.F32, DnnlDataType.F32, false, false, 8, 8, 8, 1f, a, 0, 8, a, 0, 8, 0f,
+                    c, 0, 8));
+            assertEquals(8f, c.getAtIndex(JAVA_FLOAT, 0));
+            assertTrue(own.tryGemm(DnnlDataType.F32, DnnlDataType.F32, false, true, 8, 8, 8, 2f, a, 0, 8, a, 0, 8, 0f,
+                    c, 0, 8));
+            assertEquals(16f, c.getAtIndex(JAVA_FLOAT, 0));
+            assertEquals(2, own.cachedPrimitives());
+
+            // full: a third shape is declined and C left as it was; the cached shapes still run
+            assertFalse(own.tryGemm(DnnlDataType.F32, DnnlDataType.F32, false, false, 4, 8, 8, 1f, a, 0, 8, a, 0, 8,
+                    0f, c, 0, 8));
+            assertEquals(16f, c.getAtIndex(JAVA_FLOAT, 0));
+            assertEquals(2, own.cachedPrimitives());
+            assertTrue(own.tryGemm(DnnlDataType.F32, DnnlDataType.F32, false, false, 8, 8, 8, 1f, a, 0, 8, a, 0, 8, 0f,
+                    c, 0, 8));
+            assertEquals(8f, c.getAtIndex(JAVA_FLOAT, 0));
+
+            // gemm evicts: the cache starts again with the new shape
+            own.gemm(DnnlDataType.F32, DnnlDataType.F32, false, false, 4, 8, 8, 1f, a, 0, 8, a, 0, 8, 0f, c, 0, 8);
+            assertEquals(1, own.cachedPrimitives());
+        }
     }
 
     @Test
