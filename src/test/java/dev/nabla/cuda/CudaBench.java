@@ -107,33 +107,11 @@ public final class CudaBench {
         model.to(d);
         int batch = 256;
         Tensor x = Tensor.normal(g, 0, 1, t, Device.CPU, batch, 784).to(d);
-        long[] labels = new long[batch];
-        for (int i = 0; i < batch; i++) {
-            labels[i] = i % 10;
-        }
-        Tensor y = Tensor.of(labels, batch).to(d);
-        Optimizer opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
-        double loss = 0;
-        int warm = Math.min(3, steps);
-        long t0 = 0;
-        for (int s = 0; s < warm + steps; s++) {
-            if (s == warm) {
-                t0 = System.nanoTime();
-            }
-            try (Scope scope = Scope.open()) {
-                Tensor l = F.crossEntropy(model.forward(x), y);
-                opt.zeroGrad();
-                l.backward();
-                opt.step();
-                if (s == warm + steps - 1) {
-                    loss = l.item(); // synchronises
-                }
-            }
-        }
-        double sec = (System.nanoTime() - t0) / 1e9;
+        Timed r = timeSteps(d, model, x, labels(batch, d), new SGD(model.parameters(), 0.01, 0.9, 0, 0, false),
+                3, steps);
         System.out.printf(Locale.ROOT,
                 "RESULT mlp784-512-512-10 device=%s batch=%d steps=%d steps_per_s=%.1f samples_per_s=%.0f loss=%.4f%n",
-                label, batch, steps, steps / sec, steps * batch / sec, loss);
+                label, batch, steps, steps / r.seconds(), steps * batch / r.seconds(), r.loss());
     }
 
     private static void cnn(Device d, int steps, String label) {
@@ -150,17 +128,39 @@ public final class CudaBench {
         model.to(d);
         int batch = 128;
         Tensor x = Tensor.normal(g, 0, 1, t, Device.CPU, batch, 1, 28, 28).to(d);
+        Timed r = timeSteps(d, model, x, labels(batch, d), new SGD(model.parameters(), 0.01, 0.9, 0, 0, false),
+                2, steps);
+        System.out.printf(Locale.ROOT,
+                "RESULT cnn-28x28-c32-c64 device=%s batch=%d steps=%d steps_per_s=%.1f samples_per_s=%.0f loss=%.4f%n",
+                label, batch, steps, steps / r.seconds(), steps * batch / r.seconds(), r.loss());
+    }
+
+    /** Class labels {@code i % 10} for a batch, on {@code d}. */
+    static Tensor labels(int batch, Device d) {
         long[] labels = new long[batch];
         for (int i = 0; i < batch; i++) {
             labels[i] = i % 10;
         }
-        Tensor y = Tensor.of(labels, batch).to(d);
-        Optimizer opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
+        return Tensor.of(labels, batch).to(d);
+    }
+
+    /** The wall time of {@link #timeSteps}'s timed steps, and the loss of the last. */
+    record Timed(double seconds, double loss) {
+    }
+
+    /**
+     * Runs up to {@code maxWarm} untimed training steps (cross-entropy of {@code model(x)} against {@code y}, then
+     * {@code opt}), drains a GPU's queue, and times {@code steps} more; reading the last loss drains it again.
+     */
+    static Timed timeSteps(Device d, Module model, Tensor x, Tensor y, Optimizer opt, int maxWarm, int steps) {
         double loss = 0;
-        int warm = Math.min(2, steps);
+        int warm = Math.min(maxWarm, steps);
         long t0 = 0;
         for (int s = 0; s < warm + steps; s++) {
             if (s == warm) {
+                if (d.kind() == Device.Kind.CUDA) {
+                    ((CudaBackend) Backends.cuda(d.index())).synchronize();
+                }
                 t0 = System.nanoTime();
             }
             try (Scope scope = Scope.open()) {
@@ -169,13 +169,10 @@ public final class CudaBench {
                 l.backward();
                 opt.step();
                 if (s == warm + steps - 1) {
-                    loss = l.item();
+                    loss = l.item(); // synchronises
                 }
             }
         }
-        double sec = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT,
-                "RESULT cnn-28x28-c32-c64 device=%s batch=%d steps=%d steps_per_s=%.1f samples_per_s=%.0f loss=%.4f%n",
-                label, batch, steps, steps / sec, steps * batch / sec, loss);
+        return new Timed((System.nanoTime() - t0) / 1e9, loss);
     }
 }

@@ -22,7 +22,6 @@ import dev.nabla.nn.MaxPool2d;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
-import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -194,34 +193,11 @@ public final class CudnnBench {
             model.train();
             int batch = z.cnnBatch();
             Tensor x = Tensor.normal(g, 0, 1, DType.FLOAT32, Device.CPU, batch, 1, 28, 28).to(d);
-            long[] labels = new long[batch];
-            for (int i = 0; i < batch; i++) {
-                labels[i] = i % 10;
-            }
-            Tensor y = Tensor.of(labels, batch).to(d);
-            Optimizer opt = new SGD(model.parameters(), 0.05, 0.9, 0, 5e-4, true);
-            double loss = 0;
-            int warm = Math.min(3, steps);
-            long t0 = 0;
-            for (int s = 0; s < warm + steps; s++) {
-                if (s == warm) {
-                    ((CudaBackend) Backends.cuda(0)).synchronize();
-                    t0 = System.nanoTime();
-                }
-                try (Scope scope = Scope.open()) {
-                    Tensor l = F.crossEntropy(model.forward(x), y);
-                    opt.zeroGrad();
-                    l.backward();
-                    opt.step();
-                    if (s == warm + steps - 1) {
-                        loss = l.item(); // synchronises
-                    }
-                }
-            }
-            double sec = (System.nanoTime() - t0) / 1e9;
+            CudaBench.Timed r = CudaBench.timeSteps(d, model, x, CudaBench.labels(batch, d),
+                    new SGD(model.parameters(), 0.05, 0.9, 0, 5e-4, true), 3, steps);
             System.out.printf(Locale.ROOT, "RESULT cnn-fashion device=cuda path=nabla cudnn=%s batch=%d steps=%d "
                     + "ms_per_step=%.3f samples_per_s=%.0f loss=%.4f%n", cudnn ? "on" : "off", batch, steps,
-                    sec * 1e3 / steps, steps * batch / sec, loss);
+                    r.seconds() * 1e3 / steps, steps * batch / r.seconds(), r.loss());
         } finally {
             CudnnSettings.setEnabled(true);
         }
