@@ -2,6 +2,7 @@ package dev.nabla.backend.cpu;
 
 import static dev.nabla.backend.cpu.DnnlMemories.arg;
 import static dev.nabla.backend.cpu.DnnlMemories.copyOf;
+import static dev.nabla.backend.cpu.DnnlMemories.created;
 import static dev.nabla.backend.cpu.DnnlMemories.memory;
 import static dev.nabla.backend.cpu.DnnlStatus.check;
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -14,8 +15,6 @@ import dev.nabla.bindings.dnnl.dnnl_memory_desc_t;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.function.ToIntFunction;
 
 /**
  * One oneDNN convolution primitive (forward, backward data or backward weights) for one {@link DnnlConvKey}, over
@@ -109,9 +108,7 @@ final class DnnlConvolution implements AutoCloseable {
                         reorders[i] = output(argIds[i]) ? reorder(chosen, argMds[i]) : reorder(argMds[i], chosen);
                     }
                 }
-                MemorySegment out = descriptors.allocate(ADDRESS);
-                check(dnnl_h.dnnl_primitive_create(out, pd), "dnnl_primitive_create");
-                primitive = out.get(ADDRESS, 0);
+                primitive = DnnlMemories.primitive(pd, "dnnl_primitive_create");
             } finally {
                 dnnl_h.dnnl_primitive_desc_destroy(pd);
             }
@@ -200,18 +197,7 @@ final class DnnlConvolution implements AutoCloseable {
     }
 
     private MemorySegment reorder(MemorySegment from, MemorySegment to) {
-        try (Arena temp = Arena.ofConfined()) {
-            MemorySegment pd = temp.allocate(ADDRESS);
-            check(dnnl_h.dnnl_reorder_primitive_desc_create(pd, from, engine, to, engine, MemorySegment.NULL),
-                    "dnnl_reorder_primitive_desc_create");
-            try {
-                MemorySegment out = descriptors.allocate(ADDRESS);
-                check(dnnl_h.dnnl_primitive_create(out, pd.get(ADDRESS, 0)), "dnnl_primitive_create (reorder)");
-                return out.get(ADDRESS, 0);
-            } finally {
-                dnnl_h.dnnl_primitive_desc_destroy(pd.get(ADDRESS, 0));
-            }
-        }
+        return DnnlMemories.reorder(engine, from, to);
     }
 
     /** The same sizes with the layout left to the primitive ({@code dnnl_format_tag_any}). */
@@ -305,10 +291,4 @@ final class DnnlConvolution implements AutoCloseable {
         return md;
     }
 
-    private static MemorySegment created(Arena arena, String call,
-                                         ToIntFunction<MemorySegment> create) {
-        MemorySegment out = arena.allocate(ADDRESS);
-        check(create.applyAsInt(out), call);
-        return out.get(ADDRESS, 0);
-    }
 }

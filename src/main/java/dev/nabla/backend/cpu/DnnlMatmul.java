@@ -1,6 +1,7 @@
 package dev.nabla.backend.cpu;
 
 import static dev.nabla.backend.cpu.DnnlMemories.copyOf;
+import static dev.nabla.backend.cpu.DnnlMemories.created;
 import static dev.nabla.backend.cpu.DnnlMemories.memory;
 import static dev.nabla.backend.cpu.DnnlStatus.check;
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -16,7 +17,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToIntFunction;
 
 /**
  * One oneDNN matmul primitive for one {@link DnnlMatmulKey}, with the memory descriptors its executions need.
@@ -72,9 +72,7 @@ final class DnnlMatmul implements AutoCloseable {
                         : plainWeightsMd;
                 scratchpadMd = copyOf(descriptors, dnnl_h.dnnl_primitive_desc_query_md(pd, dnnl_h.dnnl_query_scratchpad_md(), 0));
                 scratchpadBytes = dnnl_h.dnnl_memory_desc_get_size(scratchpadMd);
-                MemorySegment out = descriptors.allocate(ADDRESS);
-                check(dnnl_h.dnnl_primitive_create(out, pd), "dnnl_primitive_create");
-                primitive = out.get(ADDRESS, 0);
+                primitive = DnnlMemories.primitive(pd, "dnnl_primitive_create");
             } finally {
                 dnnl_h.dnnl_primitive_desc_destroy(pd);
             }
@@ -198,10 +196,4 @@ final class DnnlMatmul implements AutoCloseable {
         return index + 1;
     }
 
-    /** Calls a {@code dnnl_*_create(T *out)} function and returns the created handle. */
-    private static MemorySegment created(Arena arena, String call, ToIntFunction<MemorySegment> create) {
-        MemorySegment out = arena.allocate(ADDRESS);
-        check(create.applyAsInt(out), call);
-        return out.get(ADDRESS, 0);
-    }
 }

@@ -1,14 +1,14 @@
 package dev.nabla.backend.cpu;
 
 import static dev.nabla.backend.cpu.DnnlStatus.check;
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.nabla.bindings.dnnl.dnnl_exec_arg_t;
 import dev.nabla.bindings.dnnl.dnnl_h;
-import dev.nabla.bindings.dnnl.dnnl_memory_desc_t;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An int8 weight matrix reordered once into the layout a packed-B int8 matmul ({@link DnnlMatmulKey#packedB()})
@@ -36,43 +36,19 @@ final class DnnlPackedWeights {
     static DnnlPackedWeights pack(MemorySegment engine, DnnlStreamContext context, DnnlMatmul matmul,
                                   MemorySegment b, int n, int k, int ldb) {
         Arena owner = Arena.ofAuto();
-        long size = dnnl_memory_desc_t.layout().byteSize();
-        MemorySegment layout = owner.allocate(dnnl_memory_desc_t.layout()).copyFrom(matmul.weightsMd().reinterpret(size));
+        MemorySegment layout = DnnlMemories.copyOf(owner, matmul.weightsMd());
         MemorySegment data = owner.allocate(dnnl_h.dnnl_memory_desc_get_size(layout), 64);
+        MemorySegment reorder = DnnlMemories.reorder(engine, matmul.plainWeightsMd(), layout);
+        List<MemorySegment> memories = new ArrayList<>(2);
         try (Arena temp = Arena.ofConfined()) {
-            MemorySegment out = temp.allocate(ADDRESS);
-            check(dnnl_h.dnnl_reorder_primitive_desc_create(out, matmul.plainWeightsMd(), engine, layout, engine,
-                    MemorySegment.NULL), "dnnl_reorder_primitive_desc_create");
-            MemorySegment pd = out.get(ADDRESS, 0);
-            MemorySegment reorder;
-            try {
-                check(dnnl_h.dnnl_primitive_create(out, pd), "dnnl_primitive_create (reorder)");
-                reorder = out.get(ADDRESS, 0);
-            } finally {
-                dnnl_h.dnnl_primitive_desc_destroy(pd);
-            }
-            MemorySegment from = MemorySegment.NULL;
-            MemorySegment to = MemorySegment.NULL;
-            try {
-                check(dnnl_h.dnnl_memory_create(out, matmul.plainWeightsMd(), engine, b), "dnnl_memory_create");
-                from = out.get(ADDRESS, 0);
-                check(dnnl_h.dnnl_memory_create(out, layout, engine, data), "dnnl_memory_create");
-                to = out.get(ADDRESS, 0);
-                MemorySegment args = dnnl_exec_arg_t.allocateArray(2, temp);
-                dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 0), dnnl_h.DNNL_ARG_FROM());
-                dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 0), from);
-                dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 1), dnnl_h.DNNL_ARG_TO());
-                dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 1), to);
-                check(dnnl_h.dnnl_primitive_execute(reorder, context.stream(), 2, args), "dnnl_primitive_execute (reorder)");
-            } finally {
-                if (!to.equals(MemorySegment.NULL)) {
-                    dnnl_h.dnnl_memory_destroy(to);
-                }
-                if (!from.equals(MemorySegment.NULL)) {
-                    dnnl_h.dnnl_memory_destroy(from);
-                }
-                dnnl_h.dnnl_primitive_destroy(reorder);
-            }
+            MemorySegment args = dnnl_exec_arg_t.allocateArray(2, temp);
+            DnnlMemories.arg(args, 0, dnnl_h.DNNL_ARG_FROM(),
+                    DnnlMemories.memory(engine, matmul.plainWeightsMd(), b, temp, memories));
+            DnnlMemories.arg(args, 1, dnnl_h.DNNL_ARG_TO(), DnnlMemories.memory(engine, layout, data, temp, memories));
+            check(dnnl_h.dnnl_primitive_execute(reorder, context.stream(), 2, args), "dnnl_primitive_execute (reorder)");
+        } finally {
+            memories.forEach(dnnl_h::dnnl_memory_destroy);
+            dnnl_h.dnnl_primitive_destroy(reorder);
         }
         return new DnnlPackedWeights(layout, data, columnSums(b, n, k, ldb));
     }
