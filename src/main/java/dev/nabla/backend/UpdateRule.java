@@ -32,6 +32,21 @@ public sealed interface UpdateRule {
         public int stateCount() {
             return amsgrad ? 3 : 2;
         }
+
+        /** {@code lr / (1 - beta1^step)}: the step taken along the first moment over the second's root. */
+        public double stepSize() {
+            return lr / (1 - Math.pow(beta1, step));
+        }
+
+        /** {@code sqrt(1 - beta2^step)}: the second moment's bias correction, as its square root. */
+        public double biasCorrection2Sqrt() {
+            return Math.sqrt(1 - Math.pow(beta2, step));
+        }
+
+        /** AdamW's factor on the parameter before the update, {@code 1 - lr * weightDecay}; 1 for Adam. */
+        public double decay() {
+            return decoupled ? 1 - lr * weightDecay : 1;
+        }
     }
 
     /** RMSprop: state [square_avg, grad_avg (centered only), momentum_buffer (momentum > 0 only)]. */

@@ -31,16 +31,11 @@ final class OptimizerKernels {
                 case UpdateRule.Sgd r -> l.ptr(p).ptr(g).ptr(state.length > 0 ? DeviceAddress.of(state[0], dtype) : 0L)
                         .i64(n).f64(r.lr()).f64(r.momentum()).f64(r.dampening()).f64(r.weightDecay())
                         .i32(r.nesterov() ? 1 : 0).i32(r.firstStep() ? 1 : 0).run("sgd_" + s, n);
-                case UpdateRule.Adam r -> {
-                    double bc1 = 1 - Math.pow(r.beta1(), r.step());
-                    double bc2Sqrt = Math.sqrt(1 - Math.pow(r.beta2(), r.step()));
-                    double stepSize = r.lr() / bc1;
-                    double decay = r.decoupled() ? 1 - r.lr() * r.weightDecay() : 1;
-                    l.ptr(p).ptr(g).ptr(DeviceAddress.of(state[0], dtype)).ptr(DeviceAddress.of(state[1], dtype))
-                            .ptr(r.amsgrad() ? DeviceAddress.of(state[2], dtype) : 0L).i64(n).f64(r.beta1())
-                            .f64(r.beta2()).f64(r.eps()).f64(r.weightDecay()).i32(r.decoupled() ? 1 : 0)
-                            .f64(stepSize).f64(bc2Sqrt).f64(decay).run("adam_" + s, n);
-                }
+                case UpdateRule.Adam r -> l.ptr(p).ptr(g).ptr(DeviceAddress.of(state[0], dtype))
+                        .ptr(DeviceAddress.of(state[1], dtype)).ptr(r.amsgrad() ? DeviceAddress.of(state[2], dtype) : 0L)
+                        .i64(n).f64(r.beta1()).f64(r.beta2()).f64(r.eps()).f64(r.weightDecay())
+                        .i32(r.decoupled() ? 1 : 0).f64(r.stepSize()).f64(r.biasCorrection2Sqrt()).f64(r.decay())
+                        .run("adam_" + s, n);
                 case UpdateRule.RmsProp r -> {
                     int k = 0;
                     long sq = DeviceAddress.of(state[k++], dtype);

@@ -86,10 +86,10 @@ public final class FusedUpdates {
         double beta1 = r.beta1();
         double beta2 = r.beta2();
         double eps = r.eps();
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, r.step()));
-        double stepSize = r.lr() / (1 - Math.pow(beta1, r.step()));
+        double bc2Sqrt = r.biasCorrection2Sqrt();
+        double stepSize = r.stepSize();
         boolean decoupled = r.decoupled();
-        double decay = decoupled ? 1 - r.lr() * r.weightDecay() : 1;
+        double decay = r.decay();
         double wd = r.weightDecay();
         for (long i = from; i < to; i++) {
             double pv = get(f, p, po + i) * decay;

@@ -250,11 +250,8 @@ public final class JavaKernels {
 
     /** Adam's step constants in float32, computed in double as the scalar loop does. */
     private static VectorAdam.Step adamStep(UpdateRule.Adam r) {
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(r.beta2(), r.step()));
-        double stepSize = r.lr() / (1 - Math.pow(r.beta1(), r.step()));
         return new VectorAdam.Step((float) r.beta1(), (float) (1 - r.beta1()), (float) r.beta2(),
-                (float) (1 - r.beta2()), (float) r.eps(), (float) bc2Sqrt,
-                (float) stepSize, r.decoupled() ? (float) (1 - r.lr() * r.weightDecay()) : 1f,
-                r.decoupled() ? 0f : (float) r.weightDecay());
+                (float) (1 - r.beta2()), (float) r.eps(), (float) r.biasCorrection2Sqrt(), (float) r.stepSize(),
+                (float) r.decay(), r.decoupled() ? 0f : (float) r.weightDecay());
     }
 }
