@@ -281,12 +281,12 @@ public class CpuBackend extends JavaBackend {
     }
 
     /**
-     * False when {@link KernelThreads#setThreads} capped the threads below the processor count: oneDNN's OpenMP
-     * threads follow {@code OMP_NUM_THREADS}, not that cap, so GEMMs stay on OpenBLAS (which follows it) and
-     * convolutions are composed.
+     * False when {@link KernelThreads#setThreads} capped the threads below their default, the processor count:
+     * oneDNN's OpenMP threads follow {@code OMP_NUM_THREADS}, not that cap, so GEMMs stay on OpenBLAS (which follows
+     * it) and convolutions are composed.
      */
     static boolean oneDnnThreadsAllowed() {
-        return KernelThreads.threads() >= Runtime.getRuntime().availableProcessors();
+        return !KernelThreads.capped();
     }
 
     int gemmThreads(int m, int n, int k) {

@@ -29,7 +29,8 @@ public final class KernelThreads {
     private static final LinkedBlockingQueue<Runnable> QUEUE = new LinkedBlockingQueue<>();
     private static final Runnable STOP = () -> { };
     private static final AtomicInteger NAMES = new AtomicInteger();
-    private static volatile int threads = Runtime.getRuntime().availableProcessors();
+    private static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
+    private static volatile int threads = DEFAULT_THREADS;
     private static int workers; // guarded by KernelThreads.class
 
     private static final ChunkRunner RUNNER = new ChunkRunner() {
@@ -54,6 +55,11 @@ public final class KernelThreads {
      */
     public static int threads() {
         return threads;
+    }
+
+    /** Whether {@link #setThreads} capped the count below its default, the processor count. */
+    static boolean capped() {
+        return threads < DEFAULT_THREADS;
     }
 
     /**
