@@ -108,7 +108,7 @@ help:
 	@echo "                     perplexity and tokens/s, then sampled text (ARGS=\"--steps 3000 --width 192 ...\")"
 	@echo "  make bench-lm      time per training step of run-lm's model: Nabla vs PyTorch (python3-torch), same sizes"
 	@echo "  make bench-attention  attention forward+backward, sequence 128..2048: Nabla fused and composite vs PyTorch"
-	@echo "  make bench-startup time from java start to the first training step, without and with a JDK AOT cache"
+	@echo "  make bench-startup time from java start to the first training step: plain, with a JDK AOT cache, and with one but without the Vector API module"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks, and the CUDA emulator's real-block mode on a subset"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"

@@ -1,5 +1,6 @@
 package dev.nabla.distributed;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
@@ -24,7 +25,7 @@ import java.util.function.ToIntFunction;
  * the contract (threads, timeouts, errors).
  */
 final class MpiProcessGroup implements ProcessGroup {
-    private static final System.Logger LOG = System.getLogger(MpiProcessGroup.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(MpiProcessGroup.class);
     /** How long a polling wait parks between {@code MPI_Test} calls when MPI calls are serialised. */
     private static final long POLL_NANOS = 20_000;
 

@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +39,7 @@ final class BundledNatives {
             List.of("libgcc_s.so.1", "libquadmath.so.0", "libgfortran.so.5", MAIN_LIBRARY);
 
     private static final String POM_PROPERTIES = "META-INF/maven/org.bytedeco/openblas/pom.properties";
-    private static final System.Logger LOG = System.getLogger(BundledNatives.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(BundledNatives.class);
 
     private BundledNatives() {
     }

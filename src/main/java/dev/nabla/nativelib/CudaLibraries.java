@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -68,7 +69,7 @@ public final class CudaLibraries {
     static final List<String> CUDNN_FILES = List.of("libcudnn.so.9");
     static final List<String> CUDNN_SYMBOLS = List.of("cudnnGetVersion", "cudnnCreate", "cudnnGetErrorString");
 
-    private static final System.Logger LOG = System.getLogger(CudaLibraries.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(CudaLibraries.class);
 
     /**
      * What was loaded.

@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -40,7 +41,7 @@ public final class Dnnl {
     static final SystemLibrary LIBRARY = new SystemLibrary("oneDNN (libdnnl)", "nabla.dnnl.path", "NABLA_DNNL_PATH",
             List.of("libdnnl.so.2", "libdnnl.so"), "apt-get install libdnnl2", REQUIRED_SYMBOLS);
 
-    private static final System.Logger LOG = System.getLogger(Dnnl.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(Dnnl.class);
 
     private final Path path;
 

@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -17,24 +18,17 @@ import java.util.Optional;
 /**
  * Loads shared libraries into this class loader ({@link System#load}), checking a candidate first.
  *
- * <p>Why a private {@code dlopen} before {@code System.load}: a library that {@code System.load} accepted
- * stays in the class loader for good, and {@link java.lang.foreign.SymbolLookup#loaderLookup()} searches
+ * <p>Why a private handle ({@link SymbolLookup#libraryLookup(Path, Arena)}) before {@code System.load}: a library that {@code System.load} accepted
+ * stays in the class loader for good, and {@link SymbolLookup#loaderLookup()} searches
  * its libraries in no defined order. Loading a candidate that then turns out to lack symbols would leave
  * it able to shadow the library finally chosen, and would make later candidates look complete thanks to
  * its symbols. So each candidate is opened with its own handle ({@code RTLD_LOCAL}), its symbols are
  * looked up in that handle only, and only a complete one is passed to {@code System.load} (which reuses
- * the mapping, so the library initialises once). {@code dlerror} also gives the precise reason a file
- * cannot be opened (missing dependency, wrong architecture, not an ELF file).
+ * the mapping, so the library initialises once). When a file cannot be opened, {@code dlerror} gives the precise
+ * reason (missing dependency, wrong architecture, not an ELF file).
  */
-@SuppressWarnings("restricted") // dlopen/dlsym downcalls; run with --enable-native-access
+@SuppressWarnings("restricted") // library lookups and dlopen/dlerror downcalls; run with --enable-native-access
 final class DynamicLinker {
-    private static final int RTLD_LAZY = 0x1; // RTLD_LOCAL is 0 on Linux
-
-    private static final MethodHandle DLOPEN = libc("dlopen", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle DLSYM = libc("dlsym", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle DLCLOSE = libc("dlclose", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle DLERROR = libc("dlerror", FunctionDescriptor.of(ADDRESS));
-
     private DynamicLinker() {
     }
 
@@ -44,22 +38,23 @@ final class DynamicLinker {
      * @return empty when loaded, otherwise why the file was rejected (it is then not loaded)
      */
     static Optional<String> loadChecked(Path file, List<String> symbols) {
+        // SymbolLookup.libraryLookup opens the file with a handle of its own (dlopen RTLD_LAZY, local) and closes it
+        // with the arena; unlike our own dlopen downcalls it links no downcall stub, which costs a cold JVM several
+        // milliseconds per signature at start-up. Only a failure to open asks dlerror for the reason.
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment handle = (MemorySegment) DLOPEN.invokeExact(arena.allocateFrom(file.toString()), RTLD_LAZY);
-            if (handle.equals(MemorySegment.NULL)) {
-                return Optional.of("cannot be opened: " + lastError());
-            }
+            SymbolLookup handle;
             try {
-                List<String> missing = symbols.stream().filter(name -> !exports(handle, name, arena)).toList();
-                if (!missing.isEmpty()) {
-                    return Optional.of("lacks " + missing.size() + " required symbol(s): " + String.join(", ", missing));
-                }
-                return load(file);
-            } finally {
-                int ignored = (int) DLCLOSE.invokeExact(handle);
+                handle = SymbolLookup.libraryLookup(file, arena);
+            } catch (IllegalArgumentException e) {
+                return Optional.of("cannot be opened: " + OpenFailure.reason(file));
             }
-        } catch (Throwable t) {
-            return Optional.of("probe failed: " + t);
+            List<String> missing = symbols.stream().filter(name -> handle.find(name).isEmpty()).toList();
+            if (!missing.isEmpty()) {
+                return Optional.of("lacks " + missing.size() + " required symbol(s): " + String.join(", ", missing));
+            }
+            return load(file);
+        } catch (RuntimeException e) {
+            return Optional.of("probe failed: " + e);
         }
     }
 
@@ -75,25 +70,6 @@ final class DynamicLinker {
         } catch (UnsatisfiedLinkError e) {
             return Optional.of("System.load failed: " + e.getMessage());
         }
-    }
-
-    private static boolean exports(MemorySegment handle, String name, Arena arena) {
-        try {
-            return !((MemorySegment) DLSYM.invokeExact(handle, arena.allocateFrom(name))).equals(MemorySegment.NULL);
-        } catch (Throwable t) {
-            throw new IllegalStateException("dlsym(" + name + ") failed", t);
-        }
-    }
-
-    private static String lastError() throws Throwable {
-        MemorySegment message = (MemorySegment) DLERROR.invokeExact();
-        return message.equals(MemorySegment.NULL) ? "unknown reason" : message.reinterpret(Long.MAX_VALUE).getString(0);
-    }
-
-    private static MethodHandle libc(String name, FunctionDescriptor descriptor) {
-        Linker linker = Linker.nativeLinker();
-        return linker.downcallHandle(linker.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc does not export " + name)), descriptor);
     }
 
     /**
@@ -121,5 +97,34 @@ final class DynamicLinker {
         problem.ifPresent(why -> log.log(System.Logger.Level.WARNING, "{0} is set to {1}, which cannot be used ({2}); searching on",
                 label, value, why));
         return problem.isPresent() ? Optional.empty() : Optional.of(file);
+    }
+
+    /** dlopen's own reason for a file that could not be opened (missing dependency, wrong architecture, not ELF). */
+    private static final class OpenFailure {
+        private static final int RTLD_LAZY = 0x1; // RTLD_LOCAL is 0 on Linux
+        private static final MethodHandle DLOPEN = libc("dlopen", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+        private static final MethodHandle DLCLOSE = libc("dlclose", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        private static final MethodHandle DLERROR = libc("dlerror", FunctionDescriptor.of(ADDRESS));
+
+        static String reason(Path file) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment handle = (MemorySegment) DLOPEN.invokeExact(arena.allocateFrom(file.toString()), RTLD_LAZY);
+                if (!handle.equals(MemorySegment.NULL)) {
+                    int ignored = (int) DLCLOSE.invokeExact(handle);
+                    return "unknown reason (it opened when retried)";
+                }
+                MemorySegment message = (MemorySegment) DLERROR.invokeExact();
+                return message.equals(MemorySegment.NULL) ? "unknown reason"
+                        : message.reinterpret(Long.MAX_VALUE).getString(0);
+            } catch (Throwable t) {
+                return "unknown reason (dlerror failed: " + t + ")";
+            }
+        }
+
+        private static MethodHandle libc(String name, FunctionDescriptor descriptor) {
+            Linker linker = Linker.nativeLinker();
+            return linker.downcallHandle(linker.defaultLookup().find(name)
+                    .orElseThrow(() -> new UnsatisfiedLinkError("libc does not export " + name)), descriptor);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.bindings.mpi.mpi_h;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -52,7 +53,7 @@ public final class Mpi {
     /** {@code MPI_IN_PLACE}: {@code ((void *) 1)} in Open MPI's {@code mpi.h}. */
     public static final MemorySegment IN_PLACE = MemorySegment.ofAddress(1);
 
-    private static final System.Logger LOG = System.getLogger(Mpi.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(Mpi.class);
 
     private final Path path;
 

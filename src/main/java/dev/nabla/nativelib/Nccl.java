@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.bindings.nccl.nccl_h;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -27,7 +28,7 @@ public final class Nccl {
             "ncclCommGetAsyncError", "ncclCommCount", "ncclCommUserRank", "ncclGetErrorString", "ncclGetLastError",
             "ncclAllReduce", "ncclBroadcast", "ncclAllGather", "ncclReduceScatter", "ncclGroupStart", "ncclGroupEnd");
 
-    private static final System.Logger LOG = System.getLogger(Nccl.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(Nccl.class);
 
     private final Path path;
 

@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ record NcclLocator(String propertyPath, Map<String, String> env, List<Path> syst
     /** File names tried in each directory: NCCL 2's soname first. */
     static final List<String> FILE_NAMES = List.of("libnccl.so.2", "libnccl.so");
 
-    private static final System.Logger LOG = System.getLogger(NcclLocator.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(NcclLocator.class);
 
     NcclLocator {
         env = Map.copyOf(env);

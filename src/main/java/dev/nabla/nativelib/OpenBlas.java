@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.bindings.openblas.cblas_h;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ public final class OpenBlas {
             "openblas_get_corename", "openblas_get_num_procs", "openblas_get_parallel");
 
     private static final List<String> THREAD_VARIABLES = List.of("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS");
-    private static final System.Logger LOG = System.getLogger(OpenBlas.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(OpenBlas.class);
 
     private final Path path;
     private final Source source;
@@ -206,9 +207,9 @@ public final class OpenBlas {
                 OpenBlasLocator.Located found = OpenBlasLocator.fromSystem().locate();
                 var library = new OpenBlas(found.path(), found.source());
                 library.applyDefaultThreads(System.getenv());
-                // DEBUG: which OpenBLAS loaded is no news (Nabla.info() reports it); Backends warns once when the
-                // cpu device has to fall back to the pure-Java kernels
-                LOG.log(Level.DEBUG, "Loaded {0}", library);
+                // Nothing logged on success: which OpenBLAS loaded is no news (Nabla.info() reports it), and a log
+                // call would start the logging system at start-up. Backends warns once when the cpu device has to
+                // fall back to the pure-Java kernels.
                 return new Outcome(library, found.attempts());
             } catch (NativeLibraryException e) {
                 LOG.log(Level.DEBUG, e.getMessage());

@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -50,7 +51,7 @@ record OpenBlasLocator(String propertyPath, Map<String, String> env, List<Path> 
             "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/lib", "/usr/lib", "/opt/OpenBLAS/lib")
             .map(Path::of).toList();
 
-    private static final System.Logger LOG = System.getLogger(OpenBlasLocator.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(OpenBlasLocator.class);
 
     /** A loaded library, where it came from, and everything tried on the way (the last line is the success). */
     record Located(Path path, OpenBlas.Source source, List<String> attempts) {

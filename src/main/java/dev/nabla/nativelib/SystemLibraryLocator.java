@@ -1,5 +1,6 @@
 package dev.nabla.nativelib;
 
+import dev.nabla.base.LazyLogger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import java.util.Optional;
  */
 record SystemLibraryLocator(SystemLibrary library, String propertyPath, Map<String, String> env,
                             List<Path> systemDirs) {
-    private static final System.Logger LOG = System.getLogger(SystemLibraryLocator.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(SystemLibraryLocator.class);
 
     SystemLibraryLocator {
         env = Map.copyOf(env);

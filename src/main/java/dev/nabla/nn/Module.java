@@ -1,5 +1,6 @@
 package dev.nabla.nn;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Grad;
@@ -30,7 +31,7 @@ import java.util.function.Supplier;
  * holds no tensor of its own: it is not listed by {@link #namedParameters()} or the state dict.
  */
 public abstract class Module implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Module.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(Module.class);
     private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();

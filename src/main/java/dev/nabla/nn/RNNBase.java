@@ -1,5 +1,6 @@
 package dev.nabla.nn;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.F;
@@ -22,7 +23,7 @@ import java.util.Arrays;
  * tensor ops, so backpropagation through time is ordinary autograd over the unrolled graph.
  */
 public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
-    private static final System.Logger LOG = System.getLogger(RNNBase.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(RNNBase.class);
 
     private final long inputSize;
     private final long hiddenSize;

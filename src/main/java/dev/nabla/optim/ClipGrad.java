@@ -1,5 +1,6 @@
 package dev.nabla.optim;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
@@ -21,7 +22,7 @@ import java.util.List;
  * }</pre>
  */
 public final class ClipGrad {
-    private static final System.Logger LOG = System.getLogger(ClipGrad.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(ClipGrad.class);
 
     private ClipGrad() {
     }

@@ -1,5 +1,6 @@
 package dev.nabla.backend.cuda;
 
+import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -20,7 +21,7 @@ import java.util.Optional;
  * supported) is remembered too: its pass stays on Nabla's own kernels. Call under {@link CudnnHandle#lock}.
  */
 final class ConvAlgorithms {
-    private static final System.Logger LOG = System.getLogger(ConvAlgorithms.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(ConvAlgorithms.class);
     /** The largest workspace an algorithm may ask for (1 GiB, taken from the pool per call). */
     static final long MAX_WORKSPACE = 1L << 30;
 

@@ -1,5 +1,6 @@
 package dev.nabla.backend.cuda;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
@@ -40,7 +41,7 @@ public final class CudaBackend implements Backend {
     /** Class-path resource holding the kernels' PTX. */
     public static final String PTX_RESOURCE = "/dev/nabla/cuda/nabla_kernels.ptx";
 
-    private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(CudaBackend.class);
     private static volatile boolean allowTf32;
 
     private final CudaDevice device;

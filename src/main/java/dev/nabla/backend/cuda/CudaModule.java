@@ -1,5 +1,6 @@
 package dev.nabla.backend.cuda;
 
+import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -17,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * loaded, and its functions, looked up once by name.
  */
 final class CudaModule {
-    private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(CudaBackend.class);
 
     private final CudaDevice device;
     private final MemorySegment module;

@@ -1,5 +1,6 @@
 package dev.nabla.backend.cuda;
 
+import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.nabla.bindings.cuda.cuda_h;
@@ -16,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * 0, {@link #unavailableReason()} says why, and one DEBUG line is logged: nothing else in the library is affected.
  */
 public final class CudaRuntime {
-    private static final System.Logger LOG = System.getLogger(CudaRuntime.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(CudaRuntime.class);
 
     private static final class State {
         static final State INSTANCE = init();

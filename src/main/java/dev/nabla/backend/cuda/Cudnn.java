@@ -1,5 +1,6 @@
 package dev.nabla.backend.cuda;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.base.ConvGeometry;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
@@ -22,7 +23,7 @@ import java.util.function.BooleanSupplier;
  * and broadcast operands, and their float32 results are rounded once from double.
  */
 final class Cudnn {
-    private static final System.Logger LOG = System.getLogger(Cudnn.class.getName());
+    private static final System.Logger LOG = LazyLogger.of(Cudnn.class);
 
     private final CudnnConvolution convolution;
     private final CudnnBatchNorm batchNorm;

@@ -1,23 +1,23 @@
 package dev.nabla.backend.registry;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.cpu.CpuBackend;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.backend.java.VectorSupport;
 import dev.nabla.nativelib.NativeLibraryException;
 import dev.nabla.nativelib.OpenBlas;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The backend registry: the instances, created once on first use. It sits in a package of its own, above the
  * implementations, so that the {@code backend} package (the interface) does not depend on them. The {@code cpu}
  * backend needs OpenBLAS; when it cannot be loaded, {@link #cpu()} returns the pure-Java backend and logs one
- * WARNING that says what was tried. Without the Vector API ({@code --add-modules jdk.incubator.vector}) the first
- * CPU backend created logs one WARNING too.
+ * WARNING that says what was tried. Creating a backend logs nothing else, so a program that never logs does not start
+ * the logging system (what loaded: {@code Nabla.info()}); without the Vector API, {@link VectorSupport} warns once
+ * when a kernel first runs scalar on a large tensor.
  */
 public final class Backends {
-    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
-    private static final AtomicBoolean WARNED_VECTOR_API = new AtomicBoolean();
+    private static final System.Logger LOG = LazyLogger.of(Backends.class);
 
     private Backends() {
     }
@@ -26,10 +26,7 @@ public final class Backends {
         static final JavaBackend INSTANCE = create();
 
         private static JavaBackend create() {
-            JavaBackend b = new JavaBackend(true);
-            LOG.log(System.Logger.Level.DEBUG, "java backend: Vector API {0}", b.usesVectorApi() ? "in use" : "absent");
-            warnOnceWithoutVectorApi();
-            return b;
+            return new JavaBackend(true);
         }
     }
 
@@ -38,28 +35,12 @@ public final class Backends {
 
         private static Backend create() {
             try {
-                OpenBlas blas = OpenBlas.require();
-                LOG.log(System.Logger.Level.DEBUG, "cpu backend: {0}", blas);
-                warnOnceWithoutVectorApi();
-                return new CpuBackend(blas);
+                return new CpuBackend(OpenBlas.require());
             } catch (NativeLibraryException | UnsatisfiedLinkError e) {
                 LOG.log(System.Logger.Level.WARNING,
                         "cpu backend: OpenBLAS not available, using the pure-Java kernels. " + e.getMessage());
                 return JavaHolder.INSTANCE;
             }
-        }
-    }
-
-    /**
-     * One WARNING per JVM when the Vector API is absent: the element-wise kernels and optimizer updates of the cpu and
-     * java devices then run scalar loops, and a training step is several times slower (the 784-512-256-10 MLP at batch
-     * 128 took 25-50 ms per step instead of 2-3 ms on the development machine).
-     */
-    private static void warnOnceWithoutVectorApi() {
-        if (!VectorSupport.available() && WARNED_VECTOR_API.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "the Vector API is not enabled: element-wise kernels and optimizer "
-                    + "updates run scalar loops, training steps several times slower; run java with "
-                    + "--add-modules jdk.incubator.vector");
         }
     }
 
