@@ -17,14 +17,16 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * One oneDNN matmul primitive for one {@link DnnlMatmulKey}, with the memory descriptors its executions need.
  *
  * <p>The primitive uses a user-provided scratchpad ({@code dnnl_scratchpad_mode_user}), the one of the execution's
  * {@link DnnlStreamContext}, so concurrent executions from several threads share no mutable state: oneDNN's default
- * (library) scratchpad may be shared between primitives. Memory objects wrapping the caller's buffers are created per
- * execution (a small allocation each).
+ * (library) scratchpad may be shared between primitives. The memory objects that wrap the caller's buffers, and the
+ * argument array, are made once per concurrent execution and kept ({@link Bindings}): an execution only points them
+ * at its buffers, where creating and destroying four memory objects per product cost a few microseconds.
  * {@link #close()} destroys the primitive; the owner ({@link DnnlGemm}) guarantees no execution is in flight then.
  */
 final class DnnlMatmul implements AutoCloseable {
@@ -50,6 +52,8 @@ final class DnnlMatmul implements AutoCloseable {
     private final MemorySegment scratchpadMd;
     private final long scratchpadBytes;
     private final MemorySegment primitive;
+    /** Bindings not in use; an execution takes one (or makes one) and puts it back. */
+    private final ConcurrentLinkedQueue<Bindings> idle = new ConcurrentLinkedQueue<>();
 
     /**
      * Creates the primitive.
@@ -100,34 +104,94 @@ final class DnnlMatmul implements AutoCloseable {
      */
     void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
                  int zeroPoint) {
-        var memories = new ArrayList<MemorySegment>(6);
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment args = dnnl_exec_arg_t.allocateArray(6, call);
-            int n = 0;
-            n = arg(args, n, dnnl_h.DNNL_ARG_SRC(), memory(engine, srcMd, a, call, memories));
-            n = arg(args, n, dnnl_h.DNNL_ARG_WEIGHTS(), memory(engine, weightsMd, b, call, memories));
-            n = arg(args, n, dnnl_h.DNNL_ARG_DST(), memory(engine, dstMd, c, call, memories));
+        Bindings bound = idle.poll();
+        if (bound == null) {
+            bound = new Bindings();
+        }
+        try {
+            bound.point(Bindings.SRC, a);
+            bound.point(Bindings.WEIGHTS, b);
+            bound.point(Bindings.DST, c);
             if (scratchpadBytes > 0) {
-                MemorySegment scratch = context.scratchpad(scratchpadBytes);
-                n = arg(args, n, dnnl_h.DNNL_ARG_SCRATCHPAD(), memory(engine, scratchpadMd, scratch, call, memories));
+                bound.point(Bindings.SCRATCHPAD, context.scratchpad(scratchpadBytes));
             }
             if (key.quantized()) {
-                n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_OUTPUT_SCALES(), memory(engine, scalesMd, scales, call, memories));
-                MemorySegment zp = call.allocateFrom(JAVA_INT, zeroPoint);
-                n = arg(args, n, dnnl_h.DNNL_ARG_ATTR_ZERO_POINTS() | dnnl_h.DNNL_ARG_SRC(),
-                        memory(engine, zeroPointMd, zp, call, memories));
+                bound.point(Bindings.SCALES, scales);
+                bound.zeroPoint.set(JAVA_INT, 0, zeroPoint);
             }
-            check(dnnl_h.dnnl_primitive_execute(primitive, context.stream(), n, args), "dnnl_primitive_execute");
+            check(dnnl_h.dnnl_primitive_execute(primitive, context.stream(), bound.count, bound.args),
+                    "dnnl_primitive_execute");
         } finally {
-            memories.forEach(dnnl_h::dnnl_memory_destroy);
+            idle.add(bound);
         }
     }
 
     /** Destroys the primitive and frees the descriptors; no execution may be in flight. */
     @Override
     public void close() {
+        for (Bindings bound = idle.poll(); bound != null; bound = idle.poll()) {
+            bound.close();
+        }
         dnnl_h.dnnl_primitive_destroy(primitive);
         descriptors.close();
+    }
+
+    /**
+     * One execution's memory objects (in argument order) and argument array, kept between executions by one caller at
+     * a time; an execution points each memory object at its buffer ({@code dnnl_memory_set_data_handle}). Made with
+     * placeholder data (the zero-point buffer of its own), freed with the primitive.
+     */
+    private final class Bindings implements AutoCloseable {
+        static final int SRC = 0;
+        static final int WEIGHTS = 1;
+        static final int DST = 2;
+        static final int SCRATCHPAD = 3;
+        /** With a scratchpad; else the slot after DST. */
+        static final int SCALES = 4;
+
+        final MemorySegment args = dnnl_exec_arg_t.allocateArray(6, descriptors);
+        final MemorySegment zeroPoint = descriptors.allocate(JAVA_INT);
+        final List<MemorySegment> memories = new ArrayList<>(6);
+        /** Argument slot of each {@code SRC}...{@code SCALES} role, -1 when this primitive has none. */
+        final int[] slots = {-1, -1, -1, -1, -1};
+        final int count;
+
+        Bindings() {
+            try (Arena call = Arena.ofConfined()) {
+                int n = 0;
+                n = bind(n, SRC, dnnl_h.DNNL_ARG_SRC(), srcMd, call);
+                n = bind(n, WEIGHTS, dnnl_h.DNNL_ARG_WEIGHTS(), weightsMd, call);
+                n = bind(n, DST, dnnl_h.DNNL_ARG_DST(), dstMd, call);
+                if (scratchpadBytes > 0) {
+                    n = bind(n, SCRATCHPAD, dnnl_h.DNNL_ARG_SCRATCHPAD(), scratchpadMd, call);
+                }
+                if (key.quantized()) {
+                    n = bind(n, SCALES, dnnl_h.DNNL_ARG_ATTR_OUTPUT_SCALES(), scalesMd, call);
+                    arg(args, n, dnnl_h.DNNL_ARG_ATTR_ZERO_POINTS() | dnnl_h.DNNL_ARG_SRC(),
+                            memory(engine, zeroPointMd, zeroPoint, call, memories));
+                    n++;
+                }
+                count = n;
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private int bind(int n, int role, int kind, MemorySegment md, Arena call) {
+            slots[role] = n;
+            return arg(args, n, kind, memory(engine, md, MemorySegment.NULL, call, memories));
+        }
+
+        /** Points the memory object of {@code role} at {@code data}. */
+        void point(int role, MemorySegment data) {
+            check(dnnl_h.dnnl_memory_set_data_handle(memories.get(slots[role]), data), "dnnl_memory_set_data_handle");
+        }
+
+        @Override
+        public void close() {
+            memories.forEach(dnnl_h::dnnl_memory_destroy);
+        }
     }
 
     private MemorySegment primitiveDesc(MemorySegment weights) {
