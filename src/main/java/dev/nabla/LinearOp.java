@@ -53,16 +53,17 @@ final class LinearOp extends Node {
             return null;
         }
         Tensor out = Tensor.empty(x.dtype(), x.device(), m, n);
-        double beta = 0;
-        if (b != null) {
+        if (b == null) {
+            MatMul.gemm(x, ox, w, ow, m, n, k, 0, out);
+        } else if (!MatMul.gemmBias(x, ox, w, ow, b, m, n, k, out)) {
+            // composed, as PyTorch's addmm: the bias broadcast into out, then the product added to it
             try (InFlight pins = InFlight.pin("linear", b)) {
                 Strided rows = new Strided(b.storage().segment(), b.storageOffset(), new long[] {m, n},
                         new long[] {0, b.rawStrides()[0]});
                 x.backend().copy(b.dtype().scalar(), rows, out.dtype().scalar(), out.strided());
             }
-            beta = 1;
+            MatMul.gemm(x, ox, w, ow, m, n, k, 1, out);
         }
-        MatMul.gemm(x, ox, w, ow, m, n, k, beta, out);
         boolean record = b == null ? Node.needed(x, w) : Node.needed(x, w, b);
         return record ? new LinearOp(x, w, b).record(out) : out;
     }

@@ -192,6 +192,25 @@ final class MatMul {
         }
     }
 
+    /**
+     * {@code out = op(a) op(b) + bias} in one backend call when the backend has such a product for these operands
+     * ({@code Backend.gemmBias}) and the bias is contiguous.
+     *
+     * @return false when nothing was written (the caller composes)
+     */
+    static boolean gemmBias(Tensor a, Operand oa, Tensor b, Operand ob, Tensor bias, long m, long n, long k,
+                            Tensor out) {
+        if (bias.rawStrides()[0] != 1 && n > 1) {
+            return false;
+        }
+        try (InFlight pins = InFlight.pin("linear", a, b, bias)) {
+            return a.backend().gemmBias(a.dtype().scalar(), oa.trans(), ob.trans(), (int) m, (int) n, (int) k,
+                    a.storage().segment(), a.storageOffset(), oa.ld(), b.storage().segment(), b.storageOffset(),
+                    ob.ld(), bias.storage().segment(), bias.storageOffset(), out.storage().segment(),
+                    out.storageOffset(), (int) n);
+        }
+    }
+
     private static Tensor matmulInScope(Tensor a, Tensor b) {
         String op = "matmul";
         boolean vecA = a.dim() == 1;

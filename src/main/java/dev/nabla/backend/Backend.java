@@ -142,6 +142,20 @@ public interface Backend {
     float[] minMax(MemorySegment src, long srcOffset, long count);
 
     /**
+     * Linear's forward in one product: {@code C = op(A) op(B) + bias}, the {@code n} contiguous values of {@code bias}
+     * (from element {@code biasOffset}) added to every row of the {@code m x n} C as the product is written, where
+     * copying the bias into C and running {@link #gemm} with {@code beta = 1} reads and writes C twice. Operands as in
+     * {@link #gemm}.
+     *
+     * @return false when this backend has no such kernel for these operands (nothing was written; the caller composes)
+     */
+    default boolean gemmBias(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k,
+                             MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                             MemorySegment bias, long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        return false;
+    }
+
+    /**
      * {@link #batchedGemm} in bfloat16 or float16 ({@code dtype}) with float32 accumulation, when this backend has a
      * native kernel for it (oneDNN on the CPU, tensor cores on CUDA). {@link DTypeDispatch} asks here first and
      * otherwise computes the product in float32.

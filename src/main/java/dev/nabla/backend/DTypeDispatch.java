@@ -107,6 +107,14 @@ public final class DTypeDispatch implements Backend {
     }
 
     @Override
+    public boolean gemmBias(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k,
+                            MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                            MemorySegment bias, long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        return dtype.isStandardFloat() && inner.gemmBias(dtype, transA, transB, m, n, k, a, aOffset, lda, b, bOffset,
+                ldb, bias, biasOffset, c, cOffset, ldc);
+    }
+
+    @Override
     public void batchedGemm(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             MemorySegment a, long aOffset, int lda, long strideA,
                             MemorySegment b, long bOffset, int ldb, long strideB,

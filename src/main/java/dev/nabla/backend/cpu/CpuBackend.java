@@ -98,6 +98,19 @@ public class CpuBackend extends JavaBackend {
         cblasGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
     }
 
+    /** float32 products that {@link #gemm} would run on oneDNN, with the bias as the matmul's own argument. */
+    @Override
+    public boolean gemmBias(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k,
+                            MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                            MemorySegment bias, long biasOffset, MemorySegment c, long cOffset, int ldc) {
+        if (dtype != ScalarType.FLOAT32 || !onOneDnn(m, n, k)) {
+            return false;
+        }
+        DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
+        return dnnl != null && dnnl.tryGemmBias(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, bias,
+                biasOffset, c, cOffset, ldc);
+    }
+
     /**
      * bfloat16 products on oneDNN (AVX512-BF16 where the CPU has it), float32 accumulation, one oneDNN call per batch
      * entry; false (the caller computes in float32) without oneDNN, for float16 (oneDNN 2.6 has no float16 matmul on

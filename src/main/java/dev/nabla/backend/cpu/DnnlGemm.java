@@ -116,6 +116,29 @@ public final class DnnlGemm implements AutoCloseable {
                 cOffset, ldc, false);
     }
 
+    /**
+     * {@code C = op(A) * op(B) + bias}, all float32, the bias ({@code n} values from element {@code biasOffset}) added
+     * to every row of C as the product is written: Linear's forward in one pass over C, where copying the bias into C
+     * and adding the product to it ({@code beta = 1}) takes two. Declines as {@link #tryGemm} when the cache is full.
+     *
+     * @return whether the product was computed
+     * @throws IllegalArgumentException as {@link #gemm}, or when the bias does not hold {@code n} values
+     */
+    public boolean tryGemmBias(boolean transA, boolean transB, int m, int n, int k, MemorySegment a, long aOffset,
+                               int lda, MemorySegment b, long bOffset, int ldb, MemorySegment bias, long biasOffset,
+                               MemorySegment c, long cOffset, int ldc) {
+        var operands = new GemmOperands(transA, transB, m, n, k);
+        MemorySegment pa = operands.a(a, aOffset, lda, DnnlDataType.F32);
+        MemorySegment pb = operands.b(b, bOffset, ldb, DnnlDataType.F32);
+        MemorySegment pc = operands.c(c, cOffset, ldc, DnnlDataType.F32);
+        MemorySegment pbias = GemmOperands.slice("bias", bias, biasOffset, n, DnnlDataType.F32);
+        if (m == 0 || n == 0) {
+            return true;
+        }
+        return run(new DnnlMatmulKey(DnnlDataType.F32, DnnlDataType.F32, DnnlDataType.F32, transA, transB, m, n, k,
+                lda, ldb, ldc, 1f, 0f, 0, true, false), pa, pb, pc, pbias, MemorySegment.NULL, 0, false);
+    }
+
     private boolean gemm(DnnlDataType inputType, DnnlDataType outputType, boolean transA, boolean transB,
                          int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
                          MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc,
@@ -134,7 +157,7 @@ public final class DnnlGemm implements AutoCloseable {
             return true;
         }
         return run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha,
-                beta, 0, false), pa, pb, pc, MemorySegment.NULL, 0, mayEvict);
+                beta, 0, false, false), pa, pb, pc, MemorySegment.NULL, MemorySegment.NULL, 0, mayEvict);
     }
 
     /**
@@ -171,7 +194,7 @@ public final class DnnlGemm implements AutoCloseable {
             return;
         }
         run(new DnnlMatmulKey(aType, DnnlDataType.S8, outputType, false, transB, m, n, k, lda, ldb, ldc, 1f, 0f,
-                scaleCount, false), pa, pb, pc, ps, aZeroPoint, true);
+                scaleCount, false, false), pa, pb, pc, MemorySegment.NULL, ps, aZeroPoint, true);
     }
 
     /**
@@ -215,7 +238,7 @@ public final class DnnlGemm implements AutoCloseable {
             MemorySegment.copy(ps, JAVA_FLOAT, 0, scaleValues, 0, n);
         }
         var key = new DnnlMatmulKey(aType, DnnlDataType.S8, DnnlDataType.S32, false, true, m, n, k, lda, ldb, n, 1f, 0f,
-                0, true);
+                0, false, true);
         lock.readLock().lock();
         try {
             DnnlMatmul matmul = primitive(key, true);
@@ -230,7 +253,7 @@ public final class DnnlGemm implements AutoCloseable {
                     packed.set(weights);
                 }
                 MemorySegment acc = context.accumulators((long) m * n * Integer.BYTES);
-                matmul.execute(context, pa, weights.data(), acc, MemorySegment.NULL, 0);
+                matmul.execute(context, pa, weights.data(), acc, MemorySegment.NULL, MemorySegment.NULL, 0);
                 Int8Epilogue.apply(acc, m, n, weights.compensation(aZeroPoint), scaleValues, biasValues, c, cOffset,
                         ldc);
             } finally {
@@ -275,8 +298,8 @@ public final class DnnlGemm implements AutoCloseable {
     }
 
     /** Runs {@code key}'s primitive; false when it is not cached, the cache is full and {@code mayEvict} is false. */
-    private boolean run(DnnlMatmulKey key, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
-                        int zeroPoint, boolean mayEvict) {
+    private boolean run(DnnlMatmulKey key, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment bias,
+                        MemorySegment scales, int zeroPoint, boolean mayEvict) {
         lock.readLock().lock();
         try {
             DnnlMatmul matmul = primitive(key, mayEvict);
@@ -288,7 +311,7 @@ public final class DnnlGemm implements AutoCloseable {
                 context = new DnnlStreamContext(engine);
             }
             try {
-                matmul.execute(context, a, b, c, scales, zeroPoint);
+                matmul.execute(context, a, b, c, bias, scales, zeroPoint);
             } finally {
                 contexts.add(context);
             }

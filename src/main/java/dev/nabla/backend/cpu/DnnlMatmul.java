@@ -47,6 +47,7 @@ final class DnnlMatmul implements AutoCloseable {
     /** B as the primitive reads it: the plain layout, or with {@code packedB} the one oneDNN chose. */
     private final MemorySegment weightsMd;
     private final MemorySegment dstMd;
+    private final MemorySegment biasMd;
     private final MemorySegment scalesMd;
     private final MemorySegment zeroPointMd;
     private final MemorySegment scratchpadMd;
@@ -67,6 +68,7 @@ final class DnnlMatmul implements AutoCloseable {
             srcMd = matrix(key.a(), key.m(), key.k(), key.transA(), key.lda());
             plainWeightsMd = matrix(key.b(), key.k(), key.n(), key.transB(), key.ldb());
             dstMd = matrix(key.c(), key.m(), key.n(), false, key.ldc());
+            biasMd = key.bias() ? row(DnnlDataType.F32, key.n()) : MemorySegment.NULL;
             scalesMd = key.quantized() ? vector(DnnlDataType.F32, key.scaleCount()) : MemorySegment.NULL;
             zeroPointMd = key.quantized() ? vector(DnnlDataType.S32, 1) : MemorySegment.NULL;
             MemorySegment pd = primitiveDesc(key.packedB() ? anyLayout(key.b(), key.k(), key.n()) : plainWeightsMd);
@@ -99,11 +101,12 @@ final class DnnlMatmul implements AutoCloseable {
     /**
      * Runs the product on the context's stream over buffers at these native addresses (already offset and checked).
      *
+     * @param bias      with {@code key.bias()}: the {@code n} float32 values added to every row; else ignored
      * @param scales    int8 only: {@code key.scaleCount()} float32 output scales; else ignored
      * @param zeroPoint int8 only: the zero point subtracted from A; else ignored
      */
-    void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment scales,
-                 int zeroPoint) {
+    void execute(DnnlStreamContext context, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment bias,
+                 MemorySegment scales, int zeroPoint) {
         Bindings bound = idle.poll();
         if (bound == null) {
             bound = new Bindings();
@@ -112,6 +115,9 @@ final class DnnlMatmul implements AutoCloseable {
             bound.point(Bindings.SRC, a);
             bound.point(Bindings.WEIGHTS, b);
             bound.point(Bindings.DST, c);
+            if (key.bias()) {
+                bound.point(Bindings.BIAS, bias);
+            }
             if (scratchpadBytes > 0) {
                 bound.point(Bindings.SCRATCHPAD, context.scratchpad(scratchpadBytes));
             }
@@ -146,14 +152,14 @@ final class DnnlMatmul implements AutoCloseable {
         static final int WEIGHTS = 1;
         static final int DST = 2;
         static final int SCRATCHPAD = 3;
-        /** With a scratchpad; else the slot after DST. */
         static final int SCALES = 4;
+        static final int BIAS = 5;
 
-        final MemorySegment args = dnnl_exec_arg_t.allocateArray(6, descriptors);
+        final MemorySegment args = dnnl_exec_arg_t.allocateArray(7, descriptors);
         final MemorySegment zeroPoint = descriptors.allocate(JAVA_INT);
-        final List<MemorySegment> memories = new ArrayList<>(6);
-        /** Argument slot of each {@code SRC}...{@code SCALES} role, -1 when this primitive has none. */
-        final int[] slots = {-1, -1, -1, -1, -1};
+        final List<MemorySegment> memories = new ArrayList<>(7);
+        /** Argument slot of each {@code SRC}...{@code BIAS} role, -1 when this primitive has none. */
+        final int[] slots = {-1, -1, -1, -1, -1, -1};
         final int count;
 
         Bindings() {
@@ -162,6 +168,9 @@ final class DnnlMatmul implements AutoCloseable {
                 n = bind(n, SRC, dnnl_h.DNNL_ARG_SRC(), srcMd, call);
                 n = bind(n, WEIGHTS, dnnl_h.DNNL_ARG_WEIGHTS(), weightsMd, call);
                 n = bind(n, DST, dnnl_h.DNNL_ARG_DST(), dstMd, call);
+                if (key.bias()) {
+                    n = bind(n, BIAS, dnnl_h.DNNL_ARG_BIAS(), biasMd, call);
+                }
                 if (scratchpadBytes > 0) {
                     n = bind(n, SCRATCHPAD, dnnl_h.DNNL_ARG_SCRATCHPAD(), scratchpadMd, call);
                 }
@@ -197,7 +206,7 @@ final class DnnlMatmul implements AutoCloseable {
     private MemorySegment primitiveDesc(MemorySegment weights) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment desc = dnnl_matmul_desc_t.allocate(temp);
-            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weights, MemorySegment.NULL, dstMd), "dnnl_matmul_desc_init");
+            check(dnnl_h.dnnl_matmul_desc_init(desc, srcMd, weights, biasMd, dstMd), "dnnl_matmul_desc_init");
             List<Runnable> cleanup = new ArrayList<>();
             try {
                 MemorySegment attr = created(temp, "dnnl_primitive_attr_create", dnnl_h::dnnl_primitive_attr_create);
@@ -245,6 +254,14 @@ final class DnnlMatmul implements AutoCloseable {
         MemorySegment md = dnnl_memory_desc_t.allocate(descriptors);
         check(dnnl_h.dnnl_memory_desc_init_by_tag(md, 2, descriptors.allocateFrom(JAVA_LONG, rows, cols), type.code(),
                 dnnl_h.dnnl_format_tag_any()), "dnnl_memory_desc_init_by_tag");
+        return md;
+    }
+
+    /** A {@code 1 x length} row, broadcast over the rows of the output (a matmul bias). */
+    private MemorySegment row(DnnlDataType type, int length) {
+        MemorySegment md = dnnl_memory_desc_t.allocate(descriptors);
+        check(dnnl_h.dnnl_memory_desc_init_by_strides(md, 2, descriptors.allocateFrom(JAVA_LONG, 1, length),
+                type.code(), descriptors.allocateFrom(JAVA_LONG, length, 1)), "dnnl_memory_desc_init_by_strides");
         return md;
     }
 

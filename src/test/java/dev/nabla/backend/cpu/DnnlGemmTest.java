@@ -109,6 +109,50 @@ class DnnlGemmTest {
         }
     }
 
+    /** Linear's fused forward: the bias added to every row as the product is written; C's old contents unread. */
+    @ParameterizedTest(name = "{0}x{1}x{2} transA={3} transB={4} pad={5}")
+    @CsvSource({"128, 512, 784, false, true, 0", "67, 65, 129, false, false, 2", "64, 80, 96, true, true, 3",
+            "1, 1, 1, true, false, 0"})
+    void gemmBiasMatchesReference(int m, int n, int k, boolean transA, boolean transB, int pad) {
+        var random = new Random(m * 7L + n * 3L + k);
+        DnnlDataType f32 = DnnlDataType.F32;
+        int aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+        long offset = 5;
+        double[] a = rounded(random, f32, aRows * (long) lda + offset);
+        double[] b = rounded(random, f32, bRows * (long) ldb + offset);
+        double[] bias = rounded(random, f32, n + offset);
+        double[] c0 = filled(m * ldc + (int) offset, Double.NaN); // never read: NaN would show
+        MemorySegment sa = store(f32, a), sb = store(f32, b), sbias = store(f32, bias), sc = store(f32, c0);
+
+        assertTrue(gemm.tryGemmBias(transA, transB, m, n, k, sa, offset, lda, sb, offset, ldb, sbias, offset, sc,
+                offset, ldc));
+
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = bias[(int) offset + j], sumAbs = Math.abs(sum);
+                for (int p = 0; p < k; p++) {
+                    double x = a[(int) offset + (transA ? p * lda + i : i * lda + p)];
+                    double y = b[(int) offset + (transB ? j * ldb + p : p * ldb + j)];
+                    sum += x * y;
+                    sumAbs += Math.abs(x * y);
+                }
+                double actual = load(f32, sc, (int) offset + i * ldc + j);
+                assertEquals(sum, actual, sumAbs * (k + 1) * 0x1p-23 + 1e-30, "C[" + i + "][" + j + "]");
+            }
+        }
+    }
+
+    @Test
+    void gemmBiasNamesABiasTooShort() {
+        MemorySegment a = store(DnnlDataType.F32, filled(4 * 6, 1)), b = store(DnnlDataType.F32, filled(6 * 5, 1));
+        MemorySegment c = store(DnnlDataType.F32, filled(4 * 5, 0));
+        MemorySegment bias = store(DnnlDataType.F32, filled(4, 1));
+        var e = assertThrows(IllegalArgumentException.class, () -> gemm.tryGemmBias(false, false, 4, 5, 6, a, 0, 6,
+                b, 0, 5, bias, 0, c, 0, 5));
+        assertTrue(e.getMessage().startsWith("bias needs 5"), e.getMessage());
+    }
+
     @Test
     void betaZeroDoesNotReadC() {
         int m = 4, n = 5, k = 6;
