@@ -89,7 +89,7 @@ GEMM_ARGS ?=
 COMPARE_ARGS ?=
 
 .PHONY: help setup build test test-mpi run run-ddp run-gemm run-quantize run-maml run-lm demo fixtures bench \
-        bench-gemm-c bench-compare bench-allreduce bench-ddp bench-lm bench-attention bench-startup \
+        bench-gemm-c bench-compare bench-allreduce bench-ddp bench-lm bench-attention bench-startup bench-warmup \
         bindings clean \
         verify soak examples-build benchmarks-build smoke-examples smoke-benchmarks
 
@@ -109,6 +109,7 @@ help:
 	@echo "  make bench-lm      time per training step of run-lm's model: Nabla vs PyTorch (python3-torch), same sizes"
 	@echo "  make bench-attention  attention forward+backward, sequence 128..2048: Nabla fused and composite vs PyTorch"
 	@echo "  make bench-startup time from java start to the first training step: plain, with a JDK AOT cache, and with one but without the Vector API module"
+	@echo "  make bench-warmup  a fresh JVM's first training epoch (MLP, 469 steps) against its later ones, step by step"
 	@echo "  make test          the whole test suite: mvn verify of the reactor (library and example tests, benchmarks jar),"
 	@echo "                     then smoke-run examples and benchmarks, and the CUDA emulator's real-block mode on a subset"
 	@echo "  make test-mpi      the distributed tests under mpirun -np 2 and -np 3 (part of make test; needs openmpi-bin)"
@@ -208,6 +209,7 @@ smoke-benchmarks:
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.NablaHarness --list-configs
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.AttentionTimes 16,33 1 1 2 8 causal
 	$(ROOT)/scripts/bench-startup.sh "$(JAVA)" "$(BENCH_JAR)" $(BUILD_PATH)/aot/startup-smoke.aot 1 $(BENCH_OPTS)
+	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.WarmUpCurve 12 2 seed
 	@# bench-compare's runner end to end on fake harnesses: search, rounds, skip, failure, ratios and table checked
 	"$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.CompareRunner --self-test --root $(ROOT)
 
@@ -373,6 +375,10 @@ STARTUP_RUNS ?= 10
 bench-startup: benchmarks-build
 	$(BENCH_ENV) $(ROOT)/scripts/bench-startup.sh "$(JAVA)" "$(BENCH_JAR)" $(BUILD_PATH)/aot/startup.aot \
 	    $(STARTUP_RUNS) $(BENCH_OPTS)
+
+# A fresh JVM's first epoch of the MLP workload (469 steps of batch 128, no data loading) against the later ones.
+bench-warmup: benchmarks-build
+	$(BENCH_ENV) "$(JAVA)" $(BENCH_OPTS) -cp "$(BENCH_JAR)" dev.nabla.benchmarks.WarmUpCurve 469 3 mlp cpu
 
 # Reference values from PyTorch (Debian's python3-torch for /usr/bin/python3); CI only reads the committed files.
 fixtures:
