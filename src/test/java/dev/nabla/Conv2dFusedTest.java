@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nabla.nativelib.Dnnl;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,20 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * against finite differences: output and the gradients of input, weight and bias on many geometries; and the second
  * derivative ({@code createGraph}) of the fused forward against the composed one.
  */
-class Conv2dFusedTest {
+class Conv2dFusedTest extends ScopedTest {
     /** float32 against float64: relative to the largest magnitude of the expected tensor. */
     private static final double TOLERANCE = 2e-5;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
 
     /** Geometry: n, c, h, w, o, kh, kw, stride (h, w), padding (h, w), dilation (h, w), groups, bias. */
     record Geometry(String name, int n, int c, int h, int w, int o, int kh, int kw, int[] stride, int[] padding,

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -20,18 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * float64, and a float64 GradCheck across two key blocks; strided heads (views of one projection) read in place, against
  * the java kernel on contiguous copies and by a float64 GradCheck.
  */
-class CpuAttentionKernelTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
+class CpuAttentionKernelTest extends ScopedTest {
 
     /** One call: batch dims, queries, keys, widths, mask kind (none, bool, additive), causal, dropout. */
     record Case(String name, long[] batch, int l, int s, int e, int ev, String mask, boolean causal, double dropout) {

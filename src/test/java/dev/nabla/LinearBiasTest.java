@@ -2,8 +2,6 @@ package dev.nabla;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -12,18 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * and more per dimension (the bias added inside oneDNN's matmul where it is installed), small ones, a strided bias and
  * float64 (the bias copied into the output before the product). The java device composes in every case.
  */
-class LinearBiasTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
+class LinearBiasTest extends ScopedTest {
 
     @ParameterizedTest(name = "[{0}, {2}] x [{1}, {2}]^T {3} strided bias {4}")
     @CsvSource({"128, 512, 784, FLOAT32, false", "70, 66, 90, FLOAT32, true", "5, 3, 4, FLOAT32, false",

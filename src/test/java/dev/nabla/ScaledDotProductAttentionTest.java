@@ -10,8 +10,6 @@ import dev.nabla.fixtures.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,19 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * gradients of q, k and v; GradCheck in float64 (also through dropout, which checks that the backward regenerates
  * the forward's mask); dropout reproducibility; the fused op's peak pool memory; errors.
  */
-class ScaledDotProductAttentionTest {
+class ScaledDotProductAttentionTest extends ScopedTest {
     private static final String PATH = "/fixtures/nn/attention.json";
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
 
     static Stream<Arguments> cases() {
         List<Object> cases = Json.list(Json.map(Json.resource(PATH, PATH + " is missing; regenerate it with "

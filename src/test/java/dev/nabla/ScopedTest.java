@@ -4,16 +4,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /** Runs each test inside its own {@link Scope}, so tests leave no tensors behind for the next one. */
-abstract class ScopedTest {
+public abstract class ScopedTest {
     private Scope scope;
 
     @BeforeEach
-    void openScope() {
+    protected void openScope() {
         scope = Scope.open();
     }
 
     @AfterEach
-    void closeScope() {
+    protected void closeScope() {
         scope.close();
     }
 }

@@ -9,8 +9,6 @@ import dev.nabla.fixtures.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -21,19 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * scripts/make_unfold_fixture.py): forward values, fold of the columns, and the input's gradient, on both host
  * devices in float64 and float32.
  */
-class UnfoldFoldTest {
+class UnfoldFoldTest extends ScopedTest {
     private static final String PATH = "/fixtures/nn/unfold_fold.json";
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
 
     static Stream<Arguments> cases() {
         List<Object> cases = Json.list(Json.map(Json.resource(PATH, PATH + " is missing; regenerate it with "

@@ -17,12 +17,11 @@ import dev.nabla.Device;
 import dev.nabla.F;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
+import dev.nabla.ScopedTest;
 import dev.nabla.Tensor;
 import dev.nabla.memory.MemoryPool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,18 +29,7 @@ import org.junit.jupiter.api.Test;
  * higher-order gradients, anomaly mode, deep graphs and memory. Expected values come from closed-form derivatives
  * or plain-Java finite differences, never from the engine itself.
  */
-class AutogradEngineTest {
-    private Scope scope;
-
-    @BeforeEach
-    void openScope() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
+class AutogradEngineTest extends ScopedTest {
 
     private static Tensor vec(double... values) {
         return tensor(values, values.length);

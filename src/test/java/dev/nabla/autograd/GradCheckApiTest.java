@@ -15,28 +15,15 @@ import dev.nabla.Grad;
 import dev.nabla.GradCheck;
 import dev.nabla.Node;
 import dev.nabla.SavedTensor;
-import dev.nabla.Scope;
+import dev.nabla.ScopedTest;
 import dev.nabla.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link GradCheck} as users meet it: checking custom ops written the documented way (a {@link Node} subclass
  * whose forward runs inside {@link Grad#disabled()} and which then calls {@link Node#record}).
  */
-class GradCheckApiTest {
-    private Scope scope;
-
-    @BeforeEach
-    void openScope() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
+class GradCheckApiTest extends ScopedTest {
 
     /**
      * A custom cube op, {@code x³}. Its backward is {@code 3x²·g}, optionally with an error of {@code +0.5·g} at one

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nabla.DType;
 import dev.nabla.Device;
-import dev.nabla.Scope;
+import dev.nabla.ScopedTest;
 import dev.nabla.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,26 +23,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The safetensors reader and writer: round trips, the byte layout, atomic writes, and corrupt files. */
-class SafeTensorsTest {
+class SafeTensorsTest extends ScopedTest {
     @TempDir
     Path dir;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
 
     private static Map<String, Tensor> sample() {
         Map<String, Tensor> m = new LinkedHashMap<>();
