@@ -142,11 +142,10 @@ public final class Dnnl {
             try {
                 passiveOpenMpThreads();
                 SystemLibraryLocator.Located found = SystemLibraryLocator.fromSystem(LIBRARY).locate();
-                var library = new Dnnl(found.path());
-                LOG.log(Level.DEBUG, "Loaded {0}", library); // Nabla.info() reports it
-                return new Outcome(library, found.attempts());
+                // Nothing logged, found or not: Nabla.info() reports it, its absence is no news (an optional
+                // library), and a log call would start the logging system in the middle of the first product.
+                return new Outcome(new Dnnl(found.path()), found.attempts());
             } catch (NativeLibraryException e) {
-                LOG.log(Level.DEBUG, e.getMessage()); // optional library: its absence is no news
                 return new Outcome(null, e.attempts());
             } catch (RuntimeException | LinkageError e) { // never leave the holder class failed
                 LOG.log(Level.WARNING, "oneDNN search failed unexpectedly", e);

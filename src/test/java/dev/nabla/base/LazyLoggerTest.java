@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link LazyLogger} starts the logging system only when something is logged, and the record then names the class that
- * logged (the JDK's caller inference skips the wrapper). The cpu device's start-up (OpenBLAS found and loaded, a small
- * matrix product) does not start it either. Checked in child JVMs, where {@code java.util.logging.config.class}
- * announces when the logging system starts.
+ * logged (the JDK's caller inference skips the wrapper). The cpu device's start-up (OpenBLAS found and loaded, and a
+ * 64 x 64 product, which loads oneDNN where it is installed) does not start it either. Checked in child JVMs, where
+ * {@code java.util.logging.config.class} announces when the logging system starts.
  */
 class LazyLoggerTest {
 
@@ -52,7 +52,7 @@ class LazyLoggerTest {
         }
     }
 
-    /** Child JVM: a lazy logger, a small matrix product on the cpu device, and one WARNING if asked. */
+    /** Child JVM: a lazy logger, a 64 x 64 matrix product on the cpu device, and one WARNING if asked. */
     static final class LoggingMain {
         private static final System.Logger LOG = LazyLogger.of(LoggingMain.class);
 
@@ -61,9 +61,10 @@ class LazyLoggerTest {
 
         /** {@code quiet}: nothing logged; {@code log}: one WARNING. Prints {@code done}. */
         public static void main(String[] args) {
-            try (Tensor a = Tensor.ones(DType.FLOAT32, Device.CPU, 4, 4); Tensor b = a.matmul(a); Tensor s = b.sum()) {
-                if (s.item() != 64) {
-                    throw new AssertionError("4x4 ones squared should sum to 64, got " + s.item());
+            // 64 x 64: large enough for oneDNN's matmul where it is installed, so its loading is covered too
+            try (Tensor a = Tensor.ones(DType.FLOAT32, Device.CPU, 64, 64); Tensor b = a.matmul(a); Tensor s = b.sum()) {
+                if (s.item() != 64 * 64 * 64) {
+                    throw new AssertionError("64x64 ones squared should sum to 262144, got " + s.item());
                 }
             }
             if (args[0].equals("log")) {
