@@ -1,10 +1,10 @@
 package dev.nabla.distributed;
 
-import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.base.LazyLogger;
 import dev.nabla.bindings.mpi.mpi_h;
 import dev.nabla.internal.Internals;
 import dev.nabla.internal.PinnedData;

@@ -1,9 +1,9 @@
 package dev.nabla.nativelib;
 
-import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.nabla.base.LazyLogger;
 import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -1,11 +1,11 @@
 package dev.nabla.nn;
 
-import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.base.LazyLogger;
 import dev.nabla.internal.Internals;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,11 +1,11 @@
 package dev.nabla.nn;
 
-import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.F;
 import dev.nabla.Generator;
 import dev.nabla.Tensor;
+import dev.nabla.base.LazyLogger;
 import java.util.Arrays;
 
 /**

@@ -1,10 +1,10 @@
 package dev.nabla.optim;
 
-import dev.nabla.base.LazyLogger;
 import dev.nabla.DType;
 import dev.nabla.Grad;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.base.LazyLogger;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.nabla.base.LazyLogger;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,12 +1,12 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.base.LazyLogger;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.UpdateRule;
 import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.LazyLogger;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
 import dev.nabla.memory.MemoryPool;

@@ -1,10 +1,10 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.bindings.cuda.cuda_h;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.base.LazyLogger;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.nabla.base.LazyLogger;
 import dev.nabla.bindings.cuda.cuda_h;
 import dev.nabla.bindings.cudnn.cudnn_h;
 import dev.nabla.nativelib.CudaLibraries;

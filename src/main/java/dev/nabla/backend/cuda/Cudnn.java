@@ -1,7 +1,7 @@
 package dev.nabla.backend.cuda;
 
-import dev.nabla.base.LazyLogger;
 import dev.nabla.base.ConvGeometry;
+import dev.nabla.base.LazyLogger;
 import dev.nabla.base.ScalarType;
 import dev.nabla.base.Strided;
 import dev.nabla.memory.MemoryPool;

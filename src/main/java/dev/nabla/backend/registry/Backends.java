@@ -1,10 +1,10 @@
 package dev.nabla.backend.registry;
 
-import dev.nabla.base.LazyLogger;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.cpu.CpuBackend;
 import dev.nabla.backend.java.JavaBackend;
 import dev.nabla.backend.java.VectorSupport;
+import dev.nabla.base.LazyLogger;
 import dev.nabla.nativelib.NativeLibraryException;
 import dev.nabla.nativelib.OpenBlas;
 
