@@ -18,9 +18,9 @@ import java.util.Optional;
 /**
  * Loads shared libraries into this class loader ({@link System#load}), checking a candidate first.
  *
- * <p>Why a private handle ({@link SymbolLookup#libraryLookup(Path, Arena)}) before {@code System.load}: a library that {@code System.load} accepted
- * stays in the class loader for good, and {@link SymbolLookup#loaderLookup()} searches
- * its libraries in no defined order. Loading a candidate that then turns out to lack symbols would leave
+ * <p>Why a private handle ({@link SymbolLookup#libraryLookup(Path, Arena)}) before {@code System.load}: a library
+ * that {@code System.load} accepted stays in the class loader for good, and {@link SymbolLookup#loaderLookup()}
+ * searches its libraries in no defined order. Loading a candidate that then turns out to lack symbols would leave
  * it able to shadow the library finally chosen, and would make later candidates look complete thanks to
  * its symbols. So each candidate is opened with its own handle ({@code RTLD_LOCAL}), its symbols are
  * looked up in that handle only, and only a complete one is passed to {@code System.load} (which reuses

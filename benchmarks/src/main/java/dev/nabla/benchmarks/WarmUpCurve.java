@@ -43,13 +43,16 @@ public final class WarmUpCurve {
             for (int e = 0; e < epochs; e++) {
                 long start = System.nanoTime();
                 long mark = start;
+                int phaseStart = 1;
                 StringBuilder phases = new StringBuilder();
                 for (int i = 1; i <= steps; i++) {
                     step.step();
                     if (e == 0 && (i == 1 || i == 10 || i == 50 || i == steps)) {
                         long now = System.nanoTime();
-                        phases.append(String.format(" steps %s: %.0f ms;", phase(i, steps), ms(now - mark)));
+                        String range = phaseStart == i ? Integer.toString(i) : phaseStart + "-" + i;
+                        phases.append(String.format(" steps %s: %.0f ms;", range, ms(now - mark)));
                         mark = now;
+                        phaseStart = i + 1;
                     }
                 }
                 epochMs[e] = ms(System.nanoTime() - start);
@@ -63,16 +66,6 @@ public final class WarmUpCurve {
             System.out.printf("warm-up: the first epoch ran at %.2fx the throughput of the later ones (median %.0f ms)%n",
                     steady / epochMs[0], steady);
         }
-    }
-
-    /** The first epoch's phase that ends at step {@code i}. */
-    private static String phase(int i, int steps) {
-        return switch (i) {
-            case 1 -> "1";
-            case 10 -> "2-10";
-            case 50 -> "11-50";
-            default -> (i == steps && steps > 50 ? "51-" : i > 10 ? "11-" : "2-") + steps;
-        };
     }
 
     private static double ms(long nanos) {

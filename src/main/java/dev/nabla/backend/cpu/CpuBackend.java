@@ -87,12 +87,10 @@ public class CpuBackend extends JavaBackend {
         if (m == 0 || n == 0) {
             return;
         }
-        if (dtype == ScalarType.FLOAT32 && onOneDnn(m, n, k)) {
-            DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
-            if (dnnl != null && dnnl.tryGemm(DnnlDataType.F32, DnnlDataType.F32, transA, transB, m, n, k,
-                    (float) alpha, a, aOffset, lda, b, bOffset, ldb, (float) beta, c, cOffset, ldc)) {
-                return; // else: oneDNN's cache is full of other shapes; OpenBLAS needs no per-shape setup
-            }
+        DnnlGemm dnnl = oneDnnFor(dtype, m, n, k);
+        if (dnnl != null && dnnl.tryGemm(DnnlDataType.F32, DnnlDataType.F32, transA, transB, m, n, k, (float) alpha,
+                a, aOffset, lda, b, bOffset, ldb, (float) beta, c, cOffset, ldc)) {
+            return; // else: oneDNN's cache is full of other shapes; OpenBLAS needs no per-shape setup
         }
         useBlasThreads(gemmThreads(m, n, k));
         cblasGemm(dtype, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
@@ -103,10 +101,7 @@ public class CpuBackend extends JavaBackend {
     public boolean gemmBias(ScalarType dtype, boolean transA, boolean transB, int m, int n, int k,
                             MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                             MemorySegment bias, long biasOffset, MemorySegment c, long cOffset, int ldc) {
-        if (dtype != ScalarType.FLOAT32 || !onOneDnn(m, n, k)) {
-            return false;
-        }
-        DnnlGemm dnnl = DnnlGemm.shared().orElse(null);
+        DnnlGemm dnnl = oneDnnFor(dtype, m, n, k);
         return dnnl != null && dnnl.tryGemmBias(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, bias,
                 biasOffset, c, cOffset, ldc);
     }
@@ -287,7 +282,11 @@ public class CpuBackend extends JavaBackend {
         return true;
     }
 
-    /** OpenBLAS threads for one GEMM of this size. */
+    /** The shared oneDNN GEMM when a product of this dtype and these sizes goes to it; null otherwise. */
+    private static DnnlGemm oneDnnFor(ScalarType dtype, int m, int n, int k) {
+        return dtype == ScalarType.FLOAT32 && onOneDnn(m, n, k) ? DnnlGemm.shared().orElse(null) : null;
+    }
+
     /** Whether a float32 GEMM of these sizes goes to oneDNN (when it is loaded); see {@link #ONEDNN_MIN_DIM}. */
     static boolean onOneDnn(int m, int n, int k) {
         return !SGEMM_ON_OPENBLAS && Math.min(m, Math.min(n, k)) >= ONEDNN_MIN_DIM && oneDnnThreadsAllowed();
@@ -302,6 +301,7 @@ public class CpuBackend extends JavaBackend {
         return !KernelThreads.capped();
     }
 
+    /** OpenBLAS threads for one GEMM of this size. */
     int gemmThreads(int m, int n, int k) {
         boolean small = Math.min(m, Math.min(n, k)) < SMALL_DIM || (double) m * n * k < MIN_PARALLEL_FLOPS;
         return small ? 1 : Math.min(maxBlasThreads, KernelThreads.threads());

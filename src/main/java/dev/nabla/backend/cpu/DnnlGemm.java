@@ -97,7 +97,7 @@ public final class DnnlGemm implements AutoCloseable {
                      int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
                      MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc) {
         gemm(inputType, outputType, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset,
-                ldc, true);
+                ldc, MemorySegment.NULL, true);
     }
 
     /**
@@ -113,7 +113,7 @@ public final class DnnlGemm implements AutoCloseable {
                            int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
                            MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc) {
         return gemm(inputType, outputType, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c,
-                cOffset, ldc, false);
+                cOffset, ldc, MemorySegment.NULL, false);
     }
 
     /**
@@ -127,22 +127,15 @@ public final class DnnlGemm implements AutoCloseable {
     public boolean tryGemmBias(boolean transA, boolean transB, int m, int n, int k, MemorySegment a, long aOffset,
                                int lda, MemorySegment b, long bOffset, int ldb, MemorySegment bias, long biasOffset,
                                MemorySegment c, long cOffset, int ldc) {
-        var operands = new GemmOperands(transA, transB, m, n, k);
-        MemorySegment pa = operands.a(a, aOffset, lda, DnnlDataType.F32);
-        MemorySegment pb = operands.b(b, bOffset, ldb, DnnlDataType.F32);
-        MemorySegment pc = operands.c(c, cOffset, ldc, DnnlDataType.F32);
-        MemorySegment pbias = GemmOperands.slice("bias", bias, biasOffset, n, DnnlDataType.F32);
-        if (m == 0 || n == 0) {
-            return true;
-        }
-        return run(new DnnlMatmulKey(DnnlDataType.F32, DnnlDataType.F32, DnnlDataType.F32, transA, transB, m, n, k,
-                lda, ldb, ldc, 1f, 0f, 0, true, false), pa, pb, pc, pbias, MemorySegment.NULL, 0, false);
+        return gemm(DnnlDataType.F32, DnnlDataType.F32, transA, transB, m, n, k, 1f, a, aOffset, lda, b, bOffset, ldb,
+                0f, c, cOffset, ldc, GemmOperands.slice("bias", bias, biasOffset, n, DnnlDataType.F32), false);
     }
 
+    /** The float paths; {@code bias} is {@link MemorySegment#NULL} for none, else checked and added to every row. */
     private boolean gemm(DnnlDataType inputType, DnnlDataType outputType, boolean transA, boolean transB,
                          int m, int n, int k, float alpha, MemorySegment a, long aOffset, int lda,
                          MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc,
-                         boolean mayEvict) {
+                         MemorySegment bias, boolean mayEvict) {
         if (inputType != DnnlDataType.F32 && inputType != DnnlDataType.BF16 && inputType != DnnlDataType.F16) {
             throw new IllegalArgumentException("inputType must be F32, BF16 or F16, got " + inputType);
         }
@@ -157,7 +150,7 @@ public final class DnnlGemm implements AutoCloseable {
             return true;
         }
         return run(new DnnlMatmulKey(inputType, inputType, outputType, transA, transB, m, n, k, lda, ldb, ldc, alpha,
-                beta, 0, false, false), pa, pb, pc, MemorySegment.NULL, MemorySegment.NULL, 0, mayEvict);
+                beta, 0, !bias.equals(MemorySegment.NULL), false), pa, pb, pc, bias, MemorySegment.NULL, 0, mayEvict);
     }
 
     /**

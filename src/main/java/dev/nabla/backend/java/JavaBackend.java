@@ -106,13 +106,13 @@ public class JavaBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, ScalarType dtype, Strided x, Strided out, double a, double b) {
-        VectorSupport.noteScalarWork(useVector, out.numel());
+        VectorSupport.noteScalarWork(out.numel());
         JavaKernels.unary(useVector, runner(), op, dtype, x, out, a, b);
     }
 
     @Override
     public void binary(BinaryOp op, ScalarType dtype, Strided x, Strided y, Strided out) {
-        VectorSupport.noteScalarWork(useVector, out.numel());
+        VectorSupport.noteScalarWork(out.numel());
         JavaKernels.binary(useVector, runner(), op, dtype, x, y, out);
     }
 
@@ -156,7 +156,7 @@ public class JavaBackend implements Backend {
 
     @Override
     public void fusedUpdate(ScalarType dtype, UpdateRule rule, Strided param, Strided grad, Strided[] state) {
-        VectorSupport.noteScalarWork(useVector, param.numel());
+        VectorSupport.noteScalarWork(param.numel());
         JavaKernels.fusedUpdate(useVector, runner(), dtype, rule, param, grad, state);
     }
 

@@ -34,8 +34,8 @@ public final class VectorSupport {
      * runs scalar because the module is absent and the work is large. A backend made scalar on purpose
      * ({@code new JavaBackend(false)}) with the module present never warns.
      */
-    static void noteScalarWork(boolean usesVector, long elements) {
-        if (!usesVector && !AVAILABLE && elements >= WARN_ELEMENTS && WARNED.compareAndSet(false, true)) {
+    static void noteScalarWork(long elements) {
+        if (!AVAILABLE && elements >= WARN_ELEMENTS && WARNED.compareAndSet(false, true)) {
             System.getLogger(VectorSupport.class.getName()).log(System.Logger.Level.WARNING, "the Vector API is not enabled: "
                     + "element-wise kernels and optimizer updates run scalar loops, training steps several times "
                     + "slower; run java with --add-modules jdk.incubator.vector");
